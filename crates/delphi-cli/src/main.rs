@@ -1,0 +1,2 @@
+//! The `delphi` command.
+fn main() {}

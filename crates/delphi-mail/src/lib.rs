@@ -1,0 +1,1 @@
+//! Email transports (SMTP, .eml files) and the outbox delivery worker.

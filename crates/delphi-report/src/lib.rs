@@ -1,0 +1,1 @@
+//! Exports (CSV, XLSX, JSON), the delphi analyse pipeline and the HTML consensus report.

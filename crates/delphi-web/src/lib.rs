@@ -1,0 +1,1 @@
+//! actix-web: thin handlers, pages, JSON API, auth and sessions.

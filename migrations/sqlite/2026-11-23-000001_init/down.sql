@@ -1,0 +1,15 @@
+DROP TABLE audit_log;
+DROP TABLE outbox;
+DROP TABLE email_templates;
+DROP TABLE comment_reviews;
+DROP TABLE results;
+DROP TABLE responses;
+DROP TABLE participations;
+DROP TABLE round_items;
+DROP TABLE rounds;
+DROP TABLE items;
+DROP TABLE panellists;
+DROP TABLE stakeholder_groups;
+DROP TABLE study_members;
+DROP TABLE studies;
+DROP TABLE users;
