@@ -1,2 +1,80 @@
-//! The `delphi` command.
-fn main() {}
+//! The `delphi` command: run a demo, serve the platform, deliver email, manage the database,
+//! import studies and analyse ratings.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod admin;
+mod analyse;
+mod config;
+mod demo;
+mod runtime;
+
+/// Delphi consensus studies: rounds, panels, statistics and reports.
+#[derive(Debug, Parser)]
+#[command(name = "delphi", version, about, long_about = None)]
+struct Cli {
+    /// Configuration file (default: ./delphi.toml when present). `DELPHI_*` variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start a ready-to-explore demo: an SQLite database with the link-worker leadership study,
+    /// round 1 simulated and closed, round 2 open, emails written to files.
+    Demo(demo::DemoArgs),
+    /// Serve the web pages and JSON API, with the email worker running alongside.
+    Serve,
+    /// Deliver queued email (the outbox) without serving pages.
+    Worker(runtime::WorkerArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Import a study folder (study.toml, items.csv, panel.csv) as a draft study.
+    Import(runtime::ImportArgs),
+    /// Compute consensus statistics from a ratings CSV (round,item_id,panellist_id,stakeholder_group,rating).
+    Analyse(analyse::AnalyseArgs),
+    /// Administration tasks.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DELPHI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Command::Analyse(args) = &cli.command {
+        return analyse::run(args);
+    }
+    let result = match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Serve => config::Config::load(cli.config.as_deref()).and_then(|c| runtime::serve(&c)),
+        Command::Worker(args) => {
+            config::Config::load(cli.config.as_deref()).and_then(|c| runtime::worker(&c, &args))
+        }
+        Command::Migrate => config::Config::load(cli.config.as_deref()).and_then(|c| runtime::migrate(&c)),
+        Command::Import(args) => {
+            config::Config::load(cli.config.as_deref()).and_then(|c| runtime::import(&c, &args))
+        }
+        Command::Admin(command) => {
+            config::Config::load(cli.config.as_deref()).and_then(|c| admin::run(&c, command))
+        }
+        Command::Analyse(_) => Ok(()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("delphi: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

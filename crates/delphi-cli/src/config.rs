@@ -1,0 +1,171 @@
+//! Configuration in layers: defaults, then an optional `delphi.toml`, then `DELPHI_*`
+//! environment variables. Secrets stay wrapped so they never reach a log.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Settings every command that touches the database, the web or email needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite://path.db` (default `sqlite://delphi.db`) or `postgres://...`.
+    pub database_url: String,
+    /// Address the server listens on (default `127.0.0.1:8080`).
+    pub bind: String,
+    /// Public address used in emailed links (default `http://{bind}`).
+    pub base_url: String,
+    /// `file://dir` (default `file://mail`), `smtp://...` or `smtps://...`.
+    pub mail: SecretString,
+    /// Base64 of 32 bytes; seals panellist links and signs cookies. When unset, a key is
+    /// generated once into `delphi.secret` beside the working directory.
+    pub secret_key: Option<SecretString>,
+}
+
+/// The keys `delphi.toml` may hold (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    bind: Option<String>,
+    base_url: Option<String>,
+    mail: Option<String>,
+    secret_key: Option<String>,
+}
+
+impl Config {
+    /// Reads `path` (or `./delphi.toml` when it exists) and then the environment.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let file = match path {
+            Some(path) => read_file(path)?,
+            None if Path::new("delphi.toml").exists() => read_file(Path::new("delphi.toml"))?,
+            None => FileConfig::default(),
+        };
+        Self::from_layers(file, |key| std::env::var(key).ok())
+    }
+
+    fn from_layers(file: FileConfig, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let pick = |key: &str, from_file: Option<String>| {
+            env(&format!("DELPHI_{}", key.to_ascii_uppercase())).or(from_file)
+        };
+        let bind = pick("bind", file.bind).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let base_url = pick("base_url", file.base_url).unwrap_or_else(|| format!("http://{bind}"));
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            bail!("base_url must start with http:// or https://, got {base_url:?}");
+        }
+        Ok(Self {
+            database_url: pick("database_url", file.database_url)
+                .unwrap_or_else(|| "sqlite://delphi.db".to_owned()),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            bind,
+            mail: SecretString::from(
+                pick("mail", file.mail).unwrap_or_else(|| "file://mail".to_owned()),
+            ),
+            secret_key: pick("secret_key", file.secret_key).map(SecretString::from),
+        })
+    }
+
+    /// The secret key, or one kept in `key_file` (created with a fresh random key when absent).
+    pub fn secret_key_or_file(&self, key_file: &Path) -> anyhow::Result<String> {
+        if let Some(key) = &self.secret_key {
+            return Ok(key.expose_secret().to_owned());
+        }
+        if key_file.exists() {
+            let key = std::fs::read_to_string(key_file)
+                .with_context(|| format!("reading the secret key from {}", key_file.display()))?;
+            return Ok(key.trim().to_owned());
+        }
+        let key = delphi_app::SecretKey::generate().to_base64();
+        write_private(key_file, &key)?;
+        tracing::warn!(path = %key_file.display(), "no secret_key configured: generated one");
+        Ok(key)
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the configuration file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("in the configuration file {}", path.display()))
+}
+
+/// Writes a file readable by its owner only.
+pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// The folder of a `file://dir` mail URL, if it is one.
+pub fn mail_folder(mail_url: &str) -> Option<PathBuf> {
+    mail_url.strip_prefix("file://").map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |key| map.get(key).cloned()
+    }
+
+    #[test]
+    fn defaults_run_locally() {
+        let config = Config::from_layers(FileConfig::default(), env(&[])).unwrap();
+        assert_eq!(config.database_url, "sqlite://delphi.db");
+        assert_eq!(config.bind, "127.0.0.1:8080");
+        assert_eq!(config.base_url, "http://127.0.0.1:8080");
+        assert_eq!(config.mail.expose_secret(), "file://mail");
+        assert!(config.secret_key.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let file: FileConfig =
+            toml::from_str("bind = \"0.0.0.0:9000\"\ndatabase_url = \"postgres://x/db\"").unwrap();
+        let config = Config::from_layers(
+            file,
+            env(&[("DELPHI_BIND", "127.0.0.1:7000"), ("DELPHI_BASE_URL", "https://d.example.org/")]),
+        )
+        .unwrap();
+        assert_eq!(config.bind, "127.0.0.1:7000");
+        assert_eq!(config.database_url, "postgres://x/db");
+        assert_eq!(config.base_url, "https://d.example.org");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_urls_are_refused() {
+        let err = toml::from_str::<FileConfig>("databse_url = \"x\"").unwrap_err();
+        assert!(err.to_string().contains("databse_url"), "{err}");
+        let err = Config::from_layers(FileConfig::default(), env(&[("DELPHI_BASE_URL", "ftp://x")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("base_url"), "{err}");
+    }
+
+    #[test]
+    fn secrets_do_not_reach_debug_output() {
+        let config = Config::from_layers(
+            FileConfig::default(),
+            env(&[("DELPHI_SECRET_KEY", "c2VjcmV0"), ("DELPHI_MAIL", "smtp://u:pw@h")]),
+        )
+        .unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("c2VjcmV0") && !shown.contains("pw@h"), "{shown}");
+    }
+}
