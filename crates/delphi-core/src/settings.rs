@@ -167,3 +167,137 @@ pub enum LaterRoundInvitations {
     /// Everyone not withdrawn.
     AllActive,
 }
+
+/// The named consensus definitions researchers most often cite.
+pub const PRESETS: [&str; 5] = [
+    "comet",
+    "comet_all_groups",
+    "comet_le50out",
+    "median_iqr",
+    "pct75",
+];
+
+impl ConsensusSettings {
+    /// A preset rule set written out for a `min..=max` scale. On 1–9 the bands are the
+    /// GRADE thirds (7–9, 1–3); on other scales the top and bottom thirds.
+    pub fn preset(name: &str, min: i32, max: i32) -> Result<Self, SettingsError> {
+        let third = ((max - min + 1) / 3).max(1);
+        let (dlo, dhi) = (min, min + third - 1);
+        let (alo, ahi) = (max - third + 1, max);
+        let agree_in = format!("pct({alo}, {ahi}) >= 70 && pct({dlo}, {dhi}) < 15");
+        let mirror_out = format!("pct({dlo}, {dhi}) >= 70 && pct({alo}, {ahi}) < 15");
+        let (consensus_in, consensus_out) = match name {
+            "comet" => (agree_in, Some(mirror_out)),
+            "comet_all_groups" => (
+                format!("every_group({agree_in})"),
+                Some(format!("every_group({mirror_out})")),
+            ),
+            "comet_le50out" => (agree_in, Some(format!("pct({alo}, {ahi}) <= 50"))),
+            "median_iqr" => (
+                format!("median >= {alo} && iqr <= 1"),
+                Some(format!("median <= {dhi} && iqr <= 1")),
+            ),
+            "pct75" => (format!("pct({alo}, {ahi}) >= 75"), None),
+            other => {
+                return Err(SettingsError(format!(
+                    "unknown consensus preset {other:?}; presets are {}",
+                    PRESETS.join(", ")
+                )))
+            }
+        };
+        Ok(Self {
+            preset: Some(name.to_owned()),
+            consensus_in,
+            consensus_out,
+            min_n_for_classification: default_min_n(),
+            quantile_type: default_quantile_type(),
+        })
+    }
+}
+
+/// A setting that cannot work, with the setting named.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SettingsError(pub String);
+
+impl StudySettings {
+    /// Checks everything that can be wrong; returns every problem found.
+    pub fn validate(&self) -> Result<(), Vec<SettingsError>> {
+        let mut problems = Vec::new();
+        let mut problem = |text: String| problems.push(SettingsError(text));
+        let scale = &self.scale;
+        if scale.max <= scale.min || scale.max - scale.min > 100 {
+            problem(format!(
+                "scale: min {} and max {} do not make a scale",
+                scale.min, scale.max
+            ));
+        }
+        let points = (scale.max - scale.min + 1).max(0) as usize;
+        if !scale.labels.is_empty() && scale.labels.len() != points {
+            problem(format!(
+                "scale.labels: {} labels for {} points (give one per point or none)",
+                scale.labels.len(),
+                points
+            ));
+        }
+        for (name, [lo, hi]) in [
+            ("scale.agree", scale.agree),
+            ("scale.disagree", scale.disagree),
+        ] {
+            if lo > hi || lo < scale.min || hi > scale.max {
+                problem(format!(
+                    "{name}: {lo}-{hi} is not a band inside {}-{}",
+                    scale.min, scale.max
+                ));
+            }
+        }
+        let consensus = &self.consensus;
+        if let Err(err) = crate::rule::ConsensusRule::parse(&consensus.consensus_in) {
+            problem(format!("consensus.consensus_in: {err}"));
+        }
+        if let Some(out) = consensus
+            .consensus_out
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
+            if let Err(err) = crate::rule::ConsensusRule::parse(out) {
+                problem(format!("consensus.consensus_out: {err}"));
+            }
+        }
+        if !matches!(consensus.quantile_type, 6 | 7) {
+            problem(format!(
+                "consensus.quantile_type: {} (use 7 or 6)",
+                consensus.quantile_type
+            ));
+        }
+        if self.stopping.max_rounds == 0 || self.stopping.max_rounds > 20 {
+            problem(format!(
+                "stopping.max_rounds: {} (use 1 to 20)",
+                self.stopping.max_rounds
+            ));
+        }
+        if let Some(outlier) = &self.outlier_reason {
+            if outlier.distance.is_nan() || outlier.distance <= 0.0 {
+                problem("outlier_reason.distance must be greater than 0".to_owned());
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The quantile type of median/IQR statistics and rules.
+    pub fn quantile_type(&self) -> delphi_stats::QuantileType {
+        delphi_stats::QuantileType::from_number(self.consensus.quantile_type).unwrap_or_default()
+    }
+
+    /// The statistics configuration matching the scale and bands.
+    pub fn describe_config(&self) -> delphi_stats::DescribeConfig {
+        let mut cfg = delphi_stats::DescribeConfig::for_scale(self.scale.min, self.scale.max);
+        cfg.agree = delphi_stats::Band::new(self.scale.agree[0], self.scale.agree[1]);
+        cfg.disagree = delphi_stats::Band::new(self.scale.disagree[0], self.scale.disagree[1]);
+        cfg
+    }
+}

@@ -196,7 +196,7 @@ pub fn describe(h: &Histogram, cfg: &DescribeConfig) -> ItemStatistics {
         _ => None,
     };
     let min = points().find(|(_, c)| *c > 0).map(|(v, _)| v);
-    let max = points().filter(|(_, c)| *c > 0).map(|(v, _)| v).last();
+    let max = points().rev().find(|(_, c)| *c > 0).map(|(v, _)| v);
     let med = median(h);
     let q = |p, t| quantile(h, p, t);
     let (q1_t6, q3_t6) = (q(25, QuantileType::Type6), q(75, QuantileType::Type6));
@@ -258,7 +258,9 @@ pub fn describe(h: &Histogram, cfg: &DescribeConfig) -> ItemStatistics {
         q3_t7,
         iqr_t7: diff(q1_t7, q3_t7),
         counts: points().map(|(v, c)| (v.to_string(), c)).collect(),
-        pct_by_point: points().map(|(v, c)| (v.to_string(), percent(c, n))).collect(),
+        pct_by_point: points()
+            .map(|(v, c)| (v.to_string(), percent(c, n)))
+            .collect(),
         mode,
         mode_count,
         bands,

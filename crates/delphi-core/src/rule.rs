@@ -1,0 +1,588 @@
+//! Consensus rules written as the protocol states them, e.g. `pct(7, 9) >= 70 && pct(1, 3) < 15`,
+//! evaluated with `evalexpr`.
+//!
+//! Variables: `n`, `median`, `q1`, `q3`, `iqr`, `mean`, `sd`; function `pct(a, b)` (percent of
+//! valid ratings in `a..=b`); `every_group(expr)` / `any_group(expr)` evaluate `expr` inside each
+//! stakeholder group that has valid ratings. `pct` multiplies before dividing, so comparisons
+//! with whole-number thresholds are exact (14 of 20 is exactly 70).
+
+use std::collections::HashMap;
+
+use delphi_stats::{describe, quantile, DescribeConfig, Histogram, QuantileType};
+use evalexpr::error::EvalexprResultValue;
+use evalexpr::{
+    build_operator_tree, Context, DefaultNumericTypes, EvalexprError, EvalexprResult, Node, Value,
+};
+use serde::{Deserialize, Serialize};
+
+/// The variables a rule may use.
+pub const VARIABLES: [&str; 7] = ["n", "median", "q1", "q3", "iqr", "mean", "sd"];
+
+const HELP: &str =
+    "known words: n, median, q1, q3, iqr, mean, sd, pct(a, b), every_group(...), any_group(...)";
+
+/// Why a rule was refused or could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    /// A word the rule language does not know.
+    #[error("unknown {kind} '{word}' at column {column} ({HELP})")]
+    UnknownWord {
+        /// "variable" or "function".
+        kind: &'static str,
+        /// The word as written.
+        word: String,
+        /// 1-based column of its first occurrence.
+        column: usize,
+    },
+    /// The text is not an expression.
+    #[error("the rule is not a valid expression: {0}")]
+    Syntax(String),
+    /// The expression does not give true or false.
+    #[error("the rule must be a comparison that is true or false: {0}")]
+    NotBoolean(String),
+    /// A value the rule needs is undefined for this item (e.g. no valid ratings).
+    #[error("{0}")]
+    Undefined(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quantifier {
+    Every,
+    Any,
+}
+
+#[derive(Debug, Clone)]
+struct GroupClause {
+    quantifier: Quantifier,
+    inner: Node<DefaultNumericTypes>,
+}
+
+/// A parsed, checked consensus rule.
+#[derive(Debug, Clone)]
+pub struct ConsensusRule {
+    source: String,
+    outer: Node<DefaultNumericTypes>,
+    clauses: Vec<GroupClause>,
+}
+
+impl PartialEq for ConsensusRule {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+/// The ratings a rule is evaluated on: the whole panel and each stakeholder group.
+#[derive(Debug, Clone)]
+pub struct RuleInput {
+    /// The whole panel.
+    pub overall: Histogram,
+    /// Each stakeholder group, by code.
+    pub groups: Vec<(String, Histogram)>,
+    /// Quantile type for `median`, `q1`, `q3`, `iqr`.
+    pub quantile_type: QuantileType,
+}
+
+fn clause_variable(index: usize) -> String {
+    format!("group_clause_{index}")
+}
+
+impl ConsensusRule {
+    /// Parses and checks a rule; the error names the position and the unknown word.
+    pub fn parse(source: &str) -> Result<Self, RuleError> {
+        let (outer_text, inner_texts) = split_group_clauses(source)?;
+        let outer = compile(source, &outer_text, inner_texts.len())?;
+        let clauses = inner_texts
+            .into_iter()
+            .map(|(quantifier, text)| {
+                Ok(GroupClause {
+                    quantifier,
+                    inner: compile(source, &text, 0)?,
+                })
+            })
+            .collect::<Result<Vec<_>, RuleError>>()?;
+        let rule = Self {
+            source: source.trim().to_owned(),
+            outer,
+            clauses,
+        };
+        // A trial on ratings spread over a 1–9 scale catches rules that are not comparisons.
+        let mut trial = Histogram::new(1, 9);
+        for point in 1..=9 {
+            trial.add(point);
+        }
+        let input = RuleInput {
+            overall: trial.clone(),
+            groups: vec![("trial".to_owned(), trial)],
+            quantile_type: QuantileType::Type7,
+        };
+        match rule.evaluate(&input) {
+            Ok(_) | Err(RuleError::Undefined(_)) => Ok(rule),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The rule as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the rule holds for these ratings.
+    pub fn evaluate(&self, input: &RuleInput) -> Result<bool, RuleError> {
+        let mut context = ItemContext::new(&input.overall, input.quantile_type);
+        for (index, clause) in self.clauses.iter().enumerate() {
+            let groups: Vec<&Histogram> = input
+                .groups
+                .iter()
+                .map(|(_, h)| h)
+                .filter(|h| h.n_valid() > 0)
+                .collect();
+            if groups.is_empty() {
+                return Err(RuleError::Undefined(
+                    "no stakeholder group has valid ratings for this item".to_owned(),
+                ));
+            }
+            let mut results = groups
+                .into_iter()
+                .map(|h| eval_bool(&clause.inner, &ItemContext::new(h, input.quantile_type)));
+            let value = match clause.quantifier {
+                Quantifier::Every => results.try_fold(true, |acc, r| r.map(|b| acc && b))?,
+                Quantifier::Any => results.try_fold(false, |acc, r| r.map(|b| acc || b))?,
+            };
+            context
+                .values
+                .insert(clause_variable(index), Value::Boolean(value));
+        }
+        eval_bool(&self.outer, &context)
+    }
+}
+
+fn eval_bool(
+    node: &Node<DefaultNumericTypes>,
+    context: &ItemContext<'_>,
+) -> Result<bool, RuleError> {
+    match node.eval_with_context(context) {
+        Ok(Value::Boolean(b)) => Ok(b),
+        Ok(other) => Err(RuleError::NotBoolean(format!("it gives {other} instead"))),
+        Err(EvalexprError::VariableIdentifierNotFound(name)) => Err(RuleError::Undefined(format!(
+            "{name} is undefined for this item (too few valid ratings)"
+        ))),
+        Err(EvalexprError::CustomMessage(message)) => Err(RuleError::Undefined(message)),
+        Err(err) => Err(RuleError::NotBoolean(err.to_string())),
+    }
+}
+
+fn compile(
+    source: &str,
+    text: &str,
+    clause_count: usize,
+) -> Result<Node<DefaultNumericTypes>, RuleError> {
+    let node = build_operator_tree::<DefaultNumericTypes>(text)
+        .map_err(|err| RuleError::Syntax(err.to_string()))?;
+    let clause_names: Vec<String> = (0..clause_count).map(clause_variable).collect();
+    for word in node.iter_variable_identifiers() {
+        if !VARIABLES.contains(&word) && !clause_names.iter().any(|c| c == word) {
+            return Err(unknown(source, "variable", word));
+        }
+    }
+    for word in node.iter_function_identifiers() {
+        if word != "pct" {
+            return Err(unknown(source, "function", word));
+        }
+    }
+    if node.iter_write_variable_identifiers().next().is_some() {
+        return Err(RuleError::NotBoolean(
+            "it assigns a value with '='; compare with '==' instead".to_owned(),
+        ));
+    }
+    Ok(node)
+}
+
+fn unknown(source: &str, kind: &'static str, word: &str) -> RuleError {
+    RuleError::UnknownWord {
+        kind,
+        word: word.to_owned(),
+        column: find_word(source, word).map_or(0, |byte| source[..byte].chars().count() + 1),
+    }
+}
+
+/// Byte offset of the first occurrence of `word` as a whole identifier.
+fn find_word(source: &str, word: &str) -> Option<usize> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    source.match_indices(word).map(|(at, _)| at).find(|&at| {
+        let before = source[..at].chars().next_back();
+        let after = source[at + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+/// Replaces each `every_group(...)` / `any_group(...)` by a variable and returns the inner texts.
+fn split_group_clauses(source: &str) -> Result<(String, Vec<(Quantifier, String)>), RuleError> {
+    let mut outer = String::new();
+    let mut clauses = Vec::new();
+    let mut rest = source;
+    loop {
+        let next = [
+            ("every_group", Quantifier::Every),
+            ("any_group", Quantifier::Any),
+        ]
+        .into_iter()
+        .filter_map(|(name, q)| find_word(rest, name).map(|at| (at, name, q)))
+        .min_by_key(|(at, _, _)| *at);
+        let Some((at, name, quantifier)) = next else {
+            outer.push_str(rest);
+            return Ok((outer, clauses));
+        };
+        let after_name = &rest[at + name.len()..];
+        let open = after_name.len() - after_name.trim_start().len();
+        if !after_name[open..].starts_with('(') {
+            return Err(RuleError::Syntax(format!(
+                "{name} must be followed by '(' and an expression"
+            )));
+        }
+        let body_start = at + name.len() + open + 1;
+        let mut depth = 1usize;
+        let mut end = None;
+        for (offset, c) in rest[body_start..].char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(body_start + offset);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else {
+            return Err(RuleError::Syntax(format!("{name}( is not closed with ')'")));
+        };
+        let inner = &rest[body_start..end];
+        if find_word(inner, "every_group").is_some() || find_word(inner, "any_group").is_some() {
+            return Err(RuleError::Syntax(format!(
+                "{name}(...) cannot contain another group clause"
+            )));
+        }
+        outer.push_str(&rest[..at]);
+        outer.push_str(&clause_variable(clauses.len()));
+        clauses.push((quantifier, inner.to_owned()));
+        rest = &rest[end + 1..];
+    }
+}
+
+/// The values of one item (or one group of it) as an evalexpr context.
+struct ItemContext<'a> {
+    histogram: &'a Histogram,
+    values: HashMap<String, Value<DefaultNumericTypes>>,
+}
+
+impl<'a> ItemContext<'a> {
+    fn new(histogram: &'a Histogram, quantile_type: QuantileType) -> Self {
+        let stats = describe(
+            histogram,
+            &DescribeConfig::for_scale(histogram.scale_min, histogram.scale_max()),
+        );
+        let (q1, q3, iqr) = stats.quartiles(quantile_type);
+        let mut values = HashMap::new();
+        values.insert("n".to_owned(), Value::Int(stats.n_valid as i64));
+        for (name, value) in [
+            ("median", stats.median),
+            ("q1", q1),
+            ("q3", q3),
+            ("iqr", iqr),
+            ("mean", stats.mean),
+            ("sd", stats.sd),
+        ] {
+            if let Some(v) = value {
+                values.insert(name.to_owned(), Value::Float(v));
+            }
+        }
+        debug_assert!(quantile(histogram, 50, quantile_type) == stats.median || stats.n_valid == 0);
+        Self { histogram, values }
+    }
+
+    fn pct(
+        &self,
+        argument: &Value<DefaultNumericTypes>,
+    ) -> EvalexprResultValue<DefaultNumericTypes> {
+        let tuple = argument.as_tuple()?;
+        let [lo, hi] = tuple.as_slice() else {
+            return Err(EvalexprError::CustomMessage(
+                "pct needs two points, e.g. pct(7, 9)".to_owned(),
+            ));
+        };
+        let (lo, hi) = (lo.as_int()?, hi.as_int()?);
+        let n = self.histogram.n_valid();
+        if n == 0 {
+            return Err(EvalexprError::CustomMessage(
+                "pct is undefined: the item has no valid ratings".to_owned(),
+            ));
+        }
+        let clamp = |v: i64| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+        let count = self.histogram.count_in(clamp(lo), clamp(hi));
+        Ok(Value::Float((100 * count) as f64 / n as f64))
+    }
+}
+
+impl Context for ItemContext<'_> {
+    type NumericTypes = DefaultNumericTypes;
+
+    fn get_value(&self, identifier: &str) -> Option<&Value<DefaultNumericTypes>> {
+        self.values.get(identifier)
+    }
+
+    fn call_function(
+        &self,
+        identifier: &str,
+        argument: &Value<DefaultNumericTypes>,
+    ) -> EvalexprResultValue<DefaultNumericTypes> {
+        match identifier {
+            "pct" => self.pct(argument),
+            other => Err(EvalexprError::FunctionIdentifierNotFound(other.to_owned())),
+        }
+    }
+
+    fn are_builtin_functions_disabled(&self) -> bool {
+        true
+    }
+
+    fn set_builtin_functions_disabled(
+        &mut self,
+        _disabled: bool,
+    ) -> EvalexprResult<(), DefaultNumericTypes> {
+        Ok(())
+    }
+}
+
+/// An item's classification under the study's rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Classification {
+    /// Consensus to include.
+    In,
+    /// Consensus to exclude.
+    Out,
+    /// Rated, but neither rule holds.
+    None,
+    /// Too few ratings, or a value the rule needs is undefined.
+    NotClassified {
+        /// Why, in words a researcher can act on.
+        reason: String,
+    },
+}
+
+impl Classification {
+    /// `in`, `out`, `none` or `not_classified` (the stored form).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::In => "in",
+            Self::Out => "out",
+            Self::None => "none",
+            Self::NotClassified { .. } => "not_classified",
+        }
+    }
+
+    /// Whether the item reached consensus (in or out).
+    pub fn is_resolved(&self) -> bool {
+        matches!(self, Self::In | Self::Out)
+    }
+}
+
+/// A rule set ready to classify items: parsed "in" and optional "out" rules.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    consensus_in: ConsensusRule,
+    consensus_out: Option<ConsensusRule>,
+    min_n: u64,
+}
+
+impl Classifier {
+    /// Parses the rules of the settings.
+    pub fn new(settings: &crate::settings::ConsensusSettings) -> Result<Self, RuleError> {
+        Ok(Self {
+            consensus_in: ConsensusRule::parse(&settings.consensus_in)?,
+            consensus_out: settings
+                .consensus_out
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .map(ConsensusRule::parse)
+                .transpose()?,
+            min_n: u64::from(settings.min_n_for_classification),
+        })
+    }
+
+    /// Classifies one item: "in" if the in-rule holds, "out" if the out-rule holds, else "none".
+    pub fn classify(&self, input: &RuleInput) -> Classification {
+        let n = input.overall.n_valid();
+        if n < self.min_n {
+            return Classification::NotClassified {
+                reason: format!(
+                    "{n} valid ratings, fewer than the minimum of {}",
+                    self.min_n
+                ),
+            };
+        }
+        let outcome = (|| {
+            if self.consensus_in.evaluate(input)? {
+                return Ok(Classification::In);
+            }
+            if let Some(out) = &self.consensus_out {
+                if out.evaluate(input)? {
+                    return Ok(Classification::Out);
+                }
+            }
+            Ok(Classification::None)
+        })();
+        outcome.unwrap_or_else(|err: RuleError| Classification::NotClassified {
+            reason: err.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hist(counts: &[(i32, u64)]) -> Histogram {
+        let mut h = Histogram::new(1, 9);
+        for &(point, count) in counts {
+            for _ in 0..count {
+                h.add(point);
+            }
+        }
+        h
+    }
+
+    fn input(h: Histogram) -> RuleInput {
+        RuleInput {
+            overall: h.clone(),
+            groups: vec![("all".into(), h)],
+            quantile_type: QuantileType::Type7,
+        }
+    }
+
+    #[test]
+    fn thresholds_are_exact_at_the_boundary() {
+        let rule = ConsensusRule::parse("pct(7, 9) >= 70").unwrap();
+        assert!(
+            rule.evaluate(&input(hist(&[(8, 14), (5, 6)]))).unwrap(),
+            "14 of 20"
+        );
+        assert!(
+            !rule.evaluate(&input(hist(&[(8, 13), (5, 6)]))).unwrap(),
+            "13 of 19"
+        );
+        assert!(
+            rule.evaluate(&input(hist(&[(8, 7), (5, 3)]))).unwrap(),
+            "7 of 10"
+        );
+        let low = ConsensusRule::parse("pct(1, 3) < 15").unwrap();
+        assert!(
+            !low.evaluate(&input(hist(&[(2, 3), (8, 17)]))).unwrap(),
+            "3 of 20"
+        );
+        assert!(
+            low.evaluate(&input(hist(&[(2, 2), (8, 18)]))).unwrap(),
+            "2 of 20"
+        );
+    }
+
+    #[test]
+    fn unknown_words_are_named_with_their_position() {
+        let err = ConsensusRule::parse("medain >= 7").unwrap_err();
+        assert_eq!(
+            err,
+            RuleError::UnknownWord {
+                kind: "variable",
+                word: "medain".into(),
+                column: 1
+            }
+        );
+        let err = ConsensusRule::parse("median >= 7 && pcnt(7, 9) > 1").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("unknown function 'pcnt' at column 16"),
+            "{err}"
+        );
+        let incomplete = ConsensusRule::parse("median >= ").unwrap_err();
+        assert!(
+            matches!(incomplete, RuleError::Syntax(_) | RuleError::NotBoolean(_)),
+            "{incomplete}"
+        );
+        assert!(matches!(
+            ConsensusRule::parse("median + 1"),
+            Err(RuleError::NotBoolean(_))
+        ));
+        assert!(matches!(
+            ConsensusRule::parse("median = 7"),
+            Err(RuleError::NotBoolean(_))
+        ));
+        assert!(matches!(
+            ConsensusRule::parse("every_group(pct(7, 9) >= 70"),
+            Err(RuleError::Syntax(_))
+        ));
+    }
+
+    #[test]
+    fn median_and_iqr_rules() {
+        let rule = ConsensusRule::parse("median >= 7 && iqr <= 1").unwrap();
+        assert!(rule
+            .evaluate(&input(hist(&[(7, 2), (8, 2), (9, 1)])))
+            .unwrap());
+        assert!(!rule
+            .evaluate(&input(hist(&[(1, 1), (5, 2), (9, 1)])))
+            .unwrap());
+        let empty = rule.evaluate(&input(hist(&[]))).unwrap_err();
+        assert!(matches!(empty, RuleError::Undefined(_)));
+    }
+
+    #[test]
+    fn group_quantifiers() {
+        let rule = ConsensusRule::parse("every_group(pct(7, 9) >= 70) && n >= 4").unwrap();
+        let agree = hist(&[(8, 4)]);
+        let split = hist(&[(8, 1), (2, 3)]);
+        let both = RuleInput {
+            overall: hist(&[(8, 5), (2, 3)]),
+            groups: vec![
+                ("a".into(), agree.clone()),
+                ("b".into(), split.clone()),
+                ("c".into(), hist(&[])),
+            ],
+            quantile_type: QuantileType::Type7,
+        };
+        assert!(!rule.evaluate(&both).unwrap());
+        let any = ConsensusRule::parse("any_group(pct(7, 9) >= 70)").unwrap();
+        assert!(any.evaluate(&both).unwrap());
+        let only_agree = RuleInput {
+            groups: vec![("a".into(), agree), ("c".into(), hist(&[]))],
+            ..both
+        };
+        assert!(
+            rule.evaluate(&only_agree).unwrap(),
+            "groups without ratings are skipped"
+        );
+    }
+
+    #[test]
+    fn classifier_applies_minimum_and_rules() {
+        let settings = crate::settings::ConsensusSettings::preset("comet", 1, 9).unwrap();
+        let classifier = Classifier::new(&settings).unwrap();
+        assert_eq!(
+            classifier.classify(&input(hist(&[(8, 14), (5, 6)]))),
+            Classification::In
+        );
+        assert_eq!(
+            classifier.classify(&input(hist(&[(2, 14), (5, 6)]))),
+            Classification::Out
+        );
+        assert_eq!(
+            classifier.classify(&input(hist(&[(8, 14), (2, 3), (5, 3)]))),
+            Classification::None
+        );
+        assert!(matches!(
+            classifier.classify(&input(hist(&[(8, 2)]))),
+            Classification::NotClassified { .. }
+        ));
+    }
+}
