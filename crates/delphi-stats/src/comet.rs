@@ -122,6 +122,9 @@ mod tests {
         assert_eq!(all_groups([Some(In), Some(In), Option::None]), Some(In));
         assert_eq!(all_groups([Some(Out), Some(Out)]), Some(Out));
         assert_eq!(all_groups([Some(In), Some(Out)]), Some(Consensus::None));
-        assert_eq!(all_groups([Option::<Consensus>::None, Option::None]), Option::None);
+        assert_eq!(
+            all_groups([Option::<Consensus>::None, Option::None]),
+            Option::None
+        );
     }
 }

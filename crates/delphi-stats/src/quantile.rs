@@ -75,7 +75,11 @@ pub fn quantile_sorted(sorted: &[f64], percent: u32, kind: QuantileType) -> Opti
 pub fn quantile(h: &Histogram, percent: u32, kind: QuantileType) -> Option<f64> {
     let (lo, hi, g) = kind.position(h.n_valid(), percent)?;
     let x_lo = order_statistic(h, lo);
-    let x_hi = if hi == lo { x_lo } else { order_statistic(h, hi) };
+    let x_hi = if hi == lo {
+        x_lo
+    } else {
+        order_statistic(h, hi)
+    };
     Some(interpolate(f64::from(x_lo), f64::from(x_hi), g))
 }
 
@@ -137,10 +141,26 @@ mod tests {
         ];
         for (data, q1_7, q3_7, q1_6, q3_6) in cases {
             let h = hist(data);
-            assert_eq!(quantile(&h, 25, QuantileType::Type7), Some(q1_7), "{data:?}");
-            assert_eq!(quantile(&h, 75, QuantileType::Type7), Some(q3_7), "{data:?}");
-            assert_eq!(quantile(&h, 25, QuantileType::Type6), Some(q1_6), "{data:?}");
-            assert_eq!(quantile(&h, 75, QuantileType::Type6), Some(q3_6), "{data:?}");
+            assert_eq!(
+                quantile(&h, 25, QuantileType::Type7),
+                Some(q1_7),
+                "{data:?}"
+            );
+            assert_eq!(
+                quantile(&h, 75, QuantileType::Type7),
+                Some(q3_7),
+                "{data:?}"
+            );
+            assert_eq!(
+                quantile(&h, 25, QuantileType::Type6),
+                Some(q1_6),
+                "{data:?}"
+            );
+            assert_eq!(
+                quantile(&h, 75, QuantileType::Type6),
+                Some(q3_6),
+                "{data:?}"
+            );
         }
     }
 
