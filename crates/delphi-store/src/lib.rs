@@ -1,1 +1,33 @@
-//! The only crate that names diesel: schema, rows, queries per table, connections and migrations for SQLite and PostgreSQL.
+//! The only crate that names diesel: the portable schema, one query module per table with
+//! its row structs, connections to SQLite or PostgreSQL, the pool and the embedded migrations.
+
+pub mod audit;
+mod connection;
+pub mod items;
+pub mod outbox;
+pub mod panellists;
+pub mod responses;
+pub mod results;
+pub mod rounds;
+pub mod schema;
+pub mod studies;
+pub mod testing;
+pub mod users;
+
+pub use connection::{
+    now, read_tx, run_migrations, write_tx, Backend, ConnectionManager, DatabaseUrl, DbConnection,
+    Pool, PooledConnection, StoreError, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS,
+};
+
+/// The error type of every query.
+pub use diesel::result::Error as QueryError;
+/// Result of a query.
+pub use diesel::QueryResult;
+
+/// Whether a query error is a unique-constraint violation.
+pub fn is_unique_violation(error: &QueryError) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

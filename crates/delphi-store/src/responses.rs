@@ -1,0 +1,102 @@
+//! Responses: one per (round, item, panellist), saved as the panellist goes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use crate::schema::responses;
+use crate::DbConnection;
+
+/// A row of `responses`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = responses)]
+pub struct ResponseRow {
+    /// Round.
+    pub round_id: String,
+    /// Item (the exact words seen).
+    pub item_id: String,
+    /// Panellist.
+    pub panellist_id: String,
+    /// The rating, if any.
+    pub rating: Option<i32>,
+    /// "Unable to rate".
+    pub unable_to_rate: bool,
+    /// Optional comment (untrusted text).
+    pub comment: Option<String>,
+    /// Reason given for a rating far from the panel median.
+    pub reason: Option<String>,
+    /// Last saved.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Inserts or replaces a response (autosave).
+pub fn upsert(conn: &mut DbConnection, row: &ResponseRow) -> QueryResult<()> {
+    crate::with_conn!(conn, |c| diesel::insert_into(responses::table)
+        .values(row)
+        .on_conflict((
+            responses::round_id,
+            responses::item_id,
+            responses::panellist_id
+        ))
+        .do_update()
+        .set((
+            responses::rating.eq(excluded(responses::rating)),
+            responses::unable_to_rate.eq(excluded(responses::unable_to_rate)),
+            responses::comment.eq(excluded(responses::comment)),
+            responses::reason.eq(excluded(responses::reason)),
+            responses::updated_at.eq(excluded(responses::updated_at)),
+        ))
+        .execute(c)
+        .map(drop))
+}
+
+/// Inserts many responses at once (imports, simulations, benchmarks).
+pub fn insert_many(conn: &mut DbConnection, rows: &[ResponseRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(500) {
+        crate::with_conn!(conn, |c| diesel::insert_into(responses::table)
+            .values(chunk)
+            .execute(c)
+            .map(drop))?;
+    }
+    Ok(())
+}
+
+/// A panellist's responses in a round.
+pub fn for_panellist(
+    conn: &mut DbConnection,
+    round_id: &str,
+    panellist_id: &str,
+) -> QueryResult<Vec<ResponseRow>> {
+    responses::table
+        .filter(
+            responses::round_id
+                .eq(round_id)
+                .and(responses::panellist_id.eq(panellist_id)),
+        )
+        .select(ResponseRow::as_select())
+        .load(conn)
+}
+
+/// Every response of a round.
+pub fn for_round(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<ResponseRow>> {
+    responses::table
+        .filter(responses::round_id.eq(round_id))
+        .select(ResponseRow::as_select())
+        .load(conn)
+}
+
+/// The (item, panellist, rating, unable_to_rate) of a round: what statistics need.
+pub fn ratings_for_round(
+    conn: &mut DbConnection,
+    round_id: &str,
+) -> QueryResult<Vec<(String, String, Option<i32>, bool)>> {
+    responses::table
+        .filter(responses::round_id.eq(round_id))
+        .select((
+            responses::item_id,
+            responses::panellist_id,
+            responses::rating,
+            responses::unable_to_rate,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,224 @@
+//! Rounds, the items each round asks, and who was invited to each.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::{participations, round_items, rounds};
+use crate::DbConnection;
+
+/// A row of `rounds`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = rounds)]
+pub struct RoundRow {
+    /// UUID.
+    pub id: String,
+    /// Study.
+    pub study_id: String,
+    /// 1, 2, 3...
+    pub number: i32,
+    /// `draft`, `open` or `closed`.
+    pub status: String,
+    /// Instructions shown at the top of the round.
+    pub instructions: String,
+    /// Optional deadline (UTC).
+    pub deadline: Option<NaiveDateTime>,
+    /// When it opened.
+    pub opened_at: Option<NaiveDateTime>,
+    /// When it closed.
+    pub closed_at: Option<NaiveDateTime>,
+    /// Created.
+    pub created_at: NaiveDateTime,
+}
+
+/// A row of `round_items`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = round_items)]
+pub struct RoundItemRow {
+    /// Round.
+    pub round_id: String,
+    /// Item.
+    pub item_id: String,
+    /// Display order.
+    pub position: i32,
+    /// `new`, `carried`, `reworded` or `for_information`.
+    pub disposition: String,
+}
+
+/// A row of `participations`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = participations)]
+pub struct ParticipationRow {
+    /// Round.
+    pub round_id: String,
+    /// Panellist.
+    pub panellist_id: String,
+    /// When invited.
+    pub invited_at: NaiveDateTime,
+    /// First time the page was opened.
+    pub opened_at: Option<NaiveDateTime>,
+    /// When submitted (answers stay editable until the round closes).
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
+/// Inserts a round.
+pub fn insert(conn: &mut DbConnection, row: &RoundRow) -> QueryResult<()> {
+    diesel::insert_into(rounds::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// A round by id.
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<RoundRow>> {
+    rounds::table
+        .find(id)
+        .select(RoundRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A study's rounds in order.
+pub fn for_study(conn: &mut DbConnection, study_id: &str) -> QueryResult<Vec<RoundRow>> {
+    rounds::table
+        .filter(rounds::study_id.eq(study_id))
+        .order(rounds::number)
+        .select(RoundRow::as_select())
+        .load(conn)
+}
+
+/// The study's latest round, if any.
+pub fn latest(conn: &mut DbConnection, study_id: &str) -> QueryResult<Option<RoundRow>> {
+    rounds::table
+        .filter(rounds::study_id.eq(study_id))
+        .order(rounds::number.desc())
+        .select(RoundRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks a round open.
+pub fn open(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(rounds::table.find(id))
+        .set((rounds::status.eq("open"), rounds::opened_at.eq(at)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Marks an open round closed; returns false when it was not open (a concurrent close).
+pub fn close(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(rounds::table.find(id).filter(rounds::status.eq("open")))
+        .set((rounds::status.eq("closed"), rounds::closed_at.eq(at)))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Sets or clears the deadline.
+pub fn set_deadline(
+    conn: &mut DbConnection,
+    id: &str,
+    deadline: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(rounds::table.find(id))
+        .set(rounds::deadline.eq(deadline))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Freezes a round's items.
+pub fn insert_items(conn: &mut DbConnection, rows: &[RoundItemRow]) -> QueryResult<()> {
+    for row in rows {
+        diesel::insert_into(round_items::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A round's items in order.
+pub fn items(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<RoundItemRow>> {
+    round_items::table
+        .filter(round_items::round_id.eq(round_id))
+        .order(round_items::position)
+        .select(RoundItemRow::as_select())
+        .load(conn)
+}
+
+/// One item of a round.
+pub fn round_item(
+    conn: &mut DbConnection,
+    round_id: &str,
+    item_id: &str,
+) -> QueryResult<Option<RoundItemRow>> {
+    round_items::table
+        .find((round_id, item_id))
+        .select(RoundItemRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records invitations.
+pub fn insert_participations(
+    conn: &mut DbConnection,
+    rows: &[ParticipationRow],
+) -> QueryResult<()> {
+    for row in rows {
+        diesel::insert_into(participations::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Who was invited to a round.
+pub fn participations(
+    conn: &mut DbConnection,
+    round_id: &str,
+) -> QueryResult<Vec<ParticipationRow>> {
+    participations::table
+        .filter(participations::round_id.eq(round_id))
+        .select(ParticipationRow::as_select())
+        .load(conn)
+}
+
+/// One panellist's participation in a round.
+pub fn participation(
+    conn: &mut DbConnection,
+    round_id: &str,
+    panellist_id: &str,
+) -> QueryResult<Option<ParticipationRow>> {
+    participations::table
+        .find((round_id, panellist_id))
+        .select(ParticipationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records the first opening of the round page.
+pub fn mark_opened(
+    conn: &mut DbConnection,
+    round_id: &str,
+    panellist_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        participations::table
+            .find((round_id, panellist_id))
+            .filter(participations::opened_at.is_null()),
+    )
+    .set(participations::opened_at.eq(at))
+    .execute(conn)
+    .map(drop)
+}
+
+/// Records (or re-records) a submission.
+pub fn mark_submitted(
+    conn: &mut DbConnection,
+    round_id: &str,
+    panellist_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(participations::table.find((round_id, panellist_id)))
+        .set(participations::submitted_at.eq(at))
+        .execute(conn)
+        .map(|n| n == 1)
+}

@@ -1,0 +1,173 @@
+//! Studies, their members and stakeholder groups.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::{stakeholder_groups, studies, study_members};
+use crate::DbConnection;
+
+/// A row of `studies`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = studies)]
+pub struct StudyRow {
+    /// UUID.
+    pub id: String,
+    /// Unique short name.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Description shown to panellists.
+    pub description: String,
+    /// Consent text.
+    pub consent_text: String,
+    /// `draft`, `running` or `completed`.
+    pub status: String,
+    /// `StudySettings` as JSON.
+    pub settings: String,
+    /// When the consensus rule was locked (round 1 opened).
+    pub rule_locked_at: Option<NaiveDateTime>,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A row of `study_members`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = study_members)]
+pub struct MemberRow {
+    /// Study.
+    pub study_id: String,
+    /// User.
+    pub user_id: String,
+    /// `owner`, `researcher` or `analyst`.
+    pub role: String,
+    /// Added.
+    pub created_at: NaiveDateTime,
+}
+
+/// A row of `stakeholder_groups`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = stakeholder_groups)]
+pub struct GroupRow {
+    /// UUID.
+    pub id: String,
+    /// Study.
+    pub study_id: String,
+    /// Code used in panel files.
+    pub code: String,
+    /// Name shown to people.
+    pub name: String,
+    /// Display order.
+    pub position: i32,
+}
+
+/// Inserts a study.
+pub fn insert(conn: &mut DbConnection, row: &StudyRow) -> QueryResult<()> {
+    diesel::insert_into(studies::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// A study by id.
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<StudyRow>> {
+    studies::table
+        .find(id)
+        .select(StudyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A study by slug.
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<StudyRow>> {
+    studies::table
+        .filter(studies::slug.eq(slug))
+        .select(StudyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// All studies, newest first.
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<StudyRow>> {
+    studies::table
+        .order(studies::created_at.desc())
+        .select(StudyRow::as_select())
+        .load(conn)
+}
+
+/// Sets a study's status.
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    status: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(studies::table.find(id))
+        .set((studies::status.eq(status), studies::updated_at.eq(at)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Stamps the moment the consensus rule was locked.
+pub fn lock_rule(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        studies::table
+            .find(id)
+            .filter(studies::rule_locked_at.is_null()),
+    )
+    .set(studies::rule_locked_at.eq(at))
+    .execute(conn)
+    .map(drop)
+}
+
+/// Replaces a study's settings JSON.
+pub fn set_settings(
+    conn: &mut DbConnection,
+    id: &str,
+    settings: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(studies::table.find(id))
+        .set((studies::settings.eq(settings), studies::updated_at.eq(at)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Adds a member.
+pub fn add_member(conn: &mut DbConnection, row: &MemberRow) -> QueryResult<()> {
+    diesel::insert_into(study_members::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// A user's role in a study.
+pub fn member_role(
+    conn: &mut DbConnection,
+    study_id: &str,
+    user_id: &str,
+) -> QueryResult<Option<String>> {
+    study_members::table
+        .find((study_id, user_id))
+        .select(study_members::role)
+        .first(conn)
+        .optional()
+}
+
+/// Inserts a stakeholder group.
+pub fn insert_group(conn: &mut DbConnection, row: &GroupRow) -> QueryResult<()> {
+    diesel::insert_into(stakeholder_groups::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// A study's stakeholder groups in display order.
+pub fn groups(conn: &mut DbConnection, study_id: &str) -> QueryResult<Vec<GroupRow>> {
+    stakeholder_groups::table
+        .filter(stakeholder_groups::study_id.eq(study_id))
+        .order(stakeholder_groups::position)
+        .select(GroupRow::as_select())
+        .load(conn)
+}
