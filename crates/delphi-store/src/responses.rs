@@ -85,11 +85,14 @@ pub fn for_round(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<Res
         .load(conn)
 }
 
-/// The (item, panellist, rating, unable_to_rate) of a round: what statistics need.
+/// (item id, panellist id, rating, unable to rate): what statistics need of a response.
+pub type RatingRecord = (String, String, Option<i32>, bool);
+
+/// The rating records of a round.
 pub fn ratings_for_round(
     conn: &mut DbConnection,
     round_id: &str,
-) -> QueryResult<Vec<(String, String, Option<i32>, bool)>> {
+) -> QueryResult<Vec<RatingRecord>> {
     responses::table
         .filter(responses::round_id.eq(round_id))
         .select((
