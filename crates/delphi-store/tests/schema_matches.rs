@@ -8,11 +8,14 @@ use delphi_store::DbConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 
-/// table -> column -> (diesel type, nullable), read from schema.rs itself.
-fn declared() -> BTreeMap<String, BTreeMap<String, (String, bool)>> {
+/// column -> (type, nullable).
+type Columns = BTreeMap<String, (String, bool)>;
+
+/// table -> its columns, read from schema.rs itself.
+fn declared() -> BTreeMap<String, Columns> {
     let source = include_str!("../src/schema.rs");
     let mut tables = BTreeMap::new();
-    let mut current: Option<(String, BTreeMap<String, (String, bool)>)> = None;
+    let mut current: Option<(String, Columns)> = None;
     for line in source.lines().map(str::trim) {
         if let Some((name, _)) = line
             .split_once(" (")
