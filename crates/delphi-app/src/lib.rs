@@ -1,1 +1,52 @@
-//! Use cases: one function per operation, each owning its transaction and writing outbox rows in it.
+//! Use cases: one function per operation, each owning its transaction and writing any outbox
+//! rows inside it. Handlers call exactly one of these; nothing here knows about HTTP or SMTP.
+
+mod audit;
+mod error;
+mod secret;
+
+pub mod closing;
+pub mod next_round;
+pub mod opening;
+pub mod participation;
+pub mod queries;
+pub mod studies;
+pub mod tokens;
+pub mod users;
+
+pub use error::AppError;
+pub use secret::{BadSecretKey, SecretKey};
+
+use delphi_store::{Pool, PooledConnection};
+
+/// Everything a use case needs: the database, the server key and the public address.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// Connection pool.
+    pub db: Pool,
+    /// Seals panellist links; keys CSRF values.
+    pub secret: SecretKey,
+    /// Public address used in emailed links, without a trailing slash.
+    pub base_url: String,
+}
+
+impl App {
+    /// Bundles the parts.
+    pub fn new(db: Pool, secret: SecretKey, base_url: impl Into<String>) -> Self {
+        Self {
+            db,
+            secret,
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// A connection from the pool.
+    pub fn conn(&self) -> Result<PooledConnection, AppError> {
+        Ok(self.db.get()?)
+    }
+}
+
+/// A new random id (UUID v4 as text, the stored form).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

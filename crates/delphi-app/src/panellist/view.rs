@@ -1,0 +1,256 @@
+//! The panellist page's read model: plain serialisable data, shaped so templates only loop
+//! and print (every field is always present, as strict templates require).
+
+use serde::Serialize;
+
+/// Everything the panellist page shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PanellistPage {
+    /// The study as panellists see it.
+    pub study: StudyInfo,
+    /// The state of the page.
+    pub state: PageState,
+    /// Whether this is the first time the panellist opens the open round (the caller records it).
+    #[serde(skip)]
+    pub first_open: bool,
+}
+
+/// The study's public face.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StudyInfo {
+    /// Title.
+    pub title: String,
+    /// Description (participant information).
+    pub description: String,
+    /// Consent text set by the researcher.
+    pub consent_text: String,
+    /// When the panellist consented (`YYYY-MM-DD HH:MM` UTC), if they have.
+    pub consented_at: Option<String>,
+}
+
+/// Which page the panellist gets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum PageState {
+    /// The study's information and the consent step (before the first answer).
+    Consent {
+        /// The round waiting behind the consent step.
+        round_number: i32,
+    },
+    /// The open round.
+    Rating(Box<RoundView>),
+    /// No round is open yet (before round 1, or between rounds).
+    NotOpen {
+        /// The last round that closed, if any.
+        last_closed: Option<i32>,
+    },
+    /// The latest round has closed.
+    Closed(ClosedView),
+    /// A round is open, but this panellist is not invited to it.
+    NotInvited {
+        /// The open round.
+        round_number: i32,
+    },
+    /// The study has finished.
+    Completed,
+    /// The panellist withdrew.
+    Withdrawn {
+        /// When (`YYYY-MM-DD HH:MM` UTC).
+        withdrawn_at: String,
+    },
+}
+
+impl PageState {
+    /// The state's name as serialised (`consent`, `rating`...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Consent { .. } => "consent",
+            Self::Rating(_) => "rating",
+            Self::NotOpen { .. } => "not_open",
+            Self::Closed(_) => "closed",
+            Self::NotInvited { .. } => "not_invited",
+            Self::Completed => "completed",
+            Self::Withdrawn { .. } => "withdrawn",
+        }
+    }
+}
+
+/// A closed round, from this panellist's side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClosedView {
+    /// Round number.
+    pub round_number: i32,
+    /// Items this panellist answered (all kept and counted).
+    pub answered: usize,
+    /// Whether they pressed "Submit".
+    pub submitted: bool,
+}
+
+/// The open round.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoundView {
+    /// Round number.
+    pub number: i32,
+    /// Instructions from the researcher.
+    pub instructions: String,
+    /// Deadline (`YYYY-MM-DD HH:MM` UTC), if set.
+    pub deadline: Option<String>,
+    /// When the panellist last submitted, if they have.
+    pub submitted_at: Option<String>,
+    /// Whether "unable to rate" is offered.
+    pub unable_to_rate: bool,
+    /// Lowest point of the scale.
+    pub scale_min: i32,
+    /// Highest point of the scale.
+    pub scale_max: i32,
+    /// Ask for a reason when a rating is further than this from the panel median.
+    pub outlier_distance: Option<f64>,
+    /// Whether any item carries feedback from the previous round.
+    pub has_feedback: bool,
+    /// The panel's minimum number of responses before a statistic is shown.
+    pub min_responses: u32,
+    /// Items grouped by section, in order.
+    pub sections: Vec<SectionView>,
+    /// Items answered (a rating or "unable to rate").
+    pub rated: usize,
+    /// Items to answer (items shown for information are not counted).
+    pub total: usize,
+    /// Codes of items not answered yet, in order.
+    pub unrated: Vec<String>,
+}
+
+/// A section heading and its items.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SectionView {
+    /// Heading (may be empty when the study has no sections).
+    pub heading: String,
+    /// Items.
+    pub items: Vec<ItemView>,
+}
+
+/// One item with the panellist's answer and its feedback.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemView {
+    /// Code, e.g. `P3`.
+    pub code: String,
+    /// The words rated (untrusted; escaped when rendered).
+    pub text: String,
+    /// 1-based position in the round.
+    pub position: usize,
+    /// Shown for information only (no controls).
+    pub for_information: bool,
+    /// First asked in this round (and not a rewording).
+    pub is_new: bool,
+    /// The words this item replaces, when it is a rewording.
+    pub replaces_text: Option<String>,
+    /// Why it was added or reworded.
+    pub change_note: Option<String>,
+    /// The scale points, with this panellist's choice marked.
+    pub points: Vec<PointView>,
+    /// Saved rating.
+    pub rating: Option<i32>,
+    /// Saved "unable to rate".
+    pub unable_to_rate: bool,
+    /// Saved comment (empty when none).
+    pub comment: String,
+    /// Saved reason (empty when none).
+    pub reason: String,
+    /// Whether the item is answered.
+    pub answered: bool,
+    /// Whether the saved rating is far from the previous panel median (ask for a reason).
+    pub ask_reason: bool,
+    /// The previous panel median, where a reason may be asked for (for the page's script).
+    pub reason_median: Option<f64>,
+    /// Feedback from the previous round, if any.
+    pub feedback: Option<FeedbackView>,
+}
+
+/// One point of the scale as a radio button.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PointView {
+    /// The value.
+    pub value: i32,
+    /// Its label.
+    pub label: String,
+    /// Whether this panellist chose it.
+    pub checked: bool,
+}
+
+/// Controlled feedback for one item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeedbackView {
+    /// The round the feedback comes from.
+    pub round_number: i32,
+    /// Whether the feedback is about the words this item replaced.
+    pub about_previous_wording: bool,
+    /// The panellist's own previous answer, in words (`7`, `unable to rate`), when shown.
+    pub own_previous: Option<String>,
+    /// Panel statistics, when enough responses and the study shows any.
+    pub stats: Option<PanelStats>,
+    /// Too few responses to show any statistic.
+    pub too_few: bool,
+    /// Released comments, never with names.
+    pub comments: Vec<String>,
+}
+
+/// The panel's statistics for an item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PanelStats {
+    /// Numeric ratings.
+    pub n: u64,
+    /// Median (formatted), when shown.
+    pub median: Option<String>,
+    /// First quartile (formatted), when shown.
+    pub q1: Option<String>,
+    /// Third quartile (formatted), when shown.
+    pub q3: Option<String>,
+    /// IQR (formatted), when shown.
+    pub iqr: Option<String>,
+    /// Distribution chart, when shown.
+    pub chart: Option<ChartView>,
+    /// Median per stakeholder group, when shown (groups with too few responses omitted).
+    pub groups: Vec<GroupMedian>,
+    /// The item's status label, when shown.
+    pub status: Option<String>,
+    /// The status code (`in`, `out`, `none`, `not_classified`), when shown.
+    pub status_code: Option<String>,
+}
+
+/// A stakeholder group's median.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupMedian {
+    /// Group name.
+    pub name: String,
+    /// Median (formatted).
+    pub median: String,
+    /// Numeric ratings in the group.
+    pub n: u64,
+}
+
+/// A small bar chart of the ratings, drawn as inline SVG, with a text alternative.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChartView {
+    /// SVG width.
+    pub width: u32,
+    /// SVG height.
+    pub height: u32,
+    /// One path drawing every bar (`M x y h w v h h -w z` per bar).
+    pub path: String,
+    /// The bar of the panellist's own previous rating, if any.
+    pub own: Option<ChartBar>,
+    /// The text alternative, e.g. "1: 0, 2: 1, ... 9: 12 ratings".
+    pub text: String,
+}
+
+/// One bar, for highlighting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChartBar {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width.
+    pub w: u32,
+    /// Height.
+    pub h: u32,
+}

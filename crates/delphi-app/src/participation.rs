@@ -1,0 +1,328 @@
+//! What a panellist does through their link: consent, save answers as they go, submit,
+//! withdraw. Every call starts from the token; nothing else identifies a panellist.
+
+use delphi_core::lifecycle::{self, Disposition, RoundStatus};
+use delphi_core::values::{Answer, Scale};
+use delphi_store::outbox::{self, NewOutboxMessage};
+use delphi_store::{items, panellists, responses, rounds, studies, write_tx, DbConnection};
+
+use crate::{audit, tokens, App, AppError};
+
+/// Comments and reasons are capped at this many characters.
+pub const MAX_COMMENT: usize = 2000;
+
+/// The message for a token that never existed or was revoked (deliberately the same).
+pub const UNKNOWN_LINK: &str =
+    "this link is not valid; please use the most recent link you were sent";
+
+/// The panellist a token belongs to, if the link is live (unknown and revoked look alike).
+pub fn resolve(conn: &mut DbConnection, token: &str) -> Result<panellists::PanellistRow, AppError> {
+    if !tokens::looks_like_token(token) {
+        return Err(AppError::NotFound(UNKNOWN_LINK.to_owned()));
+    }
+    match panellists::find_by_token_hash(conn, &tokens::hash(token))? {
+        Some(person) if person.token_revoked_at.is_none() => Ok(person),
+        _ => Err(AppError::NotFound(UNKNOWN_LINK.to_owned())),
+    }
+}
+
+/// One answer as the panellist gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerInput {
+    /// The item's code.
+    pub item_code: String,
+    /// A rating (checked against the scale), "unable to rate" or nothing yet.
+    pub rating: Option<i32>,
+    /// "Unable to rate" (only where the study offers it).
+    pub unable_to_rate: bool,
+    /// Optional comment.
+    pub comment: Option<String>,
+    /// Optional reason for a rating far from the panel.
+    pub reason: Option<String>,
+}
+
+/// What was saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedAnswer {
+    /// The item's code.
+    pub item_code: String,
+    /// The answer stored.
+    pub answer: Answer,
+    /// When.
+    pub saved_at: chrono::NaiveDateTime,
+}
+
+/// The open round a panellist may write to, with its study.
+struct Writable {
+    person: panellists::PanellistRow,
+    study: studies::StudyRow,
+    round: rounds::RoundRow,
+}
+
+fn writable(conn: &mut DbConnection, token: &str) -> Result<Writable, AppError> {
+    let person = resolve(conn, token)?;
+    if person.withdrawn_at.is_some() {
+        return Err(AppError::Forbidden(
+            "you have withdrawn from this study, so nothing more can be saved".to_owned(),
+        ));
+    }
+    let study = crate::studies::load(conn, &person.study_id)?;
+    if study.status == "completed" {
+        return Err(AppError::RoundClosed(
+            "this study has finished; thank you for taking part".to_owned(),
+        ));
+    }
+    let round = rounds::latest(conn, &person.study_id)?
+        .ok_or_else(|| AppError::Conflict("the first round has not opened yet".to_owned()))?;
+    match RoundStatus::parse(&round.status)? {
+        RoundStatus::Open => {}
+        RoundStatus::Closed => {
+            return Err(AppError::RoundClosed(
+                "this round has closed, so answers can no longer be changed; answers saved before it closed are kept".to_owned(),
+            ))
+        }
+        RoundStatus::Draft => return Err(AppError::Conflict("the next round has not opened yet".to_owned())),
+    }
+    if rounds::participation(conn, &round.id, &person.id)?.is_none() {
+        return Err(AppError::Forbidden(
+            "you are not invited to this round".to_owned(),
+        ));
+    }
+    Ok(Writable {
+        person,
+        study,
+        round,
+    })
+}
+
+/// Records consent (idempotent).
+pub fn consent(app: &App, token: &str) -> Result<(), AppError> {
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        let person = resolve(conn, token)?;
+        if person.withdrawn_at.is_some() {
+            return Err(AppError::Forbidden(
+                "you have withdrawn from this study".to_owned(),
+            ));
+        }
+        if person.consented_at.is_none() {
+            panellists::consent(conn, &person.id, delphi_store::now())?;
+            audit::record(
+                conn,
+                &person.study_id,
+                &format!("panellist:{}", person.pseudonym),
+                "panellist.consented",
+                serde_json::json!({}),
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Saves one answer (autosave): a rating, "unable to rate", a comment, a reason.
+pub fn save_answer(app: &App, token: &str, input: &AnswerInput) -> Result<SavedAnswer, AppError> {
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| save_in(conn, token, input))
+}
+
+/// Saves several answers at once (the plain-HTML form), all or nothing.
+pub fn save_answers(
+    app: &App,
+    token: &str,
+    inputs: &[AnswerInput],
+) -> Result<Vec<SavedAnswer>, AppError> {
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        inputs
+            .iter()
+            .map(|input| save_in(conn, token, input))
+            .collect()
+    })
+}
+
+fn save_in(
+    conn: &mut DbConnection,
+    token: &str,
+    input: &AnswerInput,
+) -> Result<SavedAnswer, AppError> {
+    let Writable {
+        person,
+        study,
+        round,
+    } = writable(conn, token)?;
+    if person.consented_at.is_none() {
+        return Err(AppError::Conflict(
+            "please read and agree to the consent statement first".to_owned(),
+        ));
+    }
+    let settings = crate::studies::settings_of(&study)?;
+    let not_in_round = || {
+        AppError::NotFound(format!(
+            "item {} is not part of this round",
+            input.item_code
+        ))
+    };
+    let item = items::find_by_code(conn, &study.id, &input.item_code)?.ok_or_else(not_in_round)?;
+    let round_item = rounds::round_item(conn, &round.id, &item.id)?.ok_or_else(not_in_round)?;
+    if round_item.disposition == Disposition::ForInformation.as_str() {
+        return Err(AppError::invalid(
+            "rating",
+            format!("item {} is shown for information only", input.item_code),
+        ));
+    }
+    let scale =
+        Scale::new(settings.scale.min, settings.scale.max).map_err(|e| AppError::Internal(e.0))?;
+    let answer = match (input.rating, input.unable_to_rate) {
+        (Some(_), true) => {
+            return Err(AppError::invalid(
+                "rating",
+                "choose a rating or \"unable to rate\", not both",
+            ))
+        }
+        (Some(value), false) => Answer::Rated(
+            scale
+                .rating(value)
+                .map_err(|e| AppError::invalid("rating", e.0))?,
+        ),
+        (None, true) if !settings.unable_to_rate => {
+            return Err(AppError::invalid(
+                "rating",
+                "this study does not offer \"unable to rate\"",
+            ))
+        }
+        (None, true) => Answer::UnableToRate,
+        (None, false) => Answer::Blank,
+    };
+    let clean = |text: &Option<String>, field: &str| -> Result<Option<String>, AppError> {
+        match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) if t.chars().count() > MAX_COMMENT => Err(AppError::invalid(
+                field,
+                format!("please keep it under {MAX_COMMENT} characters"),
+            )),
+            other => Ok(other.map(str::to_owned)),
+        }
+    };
+    let now = delphi_store::now();
+    responses::upsert(
+        conn,
+        &responses::ResponseRow {
+            round_id: round.id.clone(),
+            item_id: item.id.clone(),
+            panellist_id: person.id.clone(),
+            rating: match answer {
+                Answer::Rated(r) => Some(r.value()),
+                _ => None,
+            },
+            unable_to_rate: answer == Answer::UnableToRate,
+            comment: clean(&input.comment, "comment")?,
+            reason: clean(&input.reason, "reason")?,
+            updated_at: now,
+        },
+    )?;
+    Ok(SavedAnswer {
+        item_code: input.item_code.clone(),
+        answer,
+        saved_at: now,
+    })
+}
+
+/// The outcome of a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// Codes of items left without a rating or "unable to rate".
+    pub unrated: Vec<String>,
+}
+
+/// Records the submission and queues a thank-you (once per round). Answers stay editable
+/// until the round closes; submitting again just updates the time.
+pub fn submit(app: &App, token: &str) -> Result<Submission, AppError> {
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        let Writable {
+            person,
+            study,
+            round,
+        } = writable(conn, token)?;
+        let answered: Vec<String> = responses::for_panellist(conn, &round.id, &person.id)?
+            .into_iter()
+            .filter(|r| r.rating.is_some() || r.unable_to_rate)
+            .map(|r| r.item_id)
+            .collect();
+        let mut unrated = Vec::new();
+        for round_item in rounds::items(conn, &round.id)? {
+            if round_item.disposition != Disposition::ForInformation.as_str()
+                && !answered.contains(&round_item.item_id)
+            {
+                if let Some(item) = items::find(conn, &round_item.item_id)? {
+                    unrated.push(item.code);
+                }
+            }
+        }
+        let now = delphi_store::now();
+        rounds::mark_submitted(conn, &round.id, &person.id, now)?;
+        outbox::enqueue(
+            conn,
+            &NewOutboxMessage {
+                study_id: Some(study.id.clone()),
+                round_id: Some(round.id.clone()),
+                panellist_id: Some(person.id.clone()),
+                kind: "thank_you".to_owned(),
+                recipient: person.email.clone(),
+                context: serde_json::json!({"study_title": study.title, "round_number": round.number}),
+                dedupe_key: Some(format!("thank_you:{}:{}", round.id, person.id)),
+            },
+            now,
+        )?;
+        Ok(Submission { unrated })
+    })
+}
+
+/// Withdraws the panellist; earlier answers are kept as the consent text says.
+pub fn withdraw(app: &App, token: &str) -> Result<(), AppError> {
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        let person = resolve(conn, token)?;
+        if person.withdrawn_at.is_some() {
+            return Ok(());
+        }
+        let study = crate::studies::load(conn, &person.study_id)?;
+        let now = delphi_store::now();
+        panellists::withdraw(conn, &person.id, now)?;
+        outbox::enqueue(
+            conn,
+            &NewOutboxMessage {
+                study_id: Some(study.id.clone()),
+                round_id: None,
+                panellist_id: Some(person.id.clone()),
+                kind: "withdrawal".to_owned(),
+                recipient: person.email.clone(),
+                context: serde_json::json!({"study_title": study.title}),
+                dedupe_key: Some(format!("withdrawal:{}", person.id)),
+            },
+            now,
+        )?;
+        audit::record(
+            conn,
+            &study.id,
+            &format!("panellist:{}", person.pseudonym),
+            "panellist.withdrew",
+            serde_json::json!({}),
+        )
+    })
+}
+
+/// Records that the panellist opened the current round's page (first time only).
+pub fn mark_opened(app: &App, token: &str) -> Result<(), AppError> {
+    let mut conn = app.conn()?;
+    let person = resolve(&mut conn, token)?;
+    if let Some(round) = rounds::latest(&mut conn, &person.study_id)? {
+        rounds::mark_opened(&mut conn, &round.id, &person.id, delphi_store::now())?;
+    }
+    Ok(())
+}
+
+/// Checks a rating against a lifecycle rule (used by the pages before showing controls).
+pub fn rating_allowed(status: &str) -> Result<(), AppError> {
+    lifecycle::check_rating_allowed(RoundStatus::parse(status)?)
+        .map_err(|e| AppError::RoundClosed(e.0))
+}

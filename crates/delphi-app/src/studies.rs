@@ -1,0 +1,316 @@
+//! Setting a study up: import a definition, add items and panellists, edit items, complete.
+
+use delphi_core::definition::{ItemDefinition, PanellistDefinition, StudyDefinition};
+use delphi_core::lifecycle::{self, ItemOrigin, ItemStatus, StudyStatus};
+use delphi_core::values::pseudonym;
+use delphi_store::{items, panellists, rounds, studies, users, write_tx, DbConnection};
+
+use crate::{audit, tokens, App, AppError};
+
+/// Creates a draft study with its groups, items and panel, all or nothing. The owner (by
+/// email) must exist when given. Returns the new study's id.
+#[tracing::instrument(skip_all, fields(slug = %definition.slug))]
+pub fn create_from_definition(
+    app: &App,
+    definition: &StudyDefinition,
+    owner_email: Option<&str>,
+) -> Result<String, AppError> {
+    if let Err(problems) = definition.settings.validate() {
+        let text: Vec<String> = problems.iter().map(|p| p.0.clone()).collect();
+        return Err(AppError::invalid("settings", text.join("; ")));
+    }
+    let settings = serde_json::to_string(&definition.settings)
+        .map_err(|e| AppError::Internal(format!("settings do not serialise: {e}")))?;
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        if studies::find_by_slug(conn, &definition.slug)?.is_some() {
+            return Err(AppError::Conflict(format!(
+                "a study called {:?} exists already",
+                definition.slug
+            )));
+        }
+        let now = delphi_store::now();
+        let study_id = crate::new_id();
+        studies::insert(
+            conn,
+            &studies::StudyRow {
+                id: study_id.clone(),
+                slug: definition.slug.clone(),
+                title: definition.title.trim().to_owned(),
+                description: definition.description.trim().to_owned(),
+                consent_text: definition.consent_text.trim().to_owned(),
+                status: StudyStatus::Draft.as_str().to_owned(),
+                settings,
+                rule_locked_at: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        for (position, group) in definition.groups.iter().enumerate() {
+            studies::insert_group(
+                conn,
+                &studies::GroupRow {
+                    id: crate::new_id(),
+                    study_id: study_id.clone(),
+                    code: group.code.as_str().to_owned(),
+                    name: group.name.trim().to_owned(),
+                    position: position as i32,
+                },
+            )?;
+        }
+        insert_items(conn, &study_id, &definition.items, ItemOrigin::Seeded, None)?;
+        insert_panellists(app, conn, &study_id, &definition.panel)?;
+        if let Some(email) = owner_email {
+            let user = users::find_by_email(conn, email)?.ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "no user with the email {email}; create it with `delphi admin create-user`"
+                ))
+            })?;
+            studies::add_member(
+                conn,
+                &studies::MemberRow {
+                    study_id: study_id.clone(),
+                    user_id: user.id,
+                    role: lifecycle::Role::Owner.as_str().to_owned(),
+                    created_at: now,
+                },
+            )?;
+        }
+        audit::record(
+            conn,
+            &study_id,
+            "system",
+            "study.created",
+            serde_json::json!({"items": definition.items.len(), "panellists": definition.panel.len()}),
+        )?;
+        Ok(study_id)
+    })
+}
+
+/// Inserts items with the next creation times so their order is kept.
+pub(crate) fn insert_items(
+    conn: &mut DbConnection,
+    study_id: &str,
+    definitions: &[ItemDefinition],
+    origin: ItemOrigin,
+    origin_round: Option<i32>,
+) -> Result<Vec<String>, AppError> {
+    let now = delphi_store::now();
+    let mut ids = Vec::new();
+    let rows: Vec<items::ItemRow> = definitions
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let id = crate::new_id();
+            ids.push(id.clone());
+            items::ItemRow {
+                id,
+                study_id: study_id.to_owned(),
+                code: item.code.as_str().to_owned(),
+                text: item.text.trim().to_owned(),
+                section: item.section.trim().to_owned(),
+                origin: origin.as_str().to_owned(),
+                origin_round,
+                replaces_id: None,
+                change_note: None,
+                status: ItemStatus::Active.as_str().to_owned(),
+                created_at: now + chrono::Duration::microseconds(i as i64),
+            }
+        })
+        .collect();
+    for row in &rows {
+        if items::find_by_code(conn, study_id, &row.code)?.is_some() {
+            return Err(AppError::Conflict(format!(
+                "item code {} is already used in this study",
+                row.code
+            )));
+        }
+    }
+    items::insert_many(conn, &rows)?;
+    Ok(ids)
+}
+
+fn insert_panellists(
+    app: &App,
+    conn: &mut DbConnection,
+    study_id: &str,
+    panel: &[PanellistDefinition],
+) -> Result<(), AppError> {
+    let groups = studies::groups(conn, study_id)?;
+    let existing = panellists::for_study(conn, study_id)?;
+    let now = delphi_store::now();
+    let mut rows = Vec::new();
+    for (next, person) in (existing.len() + 1..).zip(panel) {
+        if existing
+            .iter()
+            .any(|p| p.email.eq_ignore_ascii_case(person.email.as_str()))
+        {
+            return Err(AppError::Conflict(format!(
+                "{} is already on the panel",
+                person.email
+            )));
+        }
+        let group = groups
+            .iter()
+            .find(|g| g.code == person.group.as_str())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "group",
+                    format!("unknown stakeholder group {}", person.group),
+                )
+            })?;
+        let token = tokens::issue(&app.secret);
+        rows.push(panellists::PanellistRow {
+            id: crate::new_id(),
+            study_id: study_id.to_owned(),
+            group_id: group.id.clone(),
+            email: person.email.as_str().to_owned(),
+            name: person.name.clone(),
+            pseudonym: pseudonym(next),
+            token_hash: token.hash,
+            token_sealed: token.sealed,
+            token_revoked_at: None,
+            consented_at: None,
+            withdrawn_at: None,
+            created_at: now,
+        });
+    }
+    panellists::insert_many(conn, &rows)?;
+    Ok(())
+}
+
+/// Adds items to a study whose first round has not opened (later, items join through the
+/// next-round plan).
+pub fn add_items(
+    app: &App,
+    study_id: &str,
+    definitions: &[ItemDefinition],
+) -> Result<(), AppError> {
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        let study = load(conn, study_id)?;
+        if study.status != StudyStatus::Draft.as_str() {
+            return Err(AppError::Conflict(
+                "the study is running: add items through the next round's plan".to_owned(),
+            ));
+        }
+        insert_items(conn, study_id, definitions, ItemOrigin::Seeded, None)?;
+        Ok(())
+    })
+}
+
+/// Adds people to the panel (they are invited from the next round that opens).
+pub fn add_panellists(
+    app: &App,
+    study_id: &str,
+    panel: &[PanellistDefinition],
+) -> Result<(), AppError> {
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        let study = load(conn, study_id)?;
+        if study.status == StudyStatus::Completed.as_str() {
+            return Err(AppError::Conflict("the study is completed".to_owned()));
+        }
+        insert_panellists(app, conn, study_id, panel)
+    })
+}
+
+/// Changes an item's words, only while nobody has rated it.
+pub fn edit_item_text(app: &App, study_id: &str, code: &str, text: &str) -> Result<(), AppError> {
+    if text.trim().is_empty() {
+        return Err(AppError::invalid("text", "the item text is empty"));
+    }
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        let item = items::find_by_code(conn, study_id, code)?
+            .ok_or_else(|| AppError::NotFound(format!("no item {code} in this study")))?;
+        let rated = items::response_count(conn, &item.id)?;
+        lifecycle::check_item_editable(rated as u64)?;
+        items::set_text(conn, &item.id, text.trim())?;
+        audit::record(
+            conn,
+            study_id,
+            "system",
+            "item.edited",
+            serde_json::json!({"code": code}),
+        )
+    })
+}
+
+/// Completes the study: no more rounds.
+pub fn complete(app: &App, study_id: &str) -> Result<(), AppError> {
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        let study = load(conn, study_id)?;
+        let open = rounds::for_study(conn, study_id)?
+            .iter()
+            .any(|r| r.status == "open");
+        lifecycle::check_complete(StudyStatus::parse(&study.status)?, open)?;
+        studies::set_status(
+            conn,
+            study_id,
+            StudyStatus::Completed.as_str(),
+            delphi_store::now(),
+        )?;
+        audit::record(
+            conn,
+            study_id,
+            "system",
+            "study.completed",
+            serde_json::json!({}),
+        )
+    })
+}
+
+/// Issues a new link for a panellist (the old link stops working). Returns the new link.
+pub fn reissue_link(app: &App, panellist_id: &str) -> Result<String, AppError> {
+    let token = tokens::issue(&app.secret);
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        let person = panellists::find(conn, panellist_id)?
+            .ok_or_else(|| AppError::NotFound("no such panellist".to_owned()))?;
+        panellists::replace_token(conn, &person.id, &token.hash, &token.sealed)?;
+        audit::record(
+            conn,
+            &person.study_id,
+            "system",
+            "panellist.link_reissued",
+            serde_json::json!({"pseudonym": person.pseudonym}),
+        )
+    })?;
+    Ok(tokens::link(&app.base_url, &token.token))
+}
+
+/// Revokes a panellist's link.
+pub fn revoke_link(app: &App, panellist_id: &str) -> Result<(), AppError> {
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        let person = panellists::find(conn, panellist_id)?
+            .ok_or_else(|| AppError::NotFound("no such panellist".to_owned()))?;
+        panellists::revoke_token(conn, &person.id, delphi_store::now())?;
+        audit::record(
+            conn,
+            &person.study_id,
+            "system",
+            "panellist.link_revoked",
+            serde_json::json!({"pseudonym": person.pseudonym}),
+        )
+    })
+}
+
+/// Loads a study or says it does not exist.
+pub(crate) fn load(conn: &mut DbConnection, study_id: &str) -> Result<studies::StudyRow, AppError> {
+    studies::find(conn, study_id)?.ok_or_else(|| AppError::NotFound("no such study".to_owned()))
+}
+
+/// Reads a study's settings.
+pub(crate) fn settings_of(
+    study: &studies::StudyRow,
+) -> Result<delphi_core::StudySettings, AppError> {
+    serde_json::from_str(&study.settings).map_err(|e| {
+        AppError::Internal(format!(
+            "stored settings of {} do not parse: {e}",
+            study.slug
+        ))
+    })
+}
