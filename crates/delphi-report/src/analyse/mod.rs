@@ -11,8 +11,9 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use delphi_stats::{Band, DescribeConfig, QuantileType};
+use delphi_stats::DescribeConfig;
 
+pub use delphi_stats::{Band, QuantileType};
 pub use read::read_dataset;
 
 /// Output format.
