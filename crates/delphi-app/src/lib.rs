@@ -8,6 +8,7 @@ mod secret;
 pub mod closing;
 pub mod next_round;
 pub mod opening;
+pub mod panellist;
 pub mod participation;
 pub mod queries;
 pub mod studies;

@@ -68,10 +68,11 @@ impl PreviousRound {
                 .filter(|r| r.decision == "released")
                 .collect();
             if !released.is_empty() {
-                let written: HashMap<(String, String), String> = responses::for_round(conn, &round.id)?
-                    .into_iter()
-                    .filter_map(|r| r.comment.map(|c| ((r.item_id, r.panellist_id), c)))
-                    .collect();
+                let written: HashMap<(String, String), String> =
+                    responses::for_round(conn, &round.id)?
+                        .into_iter()
+                        .filter_map(|r| r.comment.map(|c| ((r.item_id, r.panellist_id), c)))
+                        .collect();
                 for review in released {
                     let text = review.shown_text.clone().or_else(|| {
                         written
@@ -79,7 +80,11 @@ impl PreviousRound {
                             .cloned()
                     });
                     if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
-                        previous.comments.entry(review.item_id).or_default().push(text);
+                        previous
+                            .comments
+                            .entry(review.item_id)
+                            .or_default()
+                            .push(text);
                     }
                 }
                 for list in previous.comments.values_mut() {
@@ -93,7 +98,9 @@ impl PreviousRound {
     fn add_result(&mut self, row: ResultRow, (min, max): (i32, i32)) {
         let value: serde_json::Value = serde_json::from_str(&row.stats).unwrap_or_default();
         let stats = &value["statistics"];
-        let n = stats["n_valid"].as_u64().unwrap_or(row.n_valid.max(0) as u64);
+        let n = stats["n_valid"]
+            .as_u64()
+            .unwrap_or(row.n_valid.max(0) as u64);
         let median = stats["median"].as_f64();
         if row.group_code != ALL_GROUPS {
             self.groups
@@ -102,7 +109,11 @@ impl PreviousRound {
                 .push((row.group_code, n, median));
             return;
         }
-        let qt = if value["quantile_type"].as_u64() == Some(6) { 6 } else { 7 };
+        let qt = if value["quantile_type"].as_u64() == Some(6) {
+            6
+        } else {
+            7
+        };
         let counts = (min..=max)
             .map(|point| stats["counts"][point.to_string()].as_u64().unwrap_or(0))
             .collect();
@@ -141,7 +152,7 @@ impl PreviousRound {
         about_previous_wording: bool,
         settings: &FeedbackSettings,
         scale: (i32, i32),
-        group_names: &HashMap<String, String>,
+        groups_in_order: &[(String, String)],
     ) -> FeedbackView {
         let own_row = self.own.get(source_id);
         let own_previous = own_row.and_then(|r| match (r.rating, r.unable_to_rate) {
@@ -151,25 +162,33 @@ impl PreviousRound {
         });
         let stored = self.overall.get(source_id);
         let too_few = stored.map_or(true, |s| s.n < u64::from(settings.min_responses));
-        let any_stat = settings.median_iqr || settings.distribution || settings.group_medians || settings.status;
+        let any_stat = settings.median_iqr
+            || settings.distribution
+            || settings.group_medians
+            || settings.status;
         let stats = stored.filter(|_| !too_few && any_stat).map(|s| {
             let groups = if settings.group_medians {
-                let mut list: Vec<GroupMedian> = self
-                    .groups
+                self.groups
                     .get(source_id)
                     .into_iter()
                     .flatten()
                     .filter(|(_, n, _)| *n >= u64::from(settings.min_responses))
                     .filter_map(|(code, n, median)| {
-                        median.map(|m| GroupMedian {
-                            name: group_names.get(code).cloned().unwrap_or_else(|| code.clone()),
-                            median: format_number(m),
-                            n: *n,
+                        let position = groups_in_order.iter().position(|(c, _)| c == code)?;
+                        median.map(|m| {
+                            (
+                                position,
+                                GroupMedian {
+                                    name: groups_in_order[position].1.clone(),
+                                    median: format_number(m),
+                                    n: *n,
+                                },
+                            )
                         })
                     })
-                    .collect();
-                list.sort_by_key(|g| group_names.keys().position(|_| false).unwrap_or(0));
-                list
+                    .collect::<std::collections::BTreeMap<usize, GroupMedian>>()
+                    .into_values()
+                    .collect()
             } else {
                 Vec::new()
             };
@@ -228,7 +247,9 @@ fn chart(counts: &[u64], (min, _max): (i32, i32), own: Option<i32>) -> ChartView
         let h = if count == 0 {
             0
         } else {
-            ((count as f64 / peak as f64) * f64::from(CHART_HEIGHT - 2)).round().max(1.0) as u32
+            ((count as f64 / peak as f64) * f64::from(CHART_HEIGHT - 2))
+                .round()
+                .max(1.0) as u32
         };
         let point = min + index as i32;
         if h > 0 {
@@ -281,6 +302,9 @@ mod tests {
     fn labels_name_every_status() {
         assert_eq!(status_label("in"), "Consensus reached to include");
         assert_eq!(status_label("none"), "No consensus yet");
-        assert_eq!(status_label("not_classified"), "Not classified (too few ratings)");
+        assert_eq!(
+            status_label("not_classified"),
+            "Not classified (too few ratings)"
+        );
     }
 }

@@ -9,8 +9,8 @@ mod view;
 
 pub use load::{page, page_in};
 pub use view::{
-    ChartBar, ChartView, ClosedView, FeedbackView, GroupMedian, ItemView, PageState,
-    PanelStats, PanellistPage, PointView, RoundView, SectionView, StudyInfo,
+    ChartBar, ChartView, ClosedView, FeedbackView, GroupMedian, ItemView, PageState, PanelStats,
+    PanellistPage, PointView, RoundView, SectionView, StudyInfo,
 };
 
 /// Formats a statistic for people: whole numbers without decimals, others with at most two.

@@ -1,0 +1,251 @@
+//! Building the panellist page from a token: which state, then the round with its feedback.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use delphi_core::lifecycle::{Disposition, RoundStatus, StudyStatus};
+use delphi_core::StudySettings;
+use delphi_store::{items, panellists, read_tx, responses, rounds, studies, DbConnection};
+
+use super::feedback::PreviousRound;
+use super::view::{
+    ClosedView, ItemView, PageState, PanellistPage, PointView, RoundView, SectionView, StudyInfo,
+};
+use crate::{participation, App, AppError};
+
+/// The panellist page for a token. Unknown and revoked tokens give the same
+/// [`AppError::NotFound`].
+pub fn page(app: &App, token: &str) -> Result<PanellistPage, AppError> {
+    let mut conn = app.conn()?;
+    read_tx(&mut conn, |conn| page_in(conn, token))
+}
+
+/// [`page`] on a connection the caller holds.
+pub fn page_in(conn: &mut DbConnection, token: &str) -> Result<PanellistPage, AppError> {
+    let person = participation::resolve(conn, token)?;
+    let study = crate::studies::load(conn, &person.study_id)?;
+    let info = StudyInfo {
+        title: study.title.clone(),
+        description: study.description.clone(),
+        consent_text: study.consent_text.clone(),
+        consented_at: person.consented_at.map(when),
+    };
+    let done = |state| {
+        Ok(PanellistPage {
+            study: info.clone(),
+            state,
+            first_open: false,
+        })
+    };
+    if let Some(at) = person.withdrawn_at {
+        return done(PageState::Withdrawn {
+            withdrawn_at: when(at),
+        });
+    }
+    if study.status == StudyStatus::Completed.as_str() {
+        return done(PageState::Completed);
+    }
+    let all_rounds = rounds::for_study(conn, &study.id)?;
+    let last_closed = all_rounds
+        .iter()
+        .rev()
+        .find(|r| r.status == RoundStatus::Closed.as_str())
+        .map(|r| r.number);
+    let Some(round) = all_rounds.last() else {
+        return done(PageState::NotOpen { last_closed });
+    };
+    match RoundStatus::parse(&round.status)? {
+        RoundStatus::Draft => done(PageState::NotOpen { last_closed }),
+        RoundStatus::Closed => {
+            let answered = responses::for_panellist(conn, &round.id, &person.id)?
+                .iter()
+                .filter(|r| r.rating.is_some() || r.unable_to_rate)
+                .count();
+            let submitted = rounds::participation(conn, &round.id, &person.id)?
+                .is_some_and(|p| p.submitted_at.is_some());
+            done(PageState::Closed(ClosedView {
+                round_number: round.number,
+                answered,
+                submitted,
+            }))
+        }
+        RoundStatus::Open => {
+            let Some(participation) = rounds::participation(conn, &round.id, &person.id)? else {
+                return done(PageState::NotInvited {
+                    round_number: round.number,
+                });
+            };
+            if person.consented_at.is_none() {
+                return done(PageState::Consent {
+                    round_number: round.number,
+                });
+            }
+            let previous = all_rounds
+                .iter()
+                .find(|r| r.number == round.number - 1 && r.status == RoundStatus::Closed.as_str());
+            let view = round_view(
+                conn,
+                &study,
+                round,
+                previous,
+                &person,
+                participation.submitted_at,
+            )?;
+            Ok(PanellistPage {
+                study: info,
+                state: PageState::Rating(Box::new(view)),
+                first_open: participation.opened_at.is_none(),
+            })
+        }
+    }
+}
+
+fn when(at: NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn round_view(
+    conn: &mut DbConnection,
+    study: &studies::StudyRow,
+    round: &rounds::RoundRow,
+    previous_round: Option<&rounds::RoundRow>,
+    person: &panellists::PanellistRow,
+    submitted_at: Option<NaiveDateTime>,
+) -> Result<RoundView, AppError> {
+    let settings: StudySettings = crate::studies::settings_of(study)?;
+    let scale = (settings.scale.min, settings.scale.max);
+    let feedback_settings = &settings.feedback;
+    let all_items: HashMap<String, items::ItemRow> = items::for_study(conn, &study.id)?
+        .into_iter()
+        .map(|i| (i.id.clone(), i))
+        .collect();
+    let saved: HashMap<String, responses::ResponseRow> =
+        responses::for_panellist(conn, &round.id, &person.id)?
+            .into_iter()
+            .map(|r| (r.item_id.clone(), r))
+            .collect();
+    let previous = previous_round
+        .map(|r| PreviousRound::load(conn, r, &person.id, feedback_settings, scale))
+        .transpose()?;
+    let groups: Vec<(String, String)> = studies::groups(conn, &study.id)?
+        .into_iter()
+        .map(|g| (g.code, g.name))
+        .collect();
+    let labels = point_labels(&settings);
+    let outlier_distance = settings.outlier_reason.as_ref().map(|o| o.distance);
+
+    let mut sections: Vec<SectionView> = Vec::new();
+    let (mut rated, mut total, mut unrated) = (0, 0, Vec::new());
+    for (index, round_item) in rounds::items(conn, &round.id)?.into_iter().enumerate() {
+        let item = all_items.get(&round_item.item_id).ok_or_else(|| {
+            AppError::Internal("a round item points at a missing item".to_owned())
+        })?;
+        let disposition = Disposition::parse(&round_item.disposition)?;
+        let for_information = disposition == Disposition::ForInformation;
+        let replaced = item.replaces_id.as_ref().and_then(|id| all_items.get(id));
+        let response = saved.get(&item.id);
+        let rating = response.and_then(|r| r.rating);
+        let unable_to_rate = response.is_some_and(|r| r.unable_to_rate);
+        let answered = rating.is_some() || unable_to_rate;
+        if !for_information {
+            total += 1;
+            if answered {
+                rated += 1;
+            } else {
+                unrated.push(item.code.clone());
+            }
+        }
+        // Feedback is about this item in the previous round, or about the words it replaces.
+        let source = match replaced {
+            Some(old) if disposition == Disposition::Reworded => Some((old.id.as_str(), true)),
+            _ => Some((item.id.as_str(), false)),
+        };
+        let feedback = match (&previous, source) {
+            (Some(prev), Some((source_id, about_old))) if prev.knows(source_id) => {
+                Some(prev.feedback(source_id, about_old, feedback_settings, scale, &groups))
+            }
+            _ => None,
+        };
+        let reason_median = match (&previous, source, outlier_distance) {
+            (Some(prev), Some((source_id, _)), Some(_)) if !for_information => {
+                prev.median(source_id, feedback_settings.min_responses)
+            }
+            _ => None,
+        };
+        let ask_reason = match (rating, reason_median, outlier_distance) {
+            (Some(r), Some(median), Some(distance)) => (f64::from(r) - median).abs() > distance,
+            _ => false,
+        };
+        let view = ItemView {
+            code: item.code.clone(),
+            text: item.text.clone(),
+            position: index + 1,
+            for_information,
+            is_new: disposition == Disposition::New && round.number > 1,
+            replaces_text: replaced
+                .filter(|_| disposition == Disposition::Reworded)
+                .map(|old| old.text.clone()),
+            change_note: item.change_note.clone(),
+            points: labels
+                .iter()
+                .map(|(value, label)| PointView {
+                    value: *value,
+                    label: label.clone(),
+                    checked: rating == Some(*value),
+                })
+                .collect(),
+            rating,
+            unable_to_rate,
+            comment: response.and_then(|r| r.comment.clone()).unwrap_or_default(),
+            reason: response.and_then(|r| r.reason.clone()).unwrap_or_default(),
+            answered,
+            ask_reason,
+            reason_median,
+            feedback,
+        };
+        match sections.last_mut() {
+            Some(section) if section.heading == item.section => section.items.push(view),
+            _ => sections.push(SectionView {
+                heading: item.section.clone(),
+                items: vec![view],
+            }),
+        }
+    }
+    let has_feedback = sections
+        .iter()
+        .flat_map(|s| &s.items)
+        .any(|i| i.feedback.is_some());
+    Ok(RoundView {
+        number: round.number,
+        instructions: round.instructions.clone(),
+        deadline: round.deadline.map(when),
+        submitted_at: submitted_at.map(when),
+        unable_to_rate: settings.unable_to_rate,
+        scale_min: settings.scale.min,
+        scale_max: settings.scale.max,
+        outlier_distance,
+        has_feedback,
+        min_responses: feedback_settings.min_responses,
+        sections,
+        rated,
+        total,
+        unrated,
+    })
+}
+
+/// Each point of the scale with its label (the number alone when the study gives none).
+fn point_labels(settings: &StudySettings) -> Vec<(i32, String)> {
+    (settings.scale.min..=settings.scale.max)
+        .enumerate()
+        .map(|(index, value)| {
+            let label = settings
+                .scale
+                .labels
+                .get(index)
+                .map(|l| l.trim())
+                .filter(|l| !l.is_empty())
+                .map_or_else(|| value.to_string(), str::to_owned);
+            (value, label)
+        })
+        .collect()
+}
