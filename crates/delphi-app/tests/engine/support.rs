@@ -1,0 +1,78 @@
+//! Shared helpers: an app per backend, the example study, panellist tokens.
+
+use delphi_app::participation::AnswerInput;
+use delphi_app::{opening, participation, queries, studies, App, SecretKey};
+use delphi_core::definition::StudyDefinition;
+use delphi_store::testing::TestDb;
+
+/// Runs `body` once per configured backend.
+pub fn on_each_backend(body: impl Fn(&App)) {
+    for db in TestDb::all() {
+        let app = App::new(db.pool.clone(), SecretKey::generate(), "http://delphi.test");
+        eprintln!("-- on {}", db.label);
+        body(&app);
+    }
+}
+
+pub fn example() -> StudyDefinition {
+    StudyDefinition::parse(
+        include_str!("../../../../examples/splw-leadership/study.toml"),
+        include_str!("../../../../examples/splw-leadership/items.csv"),
+        include_str!("../../../../examples/splw-leadership/panel.csv"),
+    )
+    .expect("the example parses")
+}
+
+/// A small study: 4 items, 2 groups of 5, COMET rule in every group, at most 3 rounds.
+pub fn small(slug: &str) -> StudyDefinition {
+    let study = include_str!("../../../../examples/splw-leadership/study.toml")
+        .replace("slug = \"splw-leadership\"", &format!("slug = \"{slug}\""));
+    let items = "code,section,text\nA1,Patient level,First\nA2,Patient level,Second\nA3,Community level,Third\nA4,Community level,Fourth\n";
+    let mut panel = String::from("email,name,group\n");
+    for i in 0..10 {
+        let group = if i < 5 { "link_workers" } else { "managers" };
+        panel.push_str(&format!("p{i}@example.org,P {i},{group}\n"));
+    }
+    StudyDefinition::parse(&study, items, &panel).expect("the small study parses")
+}
+
+pub fn import(app: &App, definition: &StudyDefinition) -> String {
+    studies::create_from_definition(app, definition, None).expect("import")
+}
+
+/// The personal tokens of a study's panel, in pseudonym order.
+pub fn tokens(app: &App, study_id: &str) -> Vec<String> {
+    queries::panellist_links(app, study_id)
+        .expect("links")
+        .into_iter()
+        .map(|(_, _, link)| link.rsplit('/').next().expect("token").to_owned())
+        .collect()
+}
+
+pub fn open_first(app: &App, study_id: &str) -> opening::OpenedRound {
+    opening::open_first_round(app, study_id, &opening::RoundOptions::default())
+        .expect("round 1 opens")
+}
+
+pub fn rate(app: &App, token: &str, code: &str, rating: i32) {
+    participation::save_answer(app, token, &answer(code, Some(rating))).expect("rating saves");
+}
+
+pub fn answer(code: &str, rating: Option<i32>) -> AnswerInput {
+    AnswerInput {
+        item_code: code.to_owned(),
+        rating,
+        unable_to_rate: false,
+        comment: None,
+        reason: None,
+    }
+}
+
+pub fn count_outbox(app: &App, round_id: &str, kind: &str) -> usize {
+    let mut conn = app.conn().expect("connection");
+    delphi_store::outbox::for_round(&mut conn, round_id)
+        .expect("outbox")
+        .into_iter()
+        .filter(|m| m.kind == kind)
+        .count()
+}
