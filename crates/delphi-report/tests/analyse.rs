@@ -200,3 +200,84 @@ fn other_scales_and_ranges() {
     assert_eq!(all["pct_agree_responded"], 50.0);
     assert!(all["bands"]["3-3"].is_object());
 }
+
+fn items_json(path: &Path) -> Value {
+    let out = run_to_string(&AnalyseOptions::new(path))
+        .map_err(|(e, _)| e.to_string())
+        .expect("analyse");
+    let doc: Value = serde_json::from_str(&out).expect("JSON");
+    doc["items"].clone()
+}
+
+#[test]
+fn line_endings_blank_lines_and_quoting_read_the_same() {
+    let plain = std::fs::read_to_string(fixture("a_small.csv")).expect("fixture");
+    let expected = items_json(&fixture("a_small.csv"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let variants = [
+        ("crlf", plain.replace('\n', "\r\n")),
+        ("no_final_newline", plain.trim_end().to_owned()),
+        ("blank_lines", plain.replace("\n1,I2", "\n\n1,I2")),
+        (
+            "quoted",
+            plain
+                .replace(",I", ",\"I")
+                .replace(",P", "\",P")
+                .replace("\r", ""),
+        ),
+        ("bom", format!("\u{feff}{plain}")),
+    ];
+    for (name, content) in variants {
+        let path = dir.path().join(format!("{name}.csv"));
+        std::fs::write(&path, content).expect("write");
+        assert_eq!(items_json(&path), expected, "{name}");
+    }
+}
+
+#[test]
+fn quoted_files_report_lines_too() {
+    let message = error_for(
+        &format!("{HEADER}1,\"I1\",P1,A,7\n1,\"I, two\",P1,A,10\n"),
+        |_| {},
+    );
+    assert!(
+        message.contains("ratings.csv line 3: rating 10 is outside the scale 1-9"),
+        "{message}"
+    );
+}
+
+#[test]
+fn files_larger_than_the_read_buffer() {
+    // 250 panellists × 1,000 items ≈ 6 MB: several buffer refills, lines cut at the edges.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("large.csv");
+    let mut content = String::from(HEADER);
+    let mut expected_utr = 0u64;
+    for p in 0..250 {
+        for i in 0..1000 {
+            let rating = (p * 7 + i * 3) % 10;
+            if rating == 0 {
+                expected_utr += 1;
+                content.push_str(&format!("1,item{i:04},panellist{p:03},g{},\n", p % 3));
+            } else {
+                content.push_str(&format!(
+                    "1,item{i:04},panellist{p:03},g{},{rating}\n",
+                    p % 3
+                ));
+            }
+        }
+    }
+    std::fs::write(&path, content).expect("write");
+    let items = items_json(&path);
+    let all: Vec<&Value> = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|r| r["group"] == "ALL")
+        .collect();
+    assert_eq!(all.len(), 1000);
+    let n_valid: u64 = all.iter().map(|r| r["n_valid"].as_u64().expect("n")).sum();
+    let n_utr: u64 = all.iter().map(|r| r["n_utr"].as_u64().expect("n")).sum();
+    assert_eq!(n_utr, expected_utr);
+    assert_eq!(n_valid + n_utr, 250_000);
+}

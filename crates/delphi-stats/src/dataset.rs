@@ -58,34 +58,63 @@ impl Hasher for FxHasher {
 
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// Identifiers in first-seen order, with a fast lookup and a one-entry cache for runs of
-/// the same identifier (rating files are usually sorted by item or by panellist).
+/// Byte equality, inlined for the short identifiers of rating files (no `memcmp` call).
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() > 24 {
+        return a == b;
+    }
+    a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// No predicted successor.
+const NO_ID: u32 = u32::MAX;
+
+/// Identifiers in first-seen order, with a fast lookup. Rating files repeat the same
+/// sequence of items (or panellists) over and over, so before hashing it tries the previous
+/// identifier and the one that followed it last time; most rows cost one comparison.
 #[derive(Debug, Default, Clone)]
 struct Interner {
     names: Vec<String>,
-    index: FxMap<Box<str>, u32>,
+    index: FxMap<Box<[u8]>, u32>,
+    /// `next[id]`: the identifier seen right after `id` last time.
+    next: Vec<u32>,
     last: Option<u32>,
 }
 
 impl Interner {
+    /// The id of `name`; UTF-8 is checked only when the name is new.
     #[inline]
-    fn intern(&mut self, name: &str) -> u32 {
+    fn intern(&mut self, name: &[u8]) -> Result<u32, std::str::Utf8Error> {
         if let Some(last) = self.last {
-            if self.names[last as usize] == name {
-                return last;
+            if same(self.names[last as usize].as_bytes(), name) {
+                return Ok(last);
+            }
+            let guess = self.next[last as usize];
+            if guess != NO_ID && same(self.names[guess as usize].as_bytes(), name) {
+                self.last = Some(guess);
+                return Ok(guess);
             }
         }
         let id = match self.index.get(name) {
             Some(&id) => id,
             None => {
+                let text = std::str::from_utf8(name)?;
                 let id = self.names.len() as u32;
-                self.names.push(name.to_owned());
+                self.names.push(text.to_owned());
+                self.next.push(NO_ID);
                 self.index.insert(name.into(), id);
                 id
             }
         };
+        if let Some(last) = self.last {
+            self.next[last as usize] = id;
+        }
         self.last = Some(id);
-        id
+        Ok(id)
     }
 }
 
@@ -127,6 +156,11 @@ pub enum AddError {
         /// Panellist.
         panellist: String,
     },
+    /// An identifier is not valid UTF-8.
+    NotUtf8 {
+        /// Which column.
+        column: &'static str,
+    },
     /// The panellist appeared before in another stakeholder group.
     GroupConflict {
         /// Panellist.
@@ -148,6 +182,7 @@ impl fmt::Display for AddError {
                 f,
                 "a second row for round {round}, item {item:?}, panellist {panellist:?}"
             ),
+            Self::NotUtf8 { column } => write!(f, "{column} is not valid UTF-8"),
             Self::GroupConflict { panellist, first, this } => write!(
                 f,
                 "panellist {panellist:?} is in stakeholder group {this:?} here but in {first:?} on an earlier line"
@@ -254,6 +289,25 @@ impl DatasetBuilder {
         group: &str,
         rating: Option<i64>,
     ) -> Result<(), AddError> {
+        self.add_raw(
+            round,
+            item.as_bytes(),
+            panellist.as_bytes(),
+            group.as_bytes(),
+            rating,
+        )
+    }
+
+    /// [`DatasetBuilder::add`] for identifiers as raw bytes (checked to be UTF-8 once, when
+    /// first seen): the fast path for file readers.
+    pub fn add_raw(
+        &mut self,
+        round: i64,
+        item: &[u8],
+        panellist: &[u8],
+        group: &[u8],
+        rating: Option<i64>,
+    ) -> Result<(), AddError> {
         let code = match rating {
             None => UTR,
             Some(r) if r >= i64::from(self.scale_min) && r <= i64::from(self.scale_max) => {
@@ -267,18 +321,28 @@ impl DatasetBuilder {
                 })
             }
         };
-        let group_id = self.groups.intern(group);
-        let p = self.panellists.intern(panellist) as usize;
+        let not_utf8 = |column| move |_| AddError::NotUtf8 { column };
+        let p = self
+            .panellists
+            .intern(panellist)
+            .map_err(not_utf8("panellist_id"))? as usize;
         if p == self.panellist_group.len() {
+            let group_id = self
+                .groups
+                .intern(group)
+                .map_err(not_utf8("stakeholder_group"))?;
             self.panellist_group.push(group_id);
-        } else if self.panellist_group[p] != group_id {
-            return Err(AddError::GroupConflict {
-                panellist: panellist.to_owned(),
-                first: self.groups.names[self.panellist_group[p] as usize].clone(),
-                this: group.to_owned(),
-            });
+        } else {
+            let known = &self.groups.names[self.panellist_group[p] as usize];
+            if !same(known.as_bytes(), group) {
+                return Err(AddError::GroupConflict {
+                    panellist: self.panellists.names[p].clone(),
+                    first: known.clone(),
+                    this: String::from_utf8_lossy(group).into_owned(),
+                });
+            }
         }
-        let i = self.items.intern(item) as usize;
+        let i = self.items.intern(item).map_err(not_utf8("item_id"))? as usize;
         let slot = self.round_slot(round);
         let n_panellists = self.panellists.names.len();
         let data = &mut self.rounds[slot];
@@ -288,13 +352,15 @@ impl DatasetBuilder {
         }
         let column = &mut data.columns[i];
         if column.len() <= p {
-            column.resize(n_panellists.max(p + 1), 0);
+            // Grow geometrically: files sorted by panellist add one panellist at a time.
+            let want = (p + 1).max(n_panellists).max(2 * column.len()).max(64);
+            column.resize(want, 0);
         }
         if column[p] != 0 {
             return Err(AddError::Duplicate {
                 round,
-                item: item.to_owned(),
-                panellist: panellist.to_owned(),
+                item: self.items.names[i].clone(),
+                panellist: self.panellists.names[p].clone(),
             });
         }
         column[p] = code;
@@ -311,9 +377,13 @@ impl DatasetBuilder {
     pub fn finish(mut self) -> Dataset {
         self.rounds.sort_by_key(|r| r.round);
         let n_items = self.items.names.len();
+        let n_panellists = self.panellists.names.len();
         for round in &mut self.rounds {
             round.columns.resize_with(n_items, Vec::new);
             round.present.resize(n_items, false);
+            for column in &mut round.columns {
+                column.truncate(n_panellists);
+            }
         }
         Dataset {
             scale_min: self.scale_min,
