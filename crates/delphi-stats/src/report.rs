@@ -93,7 +93,7 @@ pub struct ItemLevelMcNemar {
 pub struct Report {
     /// Per round, item and group (`ALL` first, then the groups with rows, by name).
     pub items: Vec<ItemRow>,
-    /// Kendall's W per round and group.
+    /// Kendall's W per round and group: `complete_panellists` then `complete_items`.
     pub kendall: Vec<KendallRow>,
     /// rwg(j) per round and group.
     pub rwg_j: Vec<RwgJRow>,
@@ -301,41 +301,33 @@ fn kendall_round(
         }
         kendall.push(KendallRow {
             round: round.round,
-            group: name,
+            group: name.clone(),
             policy: "complete_panellists".to_owned(),
             n_panellists_in_round: Some(in_round_count[slot]),
             panellists_used: Some(std::mem::take(&mut used[slot])),
             items_used: None,
             result,
         });
-        if slot == 0 {
-            kendall.push(complete_items_row(
-                ds,
-                round,
-                &items,
-                &in_round,
-                &panellist_order,
-            ));
-        }
+        let raters: Vec<usize> = panellist_order
+            .iter()
+            .copied()
+            .filter(|&p| in_round[p] && (slot == 0 || ds.panellist_group[p] as usize + 1 == slot))
+            .collect();
+        kendall.push(complete_items_row(ds, round, &items, &raters, name));
     }
     (kendall, rwg)
 }
 
 /// The `complete_items` policy (irr::kendall): drop items with any missing rating among
-/// the panellists of the round.
+/// `raters` (the panellists of the round, or of one group in it).
 fn complete_items_row(
     ds: &Dataset,
     round: &RoundData,
     items: &[usize],
-    in_round: &[bool],
-    panellist_order: &[usize],
+    raters: &[usize],
+    group: String,
 ) -> KendallRow {
     let code = |i: usize, p: usize| round.columns[i].get(p).copied().unwrap_or(0);
-    let raters: Vec<usize> = panellist_order
-        .iter()
-        .copied()
-        .filter(|&p| in_round[p])
-        .collect();
     let kept: Vec<usize> = items
         .iter()
         .copied()
@@ -346,7 +338,7 @@ fn complete_items_row(
     } else {
         let mut acc = KendallAccumulator::new(kept.len());
         let mut row = vec![0i32; kept.len()];
-        for &p in &raters {
+        for &p in raters {
             for (x, &i) in row.iter_mut().zip(&kept) {
                 *x = ds.scale_min + i32::from(code(i, p)) - 1;
             }
@@ -356,7 +348,7 @@ fn complete_items_row(
     };
     KendallRow {
         round: round.round,
-        group: ALL.to_owned(),
+        group,
         policy: "complete_items".to_owned(),
         n_panellists_in_round: None,
         panellists_used: None,
@@ -441,5 +433,54 @@ pub fn report(ds: &Dataset, cfg: &DescribeConfig) -> Report {
         rwg_j,
         stability,
         item_level_mcnemar_consensus_in,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DatasetBuilder;
+
+    #[test]
+    fn complete_items_per_group() {
+        let mut b = DatasetBuilder::new(1, 9).expect("scale");
+        for (item, p, g, r) in [
+            ("I1", "P1", "A", Some(7)),
+            ("I2", "P1", "A", Some(8)),
+            ("I3", "P1", "A", None),
+            ("I1", "P2", "A", Some(5)),
+            ("I2", "P2", "A", Some(6)),
+            ("I3", "P2", "A", Some(7)),
+            ("I1", "P3", "B", Some(1)),
+            ("I3", "P3", "B", Some(3)),
+        ] {
+            b.add(1, item, p, g, r).expect("row");
+        }
+        let report = report(&b.finish(), &DescribeConfig::default());
+        let row = |group: &str, policy: &str| {
+            report
+                .kendall
+                .iter()
+                .find(|k| k.group == group && k.policy == policy)
+                .expect("row")
+        };
+        let all = row(ALL, "complete_items");
+        assert_eq!(all.items_used.as_deref(), Some(&["I1".to_owned()][..]));
+        assert_eq!(all.result.m_raters, 3);
+        let a = row("A", "complete_items");
+        assert_eq!(a.items_used, Some(vec!["I1".to_owned(), "I2".to_owned()]));
+        assert_eq!(a.result.w, Some(1.0));
+        let b_row = row("B", "complete_items");
+        assert_eq!(b_row.result.m_raters, 1);
+        assert_eq!(b_row.result.w, None);
+        // Only P2 rated every item of the round with a number.
+        let complete = row(ALL, "complete_panellists");
+        assert_eq!(complete.panellists_used, Some(vec!["P2".to_owned()]));
+        assert_eq!(complete.result.m_raters, 1);
+        assert_eq!(row("B", "complete_panellists").result.m_raters, 0);
+        assert_eq!(
+            row("A", "complete_panellists").n_panellists_in_round,
+            Some(2)
+        );
     }
 }

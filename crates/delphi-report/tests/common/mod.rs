@@ -48,3 +48,22 @@ pub fn compare(path: &str, e: &Value, o: &Value, errors: &mut Vec<String>) {
         (e, o) => errors.push(format!("{path}: {o} != {e}")),
     }
 }
+
+/// Kendall rows matched by (round, group, policy): we also report `complete_items` per
+/// group, which the oracle does only for the whole panel.
+pub fn compare_kendall(expected: &Value, ours: &Value, errors: &mut Vec<String>) {
+    let key = |row: &Value| {
+        (
+            row["round"].clone(),
+            row["group"].clone(),
+            row["policy"].clone(),
+        )
+    };
+    let mine = ours.as_array().cloned().unwrap_or_default();
+    for row in expected.as_array().cloned().unwrap_or_default() {
+        match mine.iter().find(|o| key(o) == key(&row)) {
+            Some(m) => compare("kendall", &row, m, errors),
+            None => errors.push(format!("kendall row {:?} missing", key(&row))),
+        }
+    }
+}
