@@ -1,3 +1,5 @@
+#![allow(missing_docs)] // criterion_group! generates undocumented items
+
 //! Closing a round of 1,000 panellists x 100 items on SQLite: statistics per item and per
 //! stakeholder group, classification, and storing the results. Budget (DESIGN.md): < 1 s.
 
