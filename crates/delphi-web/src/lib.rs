@@ -1,1 +1,125 @@
 //! actix-web: thin handlers, pages, JSON API, auth and sessions.
+//!
+//! Handlers parse input, call one use case of `delphi-app` off the async executor
+//! (`web::block`), and render a page or JSON. No SQL and no email sending happen here.
+//!
+//! Routes so far:
+//!
+//! - `GET /healthz`: `{"status": "ok", ...}`;
+//! - `/p/{token}...`: the panellist's pages (consent, the round as a plain HTML form,
+//!   submission, withdrawal, and a page for every other state);
+//! - `/api/v1/p/{token}...`: the same as JSON, used by the page's script for autosave;
+//! - `/static/...`: the one stylesheet and the one script, embedded in the binary.
+//!
+//! Every response carries a strict Content-Security-Policy, `X-Content-Type-Options`,
+//! `Referrer-Policy: no-referrer` (the token is in the URL) and `X-Frame-Options: DENY`.
+//! Panellist routes are rate-limited per client address.
+
+mod assets;
+mod csrf;
+mod errors;
+mod health;
+mod panellist;
+mod security;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_governor::GovernorConfigBuilder;
+use actix_web::{web, App as HttpApp, HttpServer};
+
+pub use csrf::csrf_token;
+pub use errors::{ApiError, NOT_FOUND_PAGE};
+pub use panellist::{render_page, Notice, View};
+
+/// What every handler shares: the use cases and the templates.
+#[derive(Clone)]
+pub struct WebState {
+    /// Use cases.
+    pub app: delphi_app::App,
+    /// Page templates (the shared handlebars setup).
+    pub templates: delphi_render::Templates,
+}
+
+/// Tunables of the web layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebOptions {
+    /// Sustained requests per second allowed per client address on panellist routes.
+    pub panellist_requests_per_second: u64,
+    /// Burst allowed per client address on panellist routes.
+    pub panellist_burst: u32,
+    /// actix workers (0: one per core).
+    pub workers: usize,
+}
+
+impl Default for WebOptions {
+    fn default() -> Self {
+        Self {
+            panellist_requests_per_second: 20,
+            panellist_burst: 200,
+            workers: 0,
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The embedded templates do not compile.
+    #[error("page templates: {0}")]
+    Templates(#[from] delphi_render::RenderError),
+    /// The options make no rate limit.
+    #[error("rate limit: requests per second and burst must be greater than 0")]
+    RateLimit,
+}
+
+impl From<StartError> for std::io::Error {
+    fn from(error: StartError) -> Self {
+        std::io::Error::other(error.to_string())
+    }
+}
+
+/// Starts the web server on `listener` with default options (the caller awaits the server).
+pub fn start(
+    app: delphi_app::App,
+    listener: TcpListener,
+) -> std::io::Result<actix_web::dev::Server> {
+    start_with(app, listener, WebOptions::default())
+}
+
+/// Starts the web server with explicit options.
+pub fn start_with(
+    app: delphi_app::App,
+    listener: TcpListener,
+    options: WebOptions,
+) -> std::io::Result<actix_web::dev::Server> {
+    let state = WebState {
+        app,
+        templates: delphi_render::Templates::load().map_err(StartError::from)?,
+    };
+    // One limiter for every worker: the configuration holds the shared state.
+    let limit = Arc::new(
+        GovernorConfigBuilder::default()
+            .requests_per_second(options.panellist_requests_per_second.max(1))
+            .burst_size(options.panellist_burst)
+            .finish()
+            .ok_or(StartError::RateLimit)?,
+    );
+    let mut server = HttpServer::new(move || {
+        HttpApp::new()
+            .app_data(web::Data::new(state.clone()))
+            .app_data(web::FormConfig::default().limit(256 * 1024))
+            .app_data(web::JsonConfig::default().limit(64 * 1024))
+            .wrap(security::headers())
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .route("/healthz", web::get().to(health::healthz))
+            .configure(assets::configure)
+            .configure(|cfg| panellist::configure(cfg, &limit))
+            .default_service(web::to(errors::not_found_page))
+    })
+    .listen(listener)?;
+    if options.workers > 0 {
+        server = server.workers(options.workers);
+    }
+    Ok(server.run())
+}

@@ -203,9 +203,10 @@ fn round_view(
             reason_median,
             feedback,
         };
-        match sections.last_mut() {
-            Some(section) if section.heading == item.section => section.items.push(view),
-            _ => sections.push(SectionView {
+        // Items of one section stay together (added items join their section's heading).
+        match sections.iter_mut().find(|s| s.heading == item.section) {
+            Some(section) => section.items.push(view),
+            None => sections.push(SectionView {
                 heading: item.section.clone(),
                 items: vec![view],
             }),
@@ -224,6 +225,7 @@ fn round_view(
         scale_min: settings.scale.min,
         scale_max: settings.scale.max,
         outlier_distance,
+        outlier_distance_label: outlier_distance.map(super::format_number),
         has_feedback,
         min_responses: feedback_settings.min_responses,
         sections,

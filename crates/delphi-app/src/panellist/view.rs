@@ -105,6 +105,8 @@ pub struct RoundView {
     pub scale_max: i32,
     /// Ask for a reason when a rating is further than this from the panel median.
     pub outlier_distance: Option<f64>,
+    /// The same distance as people read it (`3`, `2.5`).
+    pub outlier_distance_label: Option<String>,
     /// Whether any item carries feedback from the previous round.
     pub has_feedback: bool,
     /// The panel's minimum number of responses before a statistic is shown.

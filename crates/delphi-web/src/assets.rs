@@ -1,0 +1,28 @@
+//! The one stylesheet and the one script, embedded in the binary.
+
+use actix_web::{web, HttpResponse};
+
+/// The panellist pages' stylesheet.
+pub const CSS: &str = include_str!("../../../web/static/p.css");
+/// The panellist pages' script (autosave, progress, the reason prompt).
+pub const JS: &str = include_str!("../../../web/static/p.js");
+
+/// Routes `/static/p.css` and `/static/p.js`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/static/p.css", web::get().to(css))
+        .route("/static/p.js", web::get().to(js));
+}
+
+async fn css() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(CSS)
+}
+
+async fn js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(JS)
+}

@@ -1,0 +1,139 @@
+//! The panellist's JSON API (what the page's script uses). Mutations need the page's CSRF
+//! value in the `X-CSRF-Token` header: a custom header cannot be sent cross-site without a
+//! CORS preflight, and the value cannot be computed without the server secret.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use delphi_app::panellist;
+use delphi_app::participation::{self, AnswerInput};
+use serde::{Deserialize, Serialize};
+
+use super::pages::blocking;
+use crate::errors::ApiError;
+use crate::WebState;
+
+fn check_csrf(state: &WebState, token: &str, request: &HttpRequest) -> Result<(), ApiError> {
+    let presented = request
+        .headers()
+        .get(crate::csrf::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if crate::csrf::verify(&state.app.secret, token, presented) {
+        Ok(())
+    } else {
+        Err(ApiError::csrf())
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(value)
+}
+
+/// `GET /api/v1/p/{token}`: the page's data (state, round, answers, feedback).
+pub async fn show(
+    state: web::Data<WebState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (app, t) = (state.app.clone(), token.into_inner());
+    let page = blocking(move || panellist::page(&app, &t)).await?;
+    Ok(json(&page))
+}
+
+/// `POST /api/v1/p/{token}/consent`.
+pub async fn consent(
+    state: web::Data<WebState>,
+    token: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    check_csrf(&state, &token, &request)?;
+    let (app, t) = (state.app.clone(), token.into_inner());
+    blocking(move || participation::consent(&app, &t)).await?;
+    Ok(json(&serde_json::json!({ "consented": true })))
+}
+
+/// The body of `PUT /api/v1/p/{token}/answers/{code}`: the item's whole answer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerBody {
+    /// A point on the scale, or null.
+    #[serde(default)]
+    pub rating: Option<i32>,
+    /// "Unable to rate".
+    #[serde(default)]
+    pub unable_to_rate: bool,
+    /// Optional comment.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// Optional reason for a rating far from the panel.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// What a save answers.
+#[derive(Debug, Serialize)]
+struct Saved {
+    item_code: String,
+    rating: Option<i32>,
+    unable_to_rate: bool,
+    saved_at: String,
+}
+
+/// `PUT /api/v1/p/{token}/answers/{code}`: saves one item's answer (autosave).
+pub async fn save(
+    state: web::Data<WebState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+    body: web::Json<AnswerBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, code) = path.into_inner();
+    check_csrf(&state, &token, &request)?;
+    let body = body.into_inner();
+    let input = AnswerInput {
+        item_code: code,
+        rating: body.rating,
+        unable_to_rate: body.unable_to_rate,
+        comment: body.comment,
+        reason: body.reason,
+    };
+    let app = state.app.clone();
+    let saved = blocking(move || participation::save_answer(&app, &token, &input)).await?;
+    let (rating, unable_to_rate) = match saved.answer {
+        delphi_core::values::Answer::Rated(r) => (Some(r.value()), false),
+        delphi_core::values::Answer::UnableToRate => (None, true),
+        delphi_core::values::Answer::Blank => (None, false),
+    };
+    Ok(json(&Saved {
+        item_code: saved.item_code,
+        rating,
+        unable_to_rate,
+        saved_at: saved.saved_at.and_utc().to_rfc3339(),
+    }))
+}
+
+/// `POST /api/v1/p/{token}/submit`: records the submission; names unrated items.
+pub async fn submit(
+    state: web::Data<WebState>,
+    token: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    check_csrf(&state, &token, &request)?;
+    let (app, t) = (state.app.clone(), token.into_inner());
+    let submission = blocking(move || participation::submit(&app, &t)).await?;
+    Ok(json(&serde_json::json!({
+        "submitted": true,
+        "unrated": submission.unrated,
+    })))
+}
+
+/// `POST /api/v1/p/{token}/withdraw`.
+pub async fn withdraw(
+    state: web::Data<WebState>,
+    token: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    check_csrf(&state, &token, &request)?;
+    let (app, t) = (state.app.clone(), token.into_inner());
+    blocking(move || participation::withdraw(&app, &t)).await?;
+    Ok(json(&serde_json::json!({ "withdrawn": true })))
+}

@@ -1,0 +1,185 @@
+//! The panellist's side: `/p/{token}` pages and the `/api/v1/p/{token}` JSON API. No account
+//! and no password: the link is the credential, so every route starts from the token, and
+//! unknown or revoked tokens all get the same 404.
+
+mod api;
+mod form;
+mod pages;
+
+use std::sync::Arc;
+
+use actix_governor::{
+    governor::middleware::NoOpMiddleware, Governor, GovernorConfig, PeerIpKeyExtractor,
+};
+use actix_web::{web, HttpResponse};
+use delphi_app::panellist::PanellistPage;
+use serde::Serialize;
+
+use crate::WebState;
+
+/// The shared per-address rate limit of the panellist routes.
+pub type RateLimit = Arc<GovernorConfig<PeerIpKeyExtractor, NoOpMiddleware>>;
+
+/// Mounts the panellist pages and API behind the rate limit.
+pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
+    cfg.service(
+        web::scope("/p/{token}")
+            .wrap(Governor::new(limit))
+            .route("", web::get().to(pages::show))
+            .route("/consent", web::post().to(pages::consent))
+            .route("/answers", web::post().to(pages::save))
+            .route("/submit", web::get().to(pages::confirm_submit))
+            .route("/submit", web::post().to(pages::submit))
+            .route("/withdraw", web::get().to(pages::confirm_withdraw))
+            .route("/withdraw", web::post().to(pages::withdraw)),
+    )
+    .service(
+        web::scope("/api/v1/p/{token}")
+            .wrap(Governor::new(limit))
+            .route("", web::get().to(api::show))
+            .route("/consent", web::post().to(api::consent))
+            .route("/answers/{code}", web::put().to(api::save))
+            .route("/submit", web::post().to(api::submit))
+            .route("/withdraw", web::post().to(api::withdraw)),
+    );
+}
+
+/// A short message shown at the top of a page after an action (fixed texts only: nothing
+/// from the query string is ever echoed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// Answers saved by the plain form.
+    Saved,
+    /// Submission recorded.
+    Submitted,
+}
+
+impl Notice {
+    fn text(self) -> &'static str {
+        match self {
+            Self::Saved => "Your answers are saved.",
+            Self::Submitted => {
+                "Thank you: your answers are submitted. You can still change them until the round closes."
+            }
+        }
+    }
+
+    fn from_query(query: &str) -> Option<Self> {
+        query.split('&').find_map(|pair| match pair {
+            "n=saved" => Some(Self::Saved),
+            "n=submitted" => Some(Self::Submitted),
+            _ => None,
+        })
+    }
+}
+
+/// Everything a panellist template sees.
+#[derive(Serialize)]
+struct PageContext<'a> {
+    #[serde(flatten)]
+    page: &'a PanellistPage,
+    /// `/p/{token}`: the base of every link and form on the page.
+    base: String,
+    /// The CSRF value for this link.
+    csrf: String,
+    /// A fixed message after an action.
+    notice: Option<&'static str>,
+    /// The error that stopped an action.
+    error: Option<String>,
+    /// The page's title.
+    title: String,
+    /// Whether the page loads the script.
+    script: bool,
+    /// Whether the footer offers withdrawal.
+    withdraw_link: bool,
+}
+
+/// The template of a page state (and of the confirmation pages).
+fn template_of(page: &PanellistPage, view: View) -> &'static str {
+    match view {
+        View::ConfirmSubmit => "panellist/submit.html",
+        View::ConfirmWithdraw => "panellist/withdraw.html",
+        View::Error => "panellist/error.html",
+        View::Page => match page.state.name() {
+            "consent" => "panellist/consent.html",
+            "rating" => "panellist/round.html",
+            "not_open" => "panellist/not_open.html",
+            "closed" => "panellist/closed.html",
+            "not_invited" => "panellist/not_invited.html",
+            "completed" => "panellist/completed.html",
+            _ => "panellist/withdrawn.html",
+        },
+    }
+}
+
+/// Which page to draw from a [`PanellistPage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The page of the current state.
+    Page,
+    /// "Submit your answers?" with unrated items named.
+    ConfirmSubmit,
+    /// "Withdraw from this study?".
+    ConfirmWithdraw,
+    /// An action was refused.
+    Error,
+}
+
+fn title_of(page: &PanellistPage, view: View) -> String {
+    use delphi_app::panellist::PageState;
+    match (view, &page.state) {
+        (View::ConfirmSubmit, _) => "Submit your answers".to_owned(),
+        (View::ConfirmWithdraw, _) => "Withdraw from the study".to_owned(),
+        (View::Error, _) => "Not saved".to_owned(),
+        (_, PageState::Consent { .. }) => "About this study".to_owned(),
+        (_, PageState::Rating(round)) => format!("Round {}", round.number),
+        (_, PageState::NotOpen { .. }) => "Not open yet".to_owned(),
+        (_, PageState::Closed(closed)) => format!("Round {} has closed", closed.round_number),
+        (_, PageState::NotInvited { round_number }) => format!("Round {round_number}"),
+        (_, PageState::Completed) => "Study completed".to_owned(),
+        (_, PageState::Withdrawn { .. }) => "You have withdrawn".to_owned(),
+    }
+}
+
+/// Renders a panellist page (public for benchmarks and tests).
+pub fn render_page(
+    state: &WebState,
+    token: &str,
+    page: &PanellistPage,
+    view: View,
+    notice: Option<Notice>,
+    error: Option<String>,
+) -> Result<String, delphi_render::RenderError> {
+    let withdrawable = !matches!(
+        page.state,
+        delphi_app::panellist::PageState::Withdrawn { .. }
+            | delphi_app::panellist::PageState::Completed
+    );
+    let context = PageContext {
+        page,
+        base: format!("/p/{token}"),
+        csrf: crate::csrf::csrf_token(&state.app.secret, token),
+        notice: notice.map(Notice::text),
+        error,
+        title: title_of(page, view),
+        script: view == View::Page && page.state.name() == "rating",
+        withdraw_link: withdrawable && view != View::ConfirmWithdraw,
+    };
+    state.templates.render(template_of(page, view), &context)
+}
+
+/// An HTML response that is never cached (pages carry the panellist's answers).
+fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body)
+}
+
+/// A 303 to a page of the same link.
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
+}

@@ -1,0 +1,237 @@
+//! The panellist's HTML pages: each handler checks the CSRF value of a POST, runs one use case
+//! off the executor, then redirects (POST/redirect/GET) or renders.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use delphi_app::panellist::{self, PanellistPage};
+use delphi_app::{participation, AppError};
+
+use super::form::{self, Intent};
+use super::{html, render_page, see_other, Notice, View};
+use crate::errors::{not_found, status_of};
+use crate::WebState;
+
+type Fields = web::Form<Vec<(String, String)>>;
+
+/// Runs a use case on the blocking pool.
+pub(super) async fn blocking<T, F>(f: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(f).await.unwrap_or_else(|_| {
+        Err(AppError::Internal(
+            "the worker pool is unavailable".to_owned(),
+        ))
+    })
+}
+
+/// Loads the page for a token (and records the first opening of an open round).
+async fn load(state: &WebState, token: &str) -> Result<PanellistPage, AppError> {
+    let app = state.app.clone();
+    let token = token.to_owned();
+    blocking(move || {
+        let page = panellist::page(&app, &token)?;
+        if page.first_open {
+            // Only a statistic for the researcher: a failure must not cost the page.
+            if let Err(error) = participation::mark_opened(&app, &token) {
+                tracing::warn!(%error, "could not record the first opening");
+            }
+        }
+        Ok(page)
+    })
+    .await
+}
+
+fn draw(
+    state: &WebState,
+    token: &str,
+    page: &PanellistPage,
+    view: View,
+    status: StatusCode,
+    notice: Option<Notice>,
+    error: Option<String>,
+) -> HttpResponse {
+    match render_page(state, token, page, view, notice, error) {
+        Ok(body) => html(status, body),
+        Err(error) => {
+            tracing::error!(%error, "a panellist page did not render");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("Something went wrong on our side. Please try again in a moment.")
+        }
+    }
+}
+
+/// Shows why an action was refused, on a page of the study (or the 404 for a bad link).
+async fn refused(state: &WebState, token: &str, error: AppError) -> HttpResponse {
+    if matches!(&error, AppError::NotFound(m) if m == participation::UNKNOWN_LINK) {
+        return not_found();
+    }
+    let status = status_of(&error);
+    match load(state, token).await {
+        Ok(page) => draw(
+            state,
+            token,
+            &page,
+            View::Error,
+            status,
+            None,
+            Some(error.to_string()),
+        ),
+        Err(_) => not_found(),
+    }
+}
+
+fn csrf_ok(state: &WebState, token: &str, presented: &str) -> bool {
+    crate::csrf::verify(&state.app.secret, token, presented)
+}
+
+fn csrf_of(fields: &[(String, String)]) -> &str {
+    fields
+        .iter()
+        .find(|(name, _)| name == crate::csrf::FIELD)
+        .map_or("", |(_, value)| value.as_str())
+}
+
+async fn csrf_refused(state: &WebState, token: &str) -> HttpResponse {
+    refused(
+        state,
+        token,
+        AppError::Forbidden(
+            "this form had expired, so nothing was changed; please try again from the page below"
+                .to_owned(),
+        ),
+    )
+    .await
+}
+
+/// `GET /p/{token}`: the page of the panellist's current state.
+pub async fn show(
+    state: web::Data<WebState>,
+    token: web::Path<String>,
+    request: HttpRequest,
+) -> HttpResponse {
+    let notice = Notice::from_query(request.query_string());
+    match load(&state, &token).await {
+        Ok(page) => draw(
+            &state,
+            &token,
+            &page,
+            View::Page,
+            StatusCode::OK,
+            notice,
+            None,
+        ),
+        Err(AppError::NotFound(_)) => not_found(),
+        Err(error) => refused(&state, &token, error).await,
+    }
+}
+
+/// `POST /p/{token}/consent`.
+pub async fn consent(
+    state: web::Data<WebState>,
+    token: web::Path<String>,
+    fields: Fields,
+) -> HttpResponse {
+    if !csrf_ok(&state, &token, csrf_of(&fields)) {
+        return csrf_refused(&state, &token).await;
+    }
+    let (app, t) = (state.app.clone(), token.clone());
+    match blocking(move || participation::consent(&app, &t)).await {
+        Ok(()) => see_other(format!("/p/{token}")),
+        Err(error) => refused(&state, &token, error).await,
+    }
+}
+
+/// `POST /p/{token}/answers`: the plain form (every answer at once, all or nothing).
+pub async fn save(
+    state: web::Data<WebState>,
+    token: web::Path<String>,
+    fields: Fields,
+) -> HttpResponse {
+    if !csrf_ok(&state, &token, csrf_of(&fields)) {
+        return csrf_refused(&state, &token).await;
+    }
+    let form = match form::parse(&fields) {
+        Ok(form) => form,
+        Err(error) => return refused(&state, &token, error).await,
+    };
+    let (app, t, answers) = (state.app.clone(), token.clone(), form.answers);
+    match blocking(move || participation::save_answers(&app, &t, &answers)).await {
+        Ok(_) if form.intent == Intent::Submit => see_other(format!("/p/{token}/submit")),
+        Ok(_) => see_other(format!("/p/{token}?n=saved")),
+        Err(error) => refused(&state, &token, error).await,
+    }
+}
+
+/// `GET /p/{token}/submit`: confirmation naming the items not rated yet.
+pub async fn confirm_submit(state: web::Data<WebState>, token: web::Path<String>) -> HttpResponse {
+    match load(&state, &token).await {
+        Ok(page) if page.state.name() == "rating" => draw(
+            &state,
+            &token,
+            &page,
+            View::ConfirmSubmit,
+            StatusCode::OK,
+            None,
+            None,
+        ),
+        Ok(_) => see_other(format!("/p/{token}")),
+        Err(AppError::NotFound(_)) => not_found(),
+        Err(error) => refused(&state, &token, error).await,
+    }
+}
+
+/// `POST /p/{token}/submit`: records the submission.
+pub async fn submit(
+    state: web::Data<WebState>,
+    token: web::Path<String>,
+    fields: Fields,
+) -> HttpResponse {
+    if !csrf_ok(&state, &token, csrf_of(&fields)) {
+        return csrf_refused(&state, &token).await;
+    }
+    let (app, t) = (state.app.clone(), token.clone());
+    match blocking(move || participation::submit(&app, &t)).await {
+        Ok(_) => see_other(format!("/p/{token}?n=submitted")),
+        Err(error) => refused(&state, &token, error).await,
+    }
+}
+
+/// `GET /p/{token}/withdraw`: "Withdraw from this study?".
+pub async fn confirm_withdraw(
+    state: web::Data<WebState>,
+    token: web::Path<String>,
+) -> HttpResponse {
+    match load(&state, &token).await {
+        Ok(page) if page.state.name() == "withdrawn" => see_other(format!("/p/{token}")),
+        Ok(page) => draw(
+            &state,
+            &token,
+            &page,
+            View::ConfirmWithdraw,
+            StatusCode::OK,
+            None,
+            None,
+        ),
+        Err(AppError::NotFound(_)) => not_found(),
+        Err(error) => refused(&state, &token, error).await,
+    }
+}
+
+/// `POST /p/{token}/withdraw`: withdraws (earlier answers are kept).
+pub async fn withdraw(
+    state: web::Data<WebState>,
+    token: web::Path<String>,
+    fields: Fields,
+) -> HttpResponse {
+    if !csrf_ok(&state, &token, csrf_of(&fields)) {
+        return csrf_refused(&state, &token).await;
+    }
+    let (app, t) = (state.app.clone(), token.clone());
+    match blocking(move || participation::withdraw(&app, &t)).await {
+        Ok(()) => see_other(format!("/p/{token}")),
+        Err(error) => refused(&state, &token, error).await,
+    }
+}

@@ -1,0 +1,10 @@
+//! The panellist's pages and API against the real server on a fresh SQLite file per test.
+
+#[path = "../../fixtures/study.rs"]
+mod fixture;
+mod support;
+
+mod api;
+mod feedback;
+mod pages;
+mod security;
