@@ -37,7 +37,13 @@ pub struct KendallW {
     /// Why W is undefined, when it is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub reason: Option<String>,
+    /// Set when the χ² p-value is a poor approximation (fewer than 7 items).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub warning: Option<String>,
 }
+
+/// Below this many items the χ² approximation of W's p-value is poor (STATISTICS.md 4).
+pub const CHI2_MIN_ITEMS: u64 = 7;
 
 /// Accumulates raters one at a time (one pass, no matrix kept).
 #[derive(Debug, Clone)]
@@ -143,6 +149,7 @@ impl KendallAccumulator {
                 df: None,
                 p_value: None,
                 reason: Some("need at least 2 raters and 2 items".to_owned()),
+                warning: None,
             };
         }
         // Doubled: 2Rⱼ − 2R̄ = rank_sums2 − m(n+1); S = Σ(that)²/4.
@@ -169,6 +176,7 @@ impl KendallAccumulator {
             df: Some(n - 1),
             p_value: None,
             reason: None,
+            warning: None,
         };
         if den_c == 0 {
             out.reason = Some("every rater tied all items".to_owned());
@@ -180,6 +188,11 @@ impl KendallAccumulator {
         out.w = Some(w);
         out.chi2 = Some(chi2);
         out.p_value = chi_square_sf(chi2, (n - 1) as f64);
+        if n < CHI2_MIN_ITEMS {
+            out.warning = Some(format!(
+                "only {n} items: the chi-square p-value is a poor approximation below {CHI2_MIN_ITEMS}"
+            ));
+        }
         out
     }
 }

@@ -61,6 +61,8 @@ pub struct Wilcoxon {
     pub method: Option<String>,
     /// Nobody changed (pairs exist, all d = 0).
     pub no_change: bool,
+    /// 1 ≤ n′ ≤ 5: no two-sided p can fall below 0.05 (the minimum is 2/2ⁿ′).
+    pub underpowered: bool,
     /// What R's `wilcox.test(paired = TRUE)` reports by default.
     #[serde(
         rename = "p_R_wilcox_test_default",
@@ -111,6 +113,7 @@ pub fn wilcoxon_differences(diffs: &[i64]) -> Wilcoxon {
         p_value: None,
         method: None,
         no_change: n_pairs > 0 && n == 0,
+        underpowered: (1..=5).contains(&n),
         p_r_wilcox_test_default: None,
     };
     if n == 0 {
