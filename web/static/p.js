@@ -1,76 +1,64 @@
-// Autosave for the round page: one request per change; the page works without this script.
+// Round page: autosave (one request per change), progress, the reason prompt.
+// The page works without this script: the form posts every answer at once.
 (function () {
   'use strict';
   var form = document.getElementById('f');
   if (!form || !window.fetch) return;
-  var api = form.getAttribute('data-api');
-  var csrf = form.elements.csrf.value;
-  var status = document.getElementById('st');
-  var ratedEl = document.getElementById('rated');
-
+  var api = form.dataset.api, csrf = form.elements.csrf.value;
+  var distance = parseFloat(form.dataset.distance);
+  var status = document.getElementById('st'), rated = document.getElementById('rated');
   function say(text) { status.textContent = text; }
-
-  function itemOf(el) { return el.closest('fieldset'); }
-
-  function answerOf(box) {
-    var code = box.id.slice(2);
-    var chosen = box.querySelector('input[type=radio]:checked');
-    var comment = box.querySelector('textarea[name^=c_]');
-    var reason = box.querySelector('textarea[name^=x_]');
-    var value = chosen ? chosen.value : '';
+  function progress() {
+    rated.textContent = form.querySelectorAll('fieldset:has(input:checked)').length;
+  }
+  function body(box) {
+    var chosen = box.querySelector('input:checked'), v = chosen ? chosen.value : '';
+    var c = box.querySelector('[name^=c_]'), x = box.querySelector('[name^=x_]');
     return {
-      code: code,
-      body: {
-        rating: value && value !== 'u' ? parseInt(value, 10) : null,
-        unable_to_rate: value === 'u',
-        comment: comment ? comment.value : null,
-        reason: reason ? reason.value : null
-      }
+      rating: v && v !== 'u' ? parseInt(v, 10) : null,
+      unable_to_rate: v === 'u',
+      comment: c ? c.value : null,
+      reason: x ? x.value : null
     };
   }
-
-  function progress() {
-    var n = 0;
-    form.querySelectorAll('fieldset').forEach(function (box) {
-      if (box.querySelector('input[type=radio]:checked')) n++;
-    });
-    ratedEl.textContent = n;
+  // Ask for a reason when the rating is further than the set distance from the panel median.
+  function why(box, b) {
+    var median = parseFloat(box.dataset.m);
+    if (isNaN(median) || isNaN(distance)) return;
+    var far = b.rating !== null && Math.abs(b.rating - median) > distance;
+    var label = box.querySelector('.why');
+    if (far && !label) {
+      label = document.createElement('label');
+      label.className = 'why';
+      label.textContent = form.dataset.why;
+      var area = document.createElement('textarea');
+      area.name = 'x_' + box.id.slice(2);
+      label.appendChild(area);
+      box.querySelector('.sc').after(label);
+    }
+    if (label) label.hidden = !far && !label.querySelector('textarea').value;
   }
-
-  function askReason(box, body) {
-    var why = box.querySelector('.why');
-    var median = parseFloat(box.getAttribute('data-m'));
-    var distance = parseFloat(form.getAttribute('data-distance'));
-    if (!why || isNaN(median) || isNaN(distance)) return;
-    why.hidden = !(body.rating !== null && Math.abs(body.rating - median) > distance);
-  }
-
   function save(box) {
-    var answer = answerOf(box);
-    askReason(box, answer.body);
+    var b = body(box), code = box.id.slice(2);
+    why(box, b);
     say('Saving…');
-    return fetch(api + '/answers/' + encodeURIComponent(answer.code), {
+    fetch(api + '/answers/' + encodeURIComponent(code), {
       method: 'PUT',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-      body: JSON.stringify(answer.body)
+      body: JSON.stringify(b)
     }).then(function (res) {
       return res.json().then(function (data) {
-        if (res.ok) {
-          say('Saved ' + answer.code + '.');
-        } else {
-          say('Not saved: ' + (data.error ? data.error.message : res.status));
-        }
+        say(res.ok ? 'Saved ' + code + '.' : 'Not saved: ' + (data.error ? data.error.message : res.status));
       });
     }).catch(function () {
-      say('Not saved: no connection. Your answers will be saved when you press “Save answers”.');
+      say('Not saved: no connection. Press “Save answers” to save everything when you are back online.');
     });
   }
-
-  form.addEventListener('change', function (event) {
-    var box = itemOf(event.target);
+  form.addEventListener('change', function (e) {
+    var box = e.target.closest('fieldset');
     if (!box) return;
-    if (event.target.type === 'radio') progress();
+    if (e.target.type === 'radio') progress();
     save(box);
   });
 })();

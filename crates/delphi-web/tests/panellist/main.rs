@@ -8,3 +8,4 @@ mod api;
 mod feedback;
 mod pages;
 mod security;
+mod weight;
