@@ -156,6 +156,15 @@ pub enum AddError {
         /// Panellist.
         panellist: String,
     },
+    /// Far more (item, panellist) pairs than rows: the dense layout would not fit in memory.
+    TooSparse {
+        /// Rows so far.
+        rows: usize,
+        /// Distinct items so far.
+        items: usize,
+        /// Distinct panellists so far.
+        panellists: usize,
+    },
     /// An identifier is not valid UTF-8.
     NotUtf8 {
         /// Which column.
@@ -183,6 +192,10 @@ impl fmt::Display for AddError {
                 "a second row for round {round}, item {item:?}, panellist {panellist:?}"
             ),
             Self::NotUtf8 { column } => write!(f, "{column} is not valid UTF-8"),
+            Self::TooSparse { rows, items, panellists } => write!(
+                f,
+                "{items} items and {panellists} panellists but only {rows} rows: too sparse to analyse (is each row a different panellist and item?)"
+            ),
             Self::GroupConflict { panellist, first, this } => write!(
                 f,
                 "panellist {panellist:?} is in stakeholder group {this:?} here but in {first:?} on an earlier line"
@@ -237,7 +250,17 @@ pub struct DatasetBuilder {
     rounds: Vec<RoundData>,
     round_index: FxMap<i64, usize>,
     last_round: Option<(i64, usize)>,
+    /// Rows accepted.
+    rows: usize,
+    /// Cells allocated over all columns (one byte each).
+    cells: usize,
 }
+
+/// The dense layout may hold this many cells per row accepted, plus [`MAX_CELLS_FLOOR`]:
+/// ample for Delphi data (every panellist rates most items), and a clear error instead of
+/// exhausting memory for a file where almost every (item, panellist) pair is missing.
+const MAX_EMPTY_CELLS_PER_ROW: usize = 64;
+const MAX_CELLS_FLOOR: usize = 1 << 26;
 
 impl DatasetBuilder {
     /// A builder for ratings on `scale_min..=scale_max` (2 to 254 points).
@@ -259,6 +282,8 @@ impl DatasetBuilder {
             rounds: Vec::new(),
             round_index: FxMap::default(),
             last_round: None,
+            rows: 0,
+            cells: 0,
         })
     }
 
@@ -354,6 +379,14 @@ impl DatasetBuilder {
         if column.len() <= p {
             // Grow geometrically: files sorted by panellist add one panellist at a time.
             let want = (p + 1).max(n_panellists).max(2 * column.len()).max(64);
+            self.cells += want - column.len();
+            if self.cells > MAX_EMPTY_CELLS_PER_ROW * self.rows + MAX_CELLS_FLOOR {
+                return Err(AddError::TooSparse {
+                    rows: self.rows,
+                    items: self.items.names.len(),
+                    panellists: n_panellists,
+                });
+            }
             column.resize(want, 0);
         }
         if column[p] != 0 {
@@ -365,6 +398,7 @@ impl DatasetBuilder {
         }
         column[p] = code;
         data.present[i] = true;
+        self.rows += 1;
         Ok(())
     }
 
@@ -482,5 +516,20 @@ mod tests {
         assert_eq!(d.cell(0, 0, 1), Cell::UnableToRate);
         assert_eq!(d.cell(0, 0, 5), Cell::Missing);
         assert!(DatasetBuilder::new(5, 5).is_err());
+    }
+
+    #[test]
+    fn refuses_data_too_sparse_for_memory() {
+        let mut b = DatasetBuilder::new(1, 9).expect("scale");
+        let mut refused = None;
+        for k in 0..200_000 {
+            if let Err(e) = b.add(1, &format!("I{k}"), &format!("P{k}"), "A", Some(5)) {
+                refused = Some((k, e));
+                break;
+            }
+        }
+        let (k, e) = refused.expect("a diagonal file must be refused");
+        assert!(matches!(e, AddError::TooSparse { .. }), "{e}");
+        assert!(k > 1000, "dense enough files up to here: {k}");
     }
 }
