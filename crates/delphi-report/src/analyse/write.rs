@@ -101,8 +101,19 @@ pub const CSV_COLUMNS: [&str; 30] = [
     "rand_category",
 ];
 
+/// A number for the CSV: at most 10 decimals, trailing zeros dropped (the JSON keeps full
+/// precision), so 0.12799999999999997 reads 0.128. Empty when undefined.
 fn num(x: Option<f64>) -> String {
-    x.map(|v| v.to_string()).unwrap_or_default()
+    let Some(v) = x else {
+        return String::new();
+    };
+    let text = format!("{v:.10}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
 }
 
 fn class(c: Option<Consensus>) -> String {
@@ -177,5 +188,20 @@ pub(super) fn write_report(
             out.write_all(b"\n")
         }
         Format::Csv => write_csv(report, opts, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn csv_numbers() {
+        assert_eq!(num(Some(0.127_999_999_999_999_97)), "0.128");
+        assert_eq!(num(Some(96.923_076_923_076_92)), "96.9230769231");
+        assert_eq!(num(Some(8.0)), "8");
+        assert_eq!(num(Some(-0.000_000_000_01)), "0");
+        assert_eq!(num(Some(-1.5)), "-1.5");
+        assert_eq!(num(None), "");
     }
 }
