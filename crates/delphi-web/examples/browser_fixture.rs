@@ -1,0 +1,58 @@
+//! The browser tests' server: builds a fresh SQLite database with studies in the states the
+//! tests need, prints their panellist URLs as one line of JSON on stdout, then serves until
+//! killed. Test-only; run by `web/tests/run.sh`.
+#![allow(missing_docs)]
+
+#[path = "../fixtures/study.rs"]
+mod fixture;
+
+use std::io::Write as _;
+use std::net::TcpListener;
+
+use delphi_app::{App, SecretKey};
+use delphi_store::testing::TestDb;
+use delphi_web::WebOptions;
+
+fn main() -> std::io::Result<()> {
+    let db = TestDb::sqlite();
+    let app = App::new(db.pool.clone(), SecretKey::generate(), "http://127.0.0.1");
+
+    // Round 1 open: fresh panellists for the keyboard, reload and no-JavaScript flows.
+    let one = fixture::round_one(&app, "browser-round-1", 6, 6);
+    // Round 2 open with feedback (25 panellists, so every group has 5 responses).
+    let two = fixture::round_two(&app, "browser-round-2", 6, 25, &[]);
+    // Round 1 closed.
+    let closed = fixture::round_one(&app, "browser-closed", 3, 5);
+    fixture::answer_round_one(&app, &closed, &[4]);
+    delphi_app::closing::close_round(&app, &closed.study_id)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let url = |token: &String| format!("{base}/p/{token}");
+    let urls = serde_json::json!({
+        "base": base,
+        "round1": one.tokens.iter().map(url).collect::<Vec<_>>(),
+        "round2": two.tokens.iter().take(3).map(url).collect::<Vec<_>>(),
+        "closed": url(&closed.tokens[0]),
+        "unknown": format!("{base}/p/{}", "A".repeat(32)),
+    });
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{urls}")?;
+    out.flush()?;
+    drop(out);
+
+    actix_web::rt::System::new().block_on(async move {
+        delphi_web::start_with(
+            app,
+            listener,
+            WebOptions {
+                workers: 2,
+                ..WebOptions::default()
+            },
+        )?
+        .await?;
+        drop(db);
+        Ok(())
+    })
+}
