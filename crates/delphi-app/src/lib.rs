@@ -6,6 +6,7 @@ mod error;
 mod secret;
 
 pub mod closing;
+pub mod email_templates;
 pub mod next_round;
 pub mod opening;
 pub mod panellist;

@@ -95,6 +95,8 @@ struct Registries {
     text: Handlebars<'static>,
     /// Handlebars keeps partials in the same map as templates; these are left out of `names`.
     partials: BTreeSet<String>,
+    /// Template sources by name (what a researcher starts editing from).
+    sources: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -177,6 +179,7 @@ impl Templates {
         let mut text = registry(Format::Text);
         let mut partials: BTreeMap<(String, bool), String> = BTreeMap::new();
         let mut partial_names = BTreeSet::new();
+        let mut sources = BTreeMap::new();
         for source in embedded_sources()? {
             let is_text = Format::of_name(&source.name) == Format::Text;
             let hb = if is_text { &mut text } else { &mut html };
@@ -203,6 +206,7 @@ impl Templates {
             } else {
                 hb.register_template_string(&source.name, source.body.as_str())
                     .map_err(syntax)?;
+                sources.insert(source.name, source.body);
             }
         }
         Ok(Self {
@@ -210,6 +214,7 @@ impl Templates {
                 html,
                 text,
                 partials: partial_names,
+                sources,
             }),
         })
     }
@@ -259,6 +264,11 @@ impl Templates {
                 name: NAME.to_owned(),
                 reason: render_reason(&e),
             })
+    }
+
+    /// The source text of a template (not a partial), as embedded.
+    pub fn source(&self, name: &str) -> Option<&str> {
+        self.inner.sources.get(name).map(String::as_str)
     }
 
     /// Every registered template name (not partials), sorted.

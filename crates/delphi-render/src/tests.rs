@@ -136,3 +136,11 @@ fn strict_mode_refuses_a_misspelt_condition_too() {
         .unwrap_err();
     assert!(err.to_string().contains("deadlne"), "{err}");
 }
+
+#[test]
+fn sources_are_kept_for_editing() {
+    let t = templates();
+    let subject = t.source("emails/invitation/subject.txt").unwrap();
+    assert!(subject.contains("{{study_title}}"), "{subject}");
+    assert!(t.source("email_layout").is_none());
+}

@@ -3,6 +3,7 @@
 
 pub mod audit;
 mod connection;
+pub mod email_templates;
 pub mod items;
 pub mod outbox;
 pub mod panellists;
