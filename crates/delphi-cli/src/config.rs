@@ -1,7 +1,7 @@
 //! Configuration in layers: defaults, then an optional `delphi.toml`, then `DELPHI_*`
 //! environment variables. Secrets stay wrapped so they never reach a log.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context};
 use secrecy::{ExposeSecret, SecretString};
@@ -107,11 +107,6 @@ pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The folder of a `file://dir` mail URL, if it is one.
-pub fn mail_folder(mail_url: &str) -> Option<PathBuf> {
-    mail_url.strip_prefix("file://").map(PathBuf::from)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,7 +136,10 @@ mod tests {
             toml::from_str("bind = \"0.0.0.0:9000\"\ndatabase_url = \"postgres://x/db\"").unwrap();
         let config = Config::from_layers(
             file,
-            env(&[("DELPHI_BIND", "127.0.0.1:7000"), ("DELPHI_BASE_URL", "https://d.example.org/")]),
+            env(&[
+                ("DELPHI_BIND", "127.0.0.1:7000"),
+                ("DELPHI_BASE_URL", "https://d.example.org/"),
+            ]),
         )
         .unwrap();
         assert_eq!(config.bind, "127.0.0.1:7000");
@@ -153,8 +151,11 @@ mod tests {
     fn unknown_keys_and_bad_urls_are_refused() {
         let err = toml::from_str::<FileConfig>("databse_url = \"x\"").unwrap_err();
         assert!(err.to_string().contains("databse_url"), "{err}");
-        let err = Config::from_layers(FileConfig::default(), env(&[("DELPHI_BASE_URL", "ftp://x")]))
-            .unwrap_err();
+        let err = Config::from_layers(
+            FileConfig::default(),
+            env(&[("DELPHI_BASE_URL", "ftp://x")]),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("base_url"), "{err}");
     }
 
@@ -162,10 +163,16 @@ mod tests {
     fn secrets_do_not_reach_debug_output() {
         let config = Config::from_layers(
             FileConfig::default(),
-            env(&[("DELPHI_SECRET_KEY", "c2VjcmV0"), ("DELPHI_MAIL", "smtp://u:pw@h")]),
+            env(&[
+                ("DELPHI_SECRET_KEY", "c2VjcmV0"),
+                ("DELPHI_MAIL", "smtp://u:pw@h"),
+            ]),
         )
         .unwrap();
         let shown = format!("{config:?}");
-        assert!(!shown.contains("c2VjcmV0") && !shown.contains("pw@h"), "{shown}");
+        assert!(
+            !shown.contains("c2VjcmV0") && !shown.contains("pw@h"),
+            "{shown}"
+        );
     }
 }

@@ -36,10 +36,20 @@ pub struct DemoArgs {
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating the demo folder {}", args.data_dir.display()))?;
-    let data_dir = args.data_dir.canonicalize().context("resolving the demo folder")?;
-    let listener = std::net::TcpListener::bind(&args.bind)
-        .with_context(|| format!("listening on {} (is another demo running? try --bind 127.0.0.1:8081)", args.bind))?;
-    let base_url = format!("http://{}", listener.local_addr().context("reading the bound address")?);
+    let data_dir = args
+        .data_dir
+        .canonicalize()
+        .context("resolving the demo folder")?;
+    let listener = std::net::TcpListener::bind(&args.bind).with_context(|| {
+        format!(
+            "listening on {} (is another demo running? try --bind 127.0.0.1:8081)",
+            args.bind
+        )
+    })?;
+    let base_url = format!(
+        "http://{}",
+        listener.local_addr().context("reading the bound address")?
+    );
     let config = crate::config::Config {
         database_url: format!("sqlite://{}", data_dir.join("delphi.db").display()),
         bind: args.bind.clone(),
@@ -48,24 +58,41 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         secret_key: None,
     };
     let app = crate::runtime::open_app(&config, &data_dir.join("secret.key"))?;
+    let marker = data_dir.join(".seeded");
     let study_id = match queries::list_studies(&app)?.into_iter().find(|s| s.slug == "splw-leadership") {
-        Some(study) => study.id,
-        None => seed(&app, &data_dir)?,
+        Some(study) if marker.exists() => study.id,
+        Some(_) => anyhow::bail!(
+            "the demo folder {} was left half-prepared (was the first run interrupted?); delete it and run `delphi demo` again",
+            data_dir.display()
+        ),
+        None => {
+            let id = seed(&app, &data_dir)?;
+            std::fs::write(&marker, "seeded\n").context("marking the demo folder as prepared")?;
+            id
+        }
     };
     print_welcome(&app, &study_id, &data_dir, &base_url)?;
     if args.no_serve {
         return Ok(());
     }
     std::fs::create_dir_all(data_dir.join("emails")).context("creating the emails folder")?;
-    crate::runtime::run_server(app, listener, &format!("file://{}", data_dir.join("emails").display()))
+    crate::runtime::run_server(
+        app,
+        listener,
+        &format!("file://{}", data_dir.join("emails").display()),
+    )
 }
 
 fn seed(app: &App, data_dir: &Path) -> anyhow::Result<String> {
     let password = crate::admin::generate_password_text();
     users::create_user(app, RESEARCHER, "Demo Researcher", &password, true)?;
-    write_private(&data_dir.join("researcher-login.txt"), &format!("{RESEARCHER}\n{password}\n"))?;
-    let definition = delphi_core::definition::StudyDefinition::parse(STUDY_TOML, ITEMS_CSV, PANEL_CSV)
-        .map_err(|e| anyhow::anyhow!("the bundled example study is invalid:\n{e}"))?;
+    write_private(
+        &data_dir.join("researcher-login.txt"),
+        &format!("{RESEARCHER}\n{password}\n"),
+    )?;
+    let definition =
+        delphi_core::definition::StudyDefinition::parse(STUDY_TOML, ITEMS_CSV, PANEL_CSV)
+            .map_err(|e| anyhow::anyhow!("the bundled example study is invalid:\n{e}"))?;
     let study_id = studies::create_from_definition(app, &definition, Some(RESEARCHER))?;
     let fortnight = || Some(chrono::Utc::now().naive_utc() + chrono::Duration::days(14));
     opening::open_first_round(
@@ -73,7 +100,9 @@ fn seed(app: &App, data_dir: &Path) -> anyhow::Result<String> {
         &study_id,
         &RoundOptions {
             deadline: fortnight(),
-            instructions: "Please rate how important each capability is for a social prescribing link worker.".into(),
+            instructions:
+                "Please rate how important each capability is for a social prescribing link worker."
+                    .into(),
         },
     )?;
     simulate_round_one(app, &study_id, &definition)?;
@@ -81,7 +110,8 @@ fn seed(app: &App, data_dir: &Path) -> anyhow::Result<String> {
     let edits = [delphi_core::planning::PlanEdit::Add {
         code: delphi_core::values::ItemCode::parse("C13")?,
         section: "Community level".into(),
-        text: "Helps local groups understand how to receive and support people referred to them.".into(),
+        text: "Helps local groups understand how to receive and support people referred to them."
+            .into(),
         note: Some("Suggested by several panellists in round 1 comments".into()),
     }];
     next_round::open_next_round(
@@ -98,11 +128,17 @@ fn seed(app: &App, data_dir: &Path) -> anyhow::Result<String> {
 
 /// Three quarters of the panel rate every item: each item has its own typical importance,
 /// each panellist their own leaning, a little "unable to rate" and a few comments.
-fn simulate_round_one(app: &App, study_id: &str, definition: &delphi_core::definition::StudyDefinition) -> anyhow::Result<()> {
+fn simulate_round_one(
+    app: &App,
+    study_id: &str,
+    definition: &delphi_core::definition::StudyDefinition,
+) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(2026);
     let links = queries::panellist_links(app, study_id)?;
     let responders = links.len() * 3 / 4;
-    let typical: Vec<f64> = (0..definition.items.len()).map(|_| rng.gen_range(4.0..8.8)).collect();
+    let typical: Vec<f64> = (0..definition.items.len())
+        .map(|_| rng.gen_range(4.0..8.8))
+        .collect();
     for (_, _, link) in links.iter().take(responders) {
         let token = link.rsplit('/').next().unwrap_or_default();
         participation::consent(app, token)?;
@@ -113,12 +149,16 @@ fn simulate_round_one(app: &App, study_id: &str, definition: &delphi_core::defin
             .zip(&typical)
             .map(|(item, centre)| {
                 let unable = rng.gen_bool(0.02);
-                let value = (centre + leaning + rng.gen_range(-1.8..1.8)).round().clamp(1.0, 9.0) as i32;
+                let value = (centre + leaning + rng.gen_range(-1.8..1.8))
+                    .round()
+                    .clamp(1.0, 9.0) as i32;
                 AnswerInput {
                     item_code: item.code.as_str().to_owned(),
                     rating: (!unable).then_some(value),
                     unable_to_rate: unable,
-                    comment: rng.gen_bool(0.03).then(|| "This depends a lot on how the host organisation sees the role.".to_owned()),
+                    comment: rng.gen_bool(0.03).then(|| {
+                        "This depends a lot on how the host organisation sees the role.".to_owned()
+                    }),
                     reason: None,
                 }
             })
@@ -132,20 +172,28 @@ fn simulate_round_one(app: &App, study_id: &str, definition: &delphi_core::defin
 fn print_welcome(app: &App, study_id: &str, data_dir: &Path, base_url: &str) -> anyhow::Result<()> {
     let login = std::fs::read_to_string(data_dir.join("researcher-login.txt")).unwrap_or_default();
     let mut lines = login.lines();
-    let (email, password) = (lines.next().unwrap_or(RESEARCHER), lines.next().unwrap_or("(see researcher-login.txt)"));
+    let (email, password) = (
+        lines.next().unwrap_or(RESEARCHER),
+        lines.next().unwrap_or("(see researcher-login.txt)"),
+    );
     let summary = queries::study_summary(app, study_id)?;
     let links = queries::panellist_links(app, study_id)?;
     println!();
     println!("Delphi demo: \"{}\"", summary.title);
     for round in &summary.rounds {
-        println!("  round {}: {} ({} of {} invited submitted)", round.number, round.status, round.submitted, round.invited);
+        println!(
+            "  round {}: {} ({} of {} invited submitted)",
+            round.number, round.status, round.submitted, round.invited
+        );
     }
     println!();
     println!("Researcher login   {base_url}/admin");
     println!("  email            {email}");
     println!("  password         {password}");
     println!();
-    println!("Panellist links (each opens that panellist's round 2 page with the panel's feedback):");
+    println!(
+        "Panellist links (each opens that panellist's round 2 page with the panel's feedback):"
+    );
     let mut shown_groups = Vec::new();
     for (pseudonym, group, link) in &links {
         if shown_groups.contains(group) {
@@ -158,7 +206,10 @@ fn print_welcome(app: &App, study_id: &str, data_dir: &Path, base_url: &str) -> 
         }
     }
     println!();
-    println!("Emails are written to {}", data_dir.join("emails").display());
+    println!(
+        "Emails are written to {}",
+        data_dir.join("emails").display()
+    );
     println!("Health check       {base_url}/healthz");
     println!("Stop with Ctrl-C; run `delphi demo` again on the same folder to carry on.");
     Ok(())

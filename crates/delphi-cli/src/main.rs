@@ -10,6 +10,7 @@ mod admin;
 mod analyse;
 mod config;
 mod demo;
+mod mail;
 mod runtime;
 
 /// Delphi consensus studies: rounds, panels, statistics and reports.
@@ -57,11 +58,15 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Demo(args) => demo::run(&args),
-        Command::Serve => config::Config::load(cli.config.as_deref()).and_then(|c| runtime::serve(&c)),
+        Command::Serve => {
+            config::Config::load(cli.config.as_deref()).and_then(|c| runtime::serve(&c))
+        }
         Command::Worker(args) => {
             config::Config::load(cli.config.as_deref()).and_then(|c| runtime::worker(&c, &args))
         }
-        Command::Migrate => config::Config::load(cli.config.as_deref()).and_then(|c| runtime::migrate(&c)),
+        Command::Migrate => {
+            config::Config::load(cli.config.as_deref()).and_then(|c| runtime::migrate(&c))
+        }
         Command::Import(args) => {
             config::Config::load(cli.config.as_deref()).and_then(|c| runtime::import(&c, &args))
         }

@@ -50,7 +50,8 @@ pub fn migrate(config: &Config) -> anyhow::Result<()> {
 pub fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<()> {
     let app = open_app(config, Path::new("delphi.secret"))?;
     let definition = read_definition(&args.dir)?;
-    let study = delphi_app::studies::create_from_definition(&app, &definition, args.owner.as_deref())?;
+    let study =
+        delphi_app::studies::create_from_definition(&app, &definition, args.owner.as_deref())?;
     println!(
         "Imported study \"{}\" ({} items, {} panellists) as a draft: {}",
         definition.title,
@@ -87,47 +88,73 @@ pub fn run_server(
     listener: std::net::TcpListener,
     mail_url: &str,
 ) -> anyhow::Result<()> {
-    let transport = delphi_mail::Transport::from_url(mail_url)
-        .with_context(|| "the mail setting is not a usable transport".to_owned())?;
+    let mail = crate::mail::MailWorker::new(&app, mail_url)?;
     actix_web::rt::System::new().block_on(async move {
-        let server = delphi_web::start(app.clone(), listener).context("starting the web server")?;
+        // Register for Ctrl-C / SIGTERM before the server starts, so a signal that arrives
+        // as soon as the first requests are answered still stops it gracefully.
+        let shutdown = ShutdownSignal::register()?;
+        let server = delphi_web::start(app, listener).context("starting the web server")?;
         let handle = server.handle();
-        let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
-        let worker = delphi_mail::Worker::new(app, transport, delphi_mail::WorkerConfig::default());
-        let worker_task = actix_web::rt::spawn(async move {
-            worker
-                .run_until(async {
-                    let _ = worker_stopped.await;
-                })
-                .await
+        actix_web::rt::spawn(async move {
+            shutdown.recv().await;
+            handle.stop(true).await;
         });
-        // actix-web stops on Ctrl-C / SIGTERM by itself; then the worker finishes its batch.
-        server.await.context("the web server stopped with an error")?;
-        drop(handle);
-        let _ = stop_worker.send(());
-        let _ = worker_task.await;
-        Ok(())
+        let worker = mail.spawn();
+        let served = server.await.context("the web server stopped with an error");
+        worker.stop().await;
+        served
     })
+}
+
+/// Ctrl-C or SIGTERM, registered with the OS when created.
+pub struct ShutdownSignal {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignal {
+    /// Installs the handlers now (inside a Tokio runtime).
+    pub fn register() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt()).context("listening for Ctrl-C")?,
+                terminate: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// Resolves when either signal arrives.
+    pub async fn recv(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// `delphi worker`: deliver queued email.
 pub fn worker(config: &Config, args: &WorkerArgs) -> anyhow::Result<()> {
     let app = open_app(config, Path::new("delphi.secret"))?;
-    let transport = delphi_mail::Transport::from_url(config.mail.expose_secret())
-        .with_context(|| "the mail setting is not a usable transport".to_owned())?;
-    let worker = delphi_mail::Worker::new(app, transport, delphi_mail::WorkerConfig::default());
+    let mail = crate::mail::MailWorker::new(&app, config.mail.expose_secret())?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         if args.once {
-            let report = worker.run_once().await?;
-            println!("{report}");
-            Ok(())
+            mail.deliver_due().await
         } else {
-            worker
-                .run_until(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
+            let shutdown = ShutdownSignal::register()?;
+            let worker = mail.spawn();
+            shutdown.recv().await;
+            worker.stop().await;
+            Ok(())
         }
     })
 }

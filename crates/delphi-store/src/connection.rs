@@ -93,8 +93,8 @@ impl DatabaseUrl {
                 // lose the last commits, never corrupt the file). busy_timeout makes writers
                 // queue instead of failing.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON;",
                 )?;
                 DbConnection::Sqlite(conn)
             }
@@ -158,6 +158,11 @@ impl Pool {
             DatabaseUrl::Sqlite(_) => Backend::Sqlite,
             DatabaseUrl::Postgres(_) => Backend::Postgres,
         };
+        if let DatabaseUrl::Sqlite(_) = url {
+            // WAL is a property of the file: set it once, before the pool opens connections
+            // in parallel (switching modes needs the file to itself).
+            url.connect()?.batch_execute("PRAGMA journal_mode = WAL;")?;
+        }
         let inner = r2d2::Pool::builder()
             .max_size(max_size.max(1))
             .connection_timeout(Duration::from_secs(30))
