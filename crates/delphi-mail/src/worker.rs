@@ -253,9 +253,29 @@ impl Worker {
                 }
             }
         }
+        // Outcomes are recorded a few at a time as sends finish, so a worker that dies
+        // leaves at most about `concurrency` accepted-but-unrecorded messages to be sent again
+        // (with the same Message-ID).
+        let flush_at = self.config.concurrency.max(1);
         while let Some(joined) = sending.join_next().await {
             let (row, result) = joined.map_err(|e| MailError::Internal(e.to_string()))?;
             outcomes.push((row.id.clone(), self.outcome(&row, result)));
+            if outcomes.len() >= flush_at {
+                self.record(std::mem::take(&mut outcomes), &mut report)
+                    .await?;
+            }
+        }
+        self.record(outcomes, &mut report).await?;
+        Ok(report)
+    }
+
+    async fn record(
+        &self,
+        outcomes: Vec<(String, Outcome)>,
+        report: &mut DeliveryReport,
+    ) -> Result<(), MailError> {
+        if outcomes.is_empty() {
+            return Ok(());
         }
         for (_, outcome) in &outcomes {
             match outcome {
@@ -271,8 +291,7 @@ impl Worker {
             Ok(())
         })
         .await
-        .map_err(|e| MailError::Internal(e.to_string()))??;
-        Ok(report)
+        .map_err(|e| MailError::Internal(e.to_string()))?
     }
 
     fn outcome(&self, row: &OutboxRow, result: Result<(), crate::SendError>) -> Outcome {

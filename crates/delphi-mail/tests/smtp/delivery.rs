@@ -1,0 +1,136 @@
+//! Messages arrive, one per invited panellist, with that panellist's link.
+
+use std::collections::HashSet;
+
+use delphi_app::participation;
+use delphi_store::testing::TestDb;
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_round_delivers_one_invitation_per_panellist_with_their_link() {
+    for db in TestDb::all() {
+        let app = app_on(&db);
+        let (study_id, round_id) = open_round(&app, 12);
+        let sink = Sink::start(&[]);
+        let worker = worker(&app, &sink.url(None), quick_config());
+        let report = worker.run_once().await.expect("delivery runs");
+        assert_eq!(
+            (report.sent, report.retried, report.failed),
+            (12, 0, 0),
+            "{}",
+            db.label
+        );
+        assert_eq!(statuses(&app, &round_id), (0, 12, 0));
+
+        let received = sink.received();
+        assert_eq!(received.len(), 12, "{}", db.label);
+        let expected = expected_message_ids(&app, &worker, &round_id);
+        assert_eq!(assert_delivered_once(&received, &expected), 0);
+        let links = links(&app, &study_id);
+        let mut recipients = HashSet::new();
+        for message in &received {
+            let to = message.rcpt().to_owned();
+            assert!(recipients.insert(to.clone()), "{to} got two invitations");
+            let link = message
+                .personal_link()
+                .expect("a personal link in the text");
+            assert_eq!(Some(&link), links.get(&to), "the link is {to}'s own");
+            assert!(
+                message.html.contains(&format!("href=\"{link}\"")),
+                "{}",
+                message.html
+            );
+            assert!(message.text.contains(&format!("{link}/withdraw")));
+            assert!(message.header("subject").contains("You are invited"));
+            assert!(message.message_id().ends_with("@delphi.test>"));
+            // The link in the received message opens that panellist's page (the use case
+            // behind /p/{token}; the HTTP page itself is the web crate's).
+            let token = link.rsplit('/').next().expect("a token");
+            let mut conn = app.conn().expect("connection");
+            let person = participation::resolve(&mut conn, token).expect("the link works");
+            assert_eq!(person.email, to);
+        }
+        // Nothing is sent twice: a second run finds nothing due.
+        let again = worker.run_once().await.expect("runs");
+        assert_eq!(again.claimed, 0);
+        assert_eq!(sink.count(), 12);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_authentication_is_used_and_a_wrong_password_is_recorded() {
+    let db = TestDb::sqlite();
+    let app = app_on(&db);
+    let (_, round_id) = open_round(&app, 3);
+    let sink = Sink::start(&["--auth", "delphi:s3cret"]);
+    let wrong = worker(&app, &sink.url(Some("delphi:wrong")), quick_config());
+    let report = wrong.run_once().await.expect("runs");
+    assert_eq!(report.sent, 0);
+    assert_eq!(sink.count(), 0);
+    let mut conn = app.conn().expect("connection");
+    let rows = delphi_store::outbox::for_round(&mut conn, &round_id).expect("rows");
+    drop(conn);
+    assert!(rows.iter().all(|r| r.last_error.is_some()), "{rows:?}");
+    // Authentication failures are permanent (5xx): failed, visible, retryable.
+    let failed = rows.iter().filter(|r| r.status == "failed").count();
+    let queued = rows.iter().filter(|r| r.status == "queued").count();
+    assert_eq!(failed + queued, 3);
+    {
+        let mut conn = app.conn().expect("connection");
+        delphi_store::outbox::retry_failed_in_round(&mut conn, &round_id, delphi_store::now())
+            .expect("retry");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let right = worker(&app, &sink.url(Some("delphi:s3cret")), quick_config());
+    let report = right.run_once().await.expect("runs");
+    assert_eq!(report.sent, 3, "{report:?}");
+    assert_eq!(sink.count(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_file_transport_writes_one_eml_per_message() {
+    let db = TestDb::sqlite();
+    let app = app_on(&db);
+    let (_, round_id) = open_round(&app, 4);
+    let dir = tempfile::tempdir().expect("folder");
+    let url = format!("file://{}", dir.path().display());
+    let worker = worker(&app, &url, quick_config());
+    assert_eq!(worker.run_once().await.expect("runs").sent, 4);
+    let received = read_folder(dir.path());
+    let expected = expected_message_ids(&app, &worker, &round_id);
+    assert_eq!(assert_delivered_once(&received, &expected), 0);
+    assert!(received.iter().all(|m| m.personal_link().is_some()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn withdrawn_panellists_get_their_confirmation_and_nothing_else() {
+    let db = TestDb::sqlite();
+    let app = app_on(&db);
+    let (study_id, round_id) = open_round(&app, 3);
+    let links = links(&app, &study_id);
+    let (email, link) = links.iter().next().expect("a panellist");
+    let token = link.rsplit('/').next().expect("token");
+    participation::withdraw(&app, token).expect("withdraws");
+    let sink = Sink::start(&[]);
+    let worker = worker(&app, &sink.url(None), quick_config());
+    let report = worker.run_once().await.expect("runs");
+    // Two invitations and one withdrawal confirmation go; the withdrawn person's invitation
+    // does not, and stays visible with the reason.
+    assert_eq!((report.sent, report.failed), (3, 1), "{report:?}");
+    let to_them: Vec<_> = sink
+        .received()
+        .into_iter()
+        .filter(|m| m.rcpt() == email)
+        .collect();
+    assert_eq!(to_them.len(), 1);
+    assert!(to_them[0].header("subject").contains("You have left"));
+    let mut conn = app.conn().expect("connection");
+    let problems = delphi_store::outbox::problems_for_round(&mut conn, &round_id).expect("rows");
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0]
+        .last_error
+        .as_deref()
+        .unwrap_or_default()
+        .contains("withdrawn"));
+}
