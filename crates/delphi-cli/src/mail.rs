@@ -1,34 +1,61 @@
 //! Wiring of the outbox worker into `serve`, `demo` and `worker`.
 
-/// The email worker of a running server.
+use anyhow::Context;
+use delphi_mail::{Transport, Worker, WorkerConfig};
+
+/// The email worker of a running server, ready to start.
 pub struct MailWorker {
-    mail_url: String,
+    worker: Worker,
 }
 
-/// A running worker task.
-pub struct RunningWorker;
+/// A worker delivering in the background.
+pub struct RunningWorker {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: actix_web::rt::task::JoinHandle<()>,
+}
 
 impl MailWorker {
-    /// Checks the mail setting.
-    pub fn new(_app: &delphi_app::App, mail_url: &str) -> anyhow::Result<Self> {
-        Ok(Self {
-            mail_url: mail_url.to_owned(),
-        })
+    /// Builds the transport from the `mail` setting (`file://dir`, `smtp://...`, `smtps://...`).
+    pub fn new(app: &delphi_app::App, mail_url: &str) -> anyhow::Result<Self> {
+        if let Some(dir) = mail_url.strip_prefix("file://") {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the mail folder {dir}"))?;
+        }
+        let transport =
+            Transport::from_url(mail_url).context("the mail setting is not a usable transport")?;
+        let worker = Worker::new(app.clone(), transport, WorkerConfig::default())
+            .context("configuring the email worker")?;
+        Ok(Self { worker })
     }
 
-    /// Starts delivering in the background.
+    /// Starts delivering in the background (on the current actix/tokio runtime).
     pub fn spawn(self) -> RunningWorker {
-        tracing::warn!(mail = %self.mail_url, "the email worker is not wired yet");
-        RunningWorker
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = actix_web::rt::spawn(async move {
+            self.worker
+                .run_until(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        RunningWorker { stop, task }
     }
 
-    /// Delivers what is due now.
+    /// Delivers what is due now, then returns.
     pub async fn deliver_due(self) -> anyhow::Result<()> {
-        anyhow::bail!("email delivery is not available in this build yet")
+        let report = self.worker.run_once().await.context("delivering email")?;
+        println!(
+            "claimed {}, sent {}, to retry {}, failed {}",
+            report.claimed, report.sent, report.retried, report.failed
+        );
+        Ok(())
     }
 }
 
 impl RunningWorker {
     /// Stops after the current batch.
-    pub async fn stop(self) {}
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
 }

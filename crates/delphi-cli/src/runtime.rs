@@ -145,8 +145,7 @@ impl ShutdownSignal {
 pub fn worker(config: &Config, args: &WorkerArgs) -> anyhow::Result<()> {
     let app = open_app(config, Path::new("delphi.secret"))?;
     let mail = crate::mail::MailWorker::new(&app, config.mail.expose_secret())?;
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(async move {
+    actix_web::rt::System::new().block_on(async move {
         if args.once {
             mail.deliver_due().await
         } else {
