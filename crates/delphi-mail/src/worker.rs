@@ -40,6 +40,10 @@ pub struct WorkerConfig {
     pub backoff_cap: Duration,
     /// Longest sleep when nothing is due (new rows are noticed within this).
     pub idle_poll: Duration,
+    /// Scheduled reminders: days before an open round's deadline (empty: none).
+    pub reminder_days_before: Vec<u32>,
+    /// How often `run_until` looks for scheduled reminders that fell due.
+    pub reminder_check: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -54,6 +58,8 @@ impl Default for WorkerConfig {
             backoff_base: Duration::from_secs(30),
             backoff_cap: Duration::from_secs(3600),
             idle_poll: Duration::from_secs(2),
+            reminder_days_before: vec![3],
+            reminder_check: Duration::from_secs(60),
         }
     }
 }
@@ -164,7 +170,18 @@ impl Worker {
     /// Database or transport trouble is logged and retried, never fatal.
     pub async fn run_until(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let mut reminders_checked: Option<std::time::Instant> = None;
         loop {
+            let reminders_due = match reminders_checked {
+                None => true,
+                Some(t) => t.elapsed() >= self.config.reminder_check,
+            };
+            if reminders_due {
+                reminders_checked = Some(std::time::Instant::now());
+                if let Err(error) = self.queue_scheduled_reminders().await {
+                    tracing::error!(%error, "scheduled reminders could not be queued");
+                }
+            }
             let full = match self.deliver_batch().await {
                 Ok(report) => {
                     if report.claimed > 0 {
@@ -193,6 +210,20 @@ impl Worker {
                 () = tokio::time::sleep(wait) => {}
             }
         }
+    }
+
+    /// Queues the scheduled reminders due now (see
+    /// [`delphi_app::reminders::queue_scheduled`]); `run_until` calls it every
+    /// `reminder_check`.
+    pub async fn queue_scheduled_reminders(&self) -> Result<usize, MailError> {
+        let app = self.app.clone();
+        let days = self.config.reminder_days_before.clone();
+        tokio::task::spawn_blocking(move || {
+            delphi_app::reminders::queue_scheduled(&app, delphi_store::now(), &days)
+        })
+        .await
+        .map_err(|e| MailError::Internal(e.to_string()))?
+        .map_err(MailError::from)
     }
 
     fn batch_len(&self) -> usize {

@@ -4,4 +4,5 @@
 
 mod delivery;
 mod faults;
+mod reminders;
 mod support;

@@ -1,0 +1,179 @@
+//! Reminders to the panellists of an open round who have not submitted: on demand, and on a
+//! schedule (N days before the deadline). Each is queued with a dedupe key per panellist,
+//! round and occasion, so nobody gets the same reminder twice however often it is asked for.
+
+use chrono::NaiveDateTime;
+use delphi_core::lifecycle::RoundStatus;
+use delphi_store::outbox::{self, NewOutboxMessage};
+use delphi_store::{panellists, rounds, studies, write_tx, DbConnection};
+
+use crate::{audit, App, AppError};
+
+/// How deadlines are written in emails.
+pub const DEADLINE_FORMAT: &str = "%A %-d %B %Y, %H:%M UTC";
+
+/// What a reminder request did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReminderReport {
+    /// Reminders queued now.
+    pub queued: usize,
+    /// Non-submitters who already had this reminder (not queued again).
+    pub already_reminded: usize,
+}
+
+/// Queues a reminder now to everyone invited to the open round `round_id` who has not
+/// submitted and has not withdrawn. `occasion` names this reminder (the dedupe key): by
+/// default the day, so pressing the button twice on one day sends one reminder.
+pub fn remind_now(
+    app: &App,
+    actor: &str,
+    round_id: &str,
+    occasion: Option<&str>,
+) -> Result<ReminderReport, AppError> {
+    let now = delphi_store::now();
+    let occasion = match occasion.map(str::trim) {
+        Some(o) if !o.is_empty() => {
+            if o.len() > 64 || o.contains(char::is_whitespace) {
+                return Err(AppError::invalid(
+                    "occasion",
+                    "a reminder's name is at most 64 characters, without spaces",
+                ));
+            }
+            format!("manual-{o}")
+        }
+        _ => format!("manual-{}", now.format("%Y-%m-%d")),
+    };
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        let round = rounds::find(conn, round_id)?
+            .ok_or_else(|| AppError::NotFound("no such round".to_owned()))?;
+        if round.status != RoundStatus::Open.as_str() {
+            return Err(AppError::Conflict(format!(
+                "round {} is {}; reminders go only while a round is open",
+                round.number, round.status
+            )));
+        }
+        let report = queue_for_round(conn, &round, &occasion, now)?;
+        audit::record(
+            conn,
+            &round.study_id,
+            actor,
+            "reminders.sent",
+            serde_json::json!({"round": round.number, "occasion": occasion,
+                               "queued": report.queued, "already": report.already_reminded}),
+        )?;
+        Ok(report)
+    })
+}
+
+/// Queues the scheduled reminders that are due at `now`: for every open round with a
+/// deadline and each `days_before` (e.g. `[3, 1]`), once `now` is within that many days of
+/// the deadline (and the deadline has not passed). Only the nearest due point per round is
+/// sent, so a worker that was down does not send two reminders at once, and a point that
+/// fell before the round opened is skipped. Returns how many reminders were queued.
+pub fn queue_scheduled(
+    app: &App,
+    now: NaiveDateTime,
+    days_before: &[u32],
+) -> Result<usize, AppError> {
+    if days_before.is_empty() {
+        return Ok(0);
+    }
+    let mut conn = app.conn()?;
+    let open: Vec<rounds::RoundRow> = open_rounds_with_deadline(&mut conn)?;
+    let mut queued = 0;
+    for round in open {
+        let (Some(deadline), Some(opened_at)) = (round.deadline, round.opened_at) else {
+            continue;
+        };
+        if now >= deadline {
+            continue;
+        }
+        let due = days_before
+            .iter()
+            .copied()
+            .filter(|d| {
+                let point = deadline - chrono::Duration::days(i64::from(*d));
+                point > opened_at && point <= now
+            })
+            .min();
+        let Some(days) = due else { continue };
+        let occasion = format!("before-{days}d");
+        let report = write_tx(&mut conn, |conn| {
+            // Re-read inside the transaction: the round may have closed meanwhile.
+            match rounds::find(conn, &round.id)? {
+                Some(r) if r.status == RoundStatus::Open.as_str() => {
+                    queue_for_round(conn, &r, &occasion, now)
+                }
+                _ => Ok(ReminderReport::default()),
+            }
+        })?;
+        if report.queued > 0 {
+            tracing::info!(round_id = %round.id, days, queued = report.queued, "scheduled reminders queued");
+        }
+        queued += report.queued;
+    }
+    Ok(queued)
+}
+
+fn open_rounds_with_deadline(conn: &mut DbConnection) -> Result<Vec<rounds::RoundRow>, AppError> {
+    let mut out = Vec::new();
+    for study in studies::list(conn)? {
+        out.extend(
+            rounds::for_study(conn, &study.id)?
+                .into_iter()
+                .filter(|r| r.status == RoundStatus::Open.as_str() && r.deadline.is_some()),
+        );
+    }
+    Ok(out)
+}
+
+/// The dedupe key of one panellist's reminder.
+pub fn dedupe_key(round_id: &str, panellist_id: &str, occasion: &str) -> String {
+    format!("reminder:{round_id}:{panellist_id}:{occasion}")
+}
+
+fn queue_for_round(
+    conn: &mut DbConnection,
+    round: &rounds::RoundRow,
+    occasion: &str,
+    now: NaiveDateTime,
+) -> Result<ReminderReport, AppError> {
+    let study = crate::studies::load(conn, &round.study_id)?;
+    let context = serde_json::json!({
+        "study_title": study.title,
+        "round_number": round.number,
+        "deadline": round.deadline.map(|d| d.format(DEADLINE_FORMAT).to_string()),
+    });
+    let mut report = ReminderReport::default();
+    for participation in rounds::participations(conn, &round.id)? {
+        if participation.submitted_at.is_some() {
+            continue;
+        }
+        let Some(person) = panellists::find(conn, &participation.panellist_id)? else {
+            continue;
+        };
+        if person.withdrawn_at.is_some() || person.token_revoked_at.is_some() {
+            continue;
+        }
+        let added = outbox::enqueue(
+            conn,
+            &NewOutboxMessage {
+                study_id: Some(study.id.clone()),
+                round_id: Some(round.id.clone()),
+                panellist_id: Some(person.id.clone()),
+                kind: "reminder".to_owned(),
+                recipient: person.email.clone(),
+                context: context.clone(),
+                dedupe_key: Some(dedupe_key(&round.id, &person.id, occasion)),
+            },
+            now,
+        )?;
+        if added {
+            report.queued += 1;
+        } else {
+            report.already_reminded += 1;
+        }
+    }
+    Ok(report)
+}
