@@ -2,6 +2,7 @@
 //! imports the link-worker leadership study, simulates round 1 from three quarters of the
 //! panel, closes it and opens round 2, so feedback is visible at once.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -71,16 +72,14 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             id
         }
     };
-    print_welcome(&app, &study_id, &data_dir, &base_url)?;
     if args.no_serve {
-        return Ok(());
+        return print_welcome(&app, &study_id, &data_dir, &base_url);
     }
-    std::fs::create_dir_all(data_dir.join("emails")).context("creating the emails folder")?;
-    crate::runtime::run_server(
-        app,
-        listener,
-        &format!("file://{}", data_dir.join("emails").display()),
-    )
+    let mail_url = format!("file://{}", data_dir.join("emails").display());
+    let welcome_app = app.clone();
+    crate::runtime::run_server(app, listener, &mail_url, move || {
+        print_welcome(&welcome_app, &study_id, &data_dir, &base_url)
+    })
 }
 
 fn seed(app: &App, data_dir: &Path) -> anyhow::Result<String> {
@@ -177,21 +176,24 @@ fn print_welcome(app: &App, study_id: &str, data_dir: &Path, base_url: &str) -> 
         lines.next().unwrap_or("(see researcher-login.txt)"),
     );
     let summary = queries::study_summary(app, study_id)?;
+    let mut out = String::new();
     let links = queries::panellist_links(app, study_id)?;
-    println!();
-    println!("Delphi demo: \"{}\"", summary.title);
+    out.push('\n');
+    let _ = writeln!(out, "Delphi demo: \"{}\"", summary.title);
     for round in &summary.rounds {
-        println!(
+        let _ = writeln!(
+            out,
             "  round {}: {} ({} of {} invited submitted)",
             round.number, round.status, round.submitted, round.invited
         );
     }
-    println!();
-    println!("Researcher login   {base_url}/admin");
-    println!("  email            {email}");
-    println!("  password         {password}");
-    println!();
-    println!(
+    out.push('\n');
+    let _ = writeln!(out, "Researcher login   {base_url}/admin");
+    let _ = writeln!(out, "  email            {email}");
+    let _ = writeln!(out, "  password         {password}");
+    out.push('\n');
+    let _ = writeln!(
+        out,
         "Panellist links (each opens that panellist's round 2 page with the panel's feedback):"
     );
     let mut shown_groups = Vec::new();
@@ -200,17 +202,23 @@ fn print_welcome(app: &App, study_id: &str, data_dir: &Path, base_url: &str) -> 
             continue;
         }
         shown_groups.push(group.clone());
-        println!("  {pseudonym} ({group})  {link}");
+        let _ = writeln!(out, "  {pseudonym} ({group})  {link}");
         if shown_groups.len() == 3 {
             break;
         }
     }
-    println!();
-    println!(
+    out.push('\n');
+    let _ = writeln!(
+        out,
         "Emails are written to {}",
         data_dir.join("emails").display()
     );
-    println!("Health check       {base_url}/healthz");
-    println!("Stop with Ctrl-C; run `delphi demo` again on the same folder to carry on.");
+    let _ = writeln!(out, "Health check       {base_url}/healthz");
+    let _ = writeln!(
+        out,
+        "Stop with Ctrl-C; run `delphi demo` again on the same folder to carry on."
+    );
+    // Written in one go, and a closed stdout (e.g. `delphi demo | head`) must not stop the demo.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
     Ok(())
 }

@@ -78,15 +78,21 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
     let app = open_app(config, Path::new("delphi.secret"))?;
     let listener = std::net::TcpListener::bind(&config.bind)
         .with_context(|| format!("listening on {}", config.bind))?;
-    println!("Serving on {}", config.base_url);
-    run_server(app, listener, config.mail.expose_secret())
+    let base_url = config.base_url.clone();
+    run_server(app, listener, config.mail.expose_secret(), move || {
+        println!("Serving on {base_url} (Ctrl-C stops)");
+        Ok(())
+    })
 }
 
 /// Runs the web server and the outbox worker on one actix system until Ctrl-C.
+///
+/// `on_ready` runs once the server is listening and Ctrl-C is handled (e.g. to print links).
 pub fn run_server(
     app: delphi_app::App,
     listener: std::net::TcpListener,
     mail_url: &str,
+    on_ready: impl FnOnce() -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let mail = crate::mail::MailWorker::new(&app, mail_url)?;
     actix_web::rt::System::new().block_on(async move {
@@ -100,6 +106,7 @@ pub fn run_server(
             handle.stop(true).await;
         });
         let worker = mail.spawn();
+        on_ready()?;
         let served = server.await.context("the web server stopped with an error");
         worker.stop().await;
         served

@@ -24,10 +24,18 @@ fn start_demo(dir: &std::path::Path) -> (Child, Vec<String>) {
         .spawn()
         .expect("delphi demo starts");
     let stdout = child.stdout.take().expect("stdout");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    // Keep draining stdout for the whole run, as a terminal would.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let mut lines = Vec::new();
     let started = Instant::now();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("a line");
+    while let Ok(line) = receiver.recv_timeout(Duration::from_secs(120)) {
         let done = line.starts_with("Health check");
         lines.push(line);
         if done {

@@ -161,7 +161,7 @@ impl PreviousRound {
             (None, false) => None,
         });
         let stored = self.overall.get(source_id);
-        let too_few = stored.map_or(true, |s| s.n < u64::from(settings.min_responses));
+        let too_few = stored.is_none_or(|s| s.n < u64::from(settings.min_responses));
         let any_stat = settings.median_iqr
             || settings.distribution
             || settings.group_medians
