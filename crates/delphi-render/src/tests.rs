@@ -99,7 +99,7 @@ fn partials_blocks_and_hash_parameters_work() {
     let t = templates();
     let out = t
         .render_str(
-            "{{#> email_layout}}<p>inner {{study_title}}</p>{{/email_layout}}",
+            "{{#> email_layout signed=true}}<p>inner {{study_title}}</p>{{/email_layout}}",
             Format::Html,
             &json!({"study_title": "A & B", "withdraw_link": "https://x/p/t/withdraw"}),
         )

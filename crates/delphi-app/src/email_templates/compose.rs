@@ -142,7 +142,7 @@ pub fn changes_summary(changes: &serde_json::Value) -> Option<String> {
     let mut parts = Vec::new();
     if added > 0 {
         parts.push(format!(
-            "{} {} new, suggested by the panel's comments",
+            "{} {} new (suggested in the panel's comments)",
             statements(added),
             if added == 1 { "is" } else { "are" }
         ));
@@ -328,7 +328,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             s,
-            "1 statement is new, suggested by the panel's comments, 2 statements have been \
+            "1 statement is new (suggested in the panel's comments), 2 statements have been \
              reworded and 5 statements that the panel agreed on are not asked again. \
              This round asks about 20 statements."
         );
