@@ -90,7 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut files = 0;
     for entry in std::fs::read_dir(&mail_dir)? {
         let path = entry?.path();
-        if !path.extension().is_some_and(|e| e == "eml") {
+        if path.extension().and_then(|e| e.to_str()) != Some("eml") {
             continue;
         }
         files += 1;
