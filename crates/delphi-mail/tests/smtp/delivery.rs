@@ -134,3 +134,117 @@ async fn withdrawn_panellists_get_their_confirmation_and_nothing_else() {
         .unwrap_or_default()
         .contains("withdrawn"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_researchers_wording_is_checked_previewed_test_sent_and_used() {
+    use delphi_app::email_templates::{self as wording, CustomWording};
+    let db = TestDb::sqlite();
+    let app = app_on(&db);
+    let study_id = delphi_app::studies::create_from_definition(&app, &study("wording", 3), None)
+        .expect("imports");
+    let templates = delphi_render::Templates::load().expect("templates");
+
+    let current = wording::editable(&app, &templates, &study_id, "invitation").expect("reads");
+    assert!(!current.customised);
+    assert!(current.subject.contains("{{study_title}}"));
+
+    let unknown = CustomWording {
+        subject: "Hello {{nmae}}".to_owned(),
+        body_text: "{{link}}".to_owned(),
+    };
+    let err = wording::save(
+        &app,
+        &templates,
+        "researcher",
+        &study_id,
+        "invitation",
+        &unknown,
+    )
+    .expect_err("refused");
+    assert_eq!(err.field(), Some("subject"));
+    assert!(err.to_string().contains("nmae"), "{err}");
+    let broken = CustomWording {
+        subject: "Hello".to_owned(),
+        body_text: "{{#if deadline}}no end".to_owned(),
+    };
+    let err = wording::save(
+        &app,
+        &templates,
+        "researcher",
+        &study_id,
+        "invitation",
+        &broken,
+    )
+    .expect_err("refused");
+    assert_eq!(err.field(), Some("body_text"));
+    assert!(err.to_string().contains("line 1"), "{err}");
+
+    let mine = CustomWording {
+        subject: "Your invitation to round {{round_number}}".to_owned(),
+        body_text: "{{> greeting}}\n\nPlease join us: {{link}}\n\nTo leave: {{withdraw_link}}\n"
+            .to_owned(),
+    };
+    let preview =
+        wording::preview(&app, &templates, &study_id, "invitation", Some(&mine)).expect("previews");
+    assert_eq!(preview.subject, "Your invitation to round 1");
+    assert!(
+        preview.text.starts_with("Dear Alex Morgan,"),
+        "{}",
+        preview.text
+    );
+
+    let sink = Sink::start(&[]);
+    let worker = worker(&app, &sink.url(None), quick_config());
+    wording::send_test(
+        &app,
+        &templates,
+        &study_id,
+        "invitation",
+        "me@uni.example",
+        Some(&mine),
+    )
+    .expect("queued");
+    worker.run_once().await.expect("sent");
+    let received = sink.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].rcpt(), "me@uni.example");
+    assert_eq!(
+        received[0].header("subject"),
+        "[Test] Your invitation to round 1"
+    );
+
+    wording::save(
+        &app,
+        &templates,
+        "researcher",
+        &study_id,
+        "invitation",
+        &mine,
+    )
+    .expect("saved");
+    assert!(
+        wording::editable(&app, &templates, &study_id, "invitation")
+            .expect("reads")
+            .customised
+    );
+    let opened = delphi_app::opening::open_first_round(
+        &app,
+        &study_id,
+        &delphi_app::opening::RoundOptions::default(),
+    )
+    .expect("opens");
+    worker.run_once().await.expect("sent");
+    let invitations: Vec<Received> = sink
+        .received()
+        .into_iter()
+        .filter(|m| m.header("subject") == "Your invitation to round 1")
+        .collect();
+    assert_eq!(invitations.len(), 3, "the study's wording is used");
+    let links = links(&app, &study_id);
+    for message in &invitations {
+        assert_eq!(message.personal_link().as_ref(), links.get(message.rcpt()));
+        assert!(message.html.contains("Please join us"), "{}", message.html);
+    }
+    assert_eq!(statuses(&app, &opened.round_id).1, 3);
+    assert!(wording::reset(&app, "researcher", &study_id, "invitation").expect("resets"));
+}
