@@ -29,6 +29,28 @@ struct Stored {
     classification: Option<String>,
 }
 
+/// The part of a stored result that feedback reads.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct StoredJson {
+    statistics: StatsJson,
+    quantile_type: Option<u8>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct StatsJson {
+    n_valid: Option<u64>,
+    median: Option<f64>,
+    q1_t6: Option<f64>,
+    q3_t6: Option<f64>,
+    iqr_t6: Option<f64>,
+    q1_t7: Option<f64>,
+    q3_t7: Option<f64>,
+    iqr_t7: Option<f64>,
+    counts: std::collections::BTreeMap<String, u64>,
+}
+
 /// What the previous round left for one panellist.
 #[derive(Debug, Default)]
 pub(super) struct PreviousRound {
@@ -96,35 +118,33 @@ impl PreviousRound {
     }
 
     fn add_result(&mut self, row: ResultRow, (min, max): (i32, i32)) {
-        let value: serde_json::Value = serde_json::from_str(&row.stats).unwrap_or_default();
-        let stats = &value["statistics"];
-        let n = stats["n_valid"]
-            .as_u64()
-            .unwrap_or(row.n_valid.max(0) as u64);
-        let median = stats["median"].as_f64();
+        // Only the few fields feedback needs are read; the rest of the stored JSON is skipped.
+        let stored: StoredJson = serde_json::from_str(&row.stats).unwrap_or_default();
+        let stats = stored.statistics;
+        let n = stats.n_valid.unwrap_or(row.n_valid.max(0) as u64);
         if row.group_code != ALL_GROUPS {
             self.groups
                 .entry(row.item_id)
                 .or_default()
-                .push((row.group_code, n, median));
+                .push((row.group_code, n, stats.median));
             return;
         }
-        let qt = if value["quantile_type"].as_u64() == Some(6) {
-            6
+        let (q1, q3, iqr) = if stored.quantile_type == Some(6) {
+            (stats.q1_t6, stats.q3_t6, stats.iqr_t6)
         } else {
-            7
+            (stats.q1_t7, stats.q3_t7, stats.iqr_t7)
         };
         let counts = (min..=max)
-            .map(|point| stats["counts"][point.to_string()].as_u64().unwrap_or(0))
+            .map(|point| stats.counts.get(&point.to_string()).copied().unwrap_or(0))
             .collect();
         self.overall.insert(
             row.item_id,
             Stored {
                 n,
-                median,
-                q1: stats[format!("q1_t{qt}")].as_f64(),
-                q3: stats[format!("q3_t{qt}")].as_f64(),
-                iqr: stats[format!("iqr_t{qt}")].as_f64(),
+                median: stats.median,
+                q1,
+                q3,
+                iqr,
                 counts,
                 classification: row.classification,
             },

@@ -3,6 +3,7 @@
 //! unknown or revoked tokens all get the same 404.
 
 mod api;
+mod controls;
 mod form;
 mod pages;
 
@@ -165,7 +166,41 @@ pub fn render_page(
         script: view == View::Page && page.state.name() == "rating",
         withdraw_link: withdrawable && view != View::ConfirmWithdraw,
     };
-    state.templates.render(template_of(page, view), &context)
+    let name = template_of(page, view);
+    match (&page.state, view) {
+        (delphi_app::panellist::PageState::Rating(round), View::Page) => {
+            let data =
+                with_controls(&context, round).map_err(|e| delphi_render::RenderError::Render {
+                    name: name.to_owned(),
+                    reason: e.to_string(),
+                })?;
+            state.templates.render(name, &data)
+        }
+        _ => state.templates.render(name, &context),
+    }
+}
+
+/// The round page's data with each item's rating controls written in (`controls`, raw HTML)
+/// in place of its list of points.
+fn with_controls(
+    context: &PageContext<'_>,
+    round: &delphi_app::panellist::RoundView,
+) -> Result<serde_json::Value, serde_json::Error> {
+    let mut data = serde_json::to_value(context)?;
+    let sections = data["state"]["sections"].as_array_mut();
+    for (section, typed) in sections.into_iter().flatten().zip(&round.sections) {
+        let items = section["items"].as_array_mut();
+        for (item, typed) in items.into_iter().flatten().zip(&typed.items) {
+            if let Some(object) = item.as_object_mut() {
+                object.remove("points");
+                object.insert(
+                    "controls".to_owned(),
+                    controls::scale(typed, round.unable_to_rate).into(),
+                );
+            }
+        }
+    }
+    Ok(data)
 }
 
 /// An HTML response that is never cached (pages carry the panellist's answers).
