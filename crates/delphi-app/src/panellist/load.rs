@@ -28,6 +28,8 @@ pub fn page_in(conn: &mut DbConnection, token: &str) -> Result<PanellistPage, Ap
         title: study.title.clone(),
         description: study.description.clone(),
         consent_text: study.consent_text.clone(),
+        description_paragraphs: paragraphs(&study.description),
+        consent_paragraphs: paragraphs(&study.consent_text),
         consented_at: person.consented_at.map(when),
     };
     let done = |state| {
@@ -98,6 +100,14 @@ pub fn page_in(conn: &mut DbConnection, token: &str) -> Result<PanellistPage, Ap
             })
         }
     }
+}
+
+/// Splits text at blank lines; line breaks inside a paragraph become spaces.
+fn paragraphs(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 fn when(at: NaiveDateTime) -> String {
@@ -250,4 +260,16 @@ fn point_labels(settings: &StudySettings) -> Vec<(i32, String)> {
             (value, label)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn blank_lines_split_paragraphs_and_line_breaks_join() {
+        assert_eq!(
+            super::paragraphs("One line\nwrapped.\n\n\nTwo.\n"),
+            vec!["One line wrapped.".to_owned(), "Two.".to_owned()]
+        );
+        assert!(super::paragraphs("  \n").is_empty());
+    }
 }

@@ -24,6 +24,10 @@ pub struct StudyInfo {
     pub description: String,
     /// Consent text set by the researcher.
     pub consent_text: String,
+    /// The description as paragraphs (blank lines split them; single line breaks join).
+    pub description_paragraphs: Vec<String>,
+    /// The consent text as paragraphs.
+    pub consent_paragraphs: Vec<String>,
     /// When the panellist consented (`YYYY-MM-DD HH:MM` UTC), if they have.
     pub consented_at: Option<String>,
 }

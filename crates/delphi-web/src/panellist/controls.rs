@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use delphi_app::panellist::ItemView;
+use delphi_app::panellist::{ItemView, PanelStats};
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape_into(out: &mut String, text: &str) {
@@ -51,6 +51,45 @@ pub fn scale(item: &ItemView, offer_unable_to_rate: bool) -> String {
     out
 }
 
+/// The distribution chart (inline SVG with its text alternative) and the group medians of
+/// an item's feedback.
+pub fn drawn_stats(stats: &PanelStats) -> String {
+    let mut out = String::with_capacity(512);
+    if let Some(chart) = &stats.chart {
+        let _ = write!(
+            out,
+            "<svg class=d viewBox=\"0 0 {} {}\" role=img aria-label=\"Ratings per point: ",
+            chart.width, chart.height
+        );
+        escape_into(&mut out, &chart.text);
+        out.push_str("\"><path d=\"");
+        escape_into(&mut out, &chart.path);
+        out.push_str("\"/>");
+        if let Some(own) = &chart.own {
+            let _ = write!(
+                out,
+                "<rect class=own x={} y={} width={} height={}></rect>",
+                own.x, own.y, own.w, own.h
+            );
+        }
+        out.push_str("</svg>");
+    }
+    if !stats.groups.is_empty() {
+        out.push_str("<p class=g>By group: ");
+        for (index, group) in stats.groups.iter().enumerate() {
+            if index > 0 {
+                out.push_str("; ");
+            }
+            escape_into(&mut out, &group.name);
+            out.push_str(" <b>");
+            escape_into(&mut out, &group.median);
+            out.push_str("</b>");
+        }
+        out.push_str("</p>");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +133,49 @@ mod tests {
              <label><input type=radio name=r_P1 value=u>Unable to rate</label></div>"
         );
         assert!(!scale(&item, false).contains("Unable"));
+    }
+
+    #[test]
+    fn charts_and_groups_are_drawn_with_escaped_names() {
+        use delphi_app::panellist::{ChartBar, ChartView, GroupMedian};
+        let stats = PanelStats {
+            n: 5,
+            median: Some("7".to_owned()),
+            q1: None,
+            q3: None,
+            iqr: None,
+            chart: Some(ChartView {
+                width: 20,
+                height: 32,
+                path: "M0 32v-30h8v30z".to_owned(),
+                own: Some(ChartBar {
+                    x: 0,
+                    y: 2,
+                    w: 8,
+                    h: 30,
+                }),
+                text: "1: 5, 2: 0".to_owned(),
+            }),
+            groups: vec![
+                GroupMedian {
+                    name: "GPs & nurses".to_owned(),
+                    median: "7".to_owned(),
+                    n: 5,
+                },
+                GroupMedian {
+                    name: "Managers".to_owned(),
+                    median: "6.5".to_owned(),
+                    n: 5,
+                },
+            ],
+            status: None,
+            status_code: None,
+        };
+        assert_eq!(
+            drawn_stats(&stats),
+            "<svg class=d viewBox=\"0 0 20 32\" role=img aria-label=\"Ratings per point: 1: 5, 2: 0\">\
+             <path d=\"M0 32v-30h8v30z\"/><rect class=own x=0 y=2 width=8 height=30></rect></svg>\
+             <p class=g>By group: GPs &amp; nurses <b>7</b>; Managers <b>6.5</b></p>"
+        );
     }
 }

@@ -193,6 +193,20 @@ fn with_controls(
         for (item, typed) in items.into_iter().flatten().zip(&typed.items) {
             if let Some(object) = item.as_object_mut() {
                 object.remove("points");
+                if let (Some(stats), Some(typed_stats)) = (
+                    object
+                        .get_mut("feedback")
+                        .and_then(|f| f.get_mut("stats"))
+                        .and_then(|s| s.as_object_mut()),
+                    typed.feedback.as_ref().and_then(|f| f.stats.as_ref()),
+                ) {
+                    stats.remove("chart");
+                    stats.remove("groups");
+                    stats.insert(
+                        "drawn".to_owned(),
+                        controls::drawn_stats(typed_stats).into(),
+                    );
+                }
                 object.insert(
                     "controls".to_owned(),
                     controls::scale(typed, round.unable_to_rate).into(),
