@@ -12,6 +12,7 @@ mod config;
 mod demo;
 mod mail;
 mod runtime;
+mod study;
 
 /// Delphi consensus studies: rounds, panels, statistics and reports.
 #[derive(Debug, Parser)]
@@ -39,6 +40,9 @@ enum Command {
     Import(runtime::ImportArgs),
     /// Compute consensus statistics from a ratings CSV (round,item_id,panellist_id,stakeholder_group,rating).
     Analyse(analyse::AnalyseArgs),
+    /// The researcher's round work: open and close rounds, results, reminders, the outbox.
+    #[command(subcommand)]
+    Study(study::StudyCommand),
     /// Administration tasks.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
@@ -69,6 +73,9 @@ fn main() -> ExitCode {
         }
         Command::Import(args) => {
             config::Config::load(cli.config.as_deref()).and_then(|c| runtime::import(&c, &args))
+        }
+        Command::Study(command) => {
+            config::Config::load(cli.config.as_deref()).and_then(|c| study::run(&c, command))
         }
         Command::Admin(command) => {
             config::Config::load(cli.config.as_deref()).and_then(|c| admin::run(&c, command))

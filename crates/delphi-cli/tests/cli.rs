@@ -230,3 +230,137 @@ fn migrate_and_create_user() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("unsupported database URL"));
 }
+
+/// Runs `delphi ARGS` on the database in `dir` with email written to `dir/mail`; returns
+/// (succeeded, stdout, stderr).
+fn run_in(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let output = delphi()
+        .args(args)
+        .env(
+            "DELPHI_DATABASE_URL",
+            format!("sqlite://{}", dir.join("d.db").display()),
+        )
+        .env(
+            "DELPHI_MAIL",
+            format!("file://{}", dir.join("mail").display()),
+        )
+        .current_dir(dir)
+        .output()
+        .expect("runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_researcher_runs_a_round_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/splw-leadership"
+    );
+    let study = "splw-leadership";
+    assert!(run_in(dir, &["import", example]).0);
+    let (ok, out, _) = run_in(dir, &["study", "list"]);
+    assert!(ok && out.contains(study) && out.contains("draft"), "{out}");
+
+    let (ok, _, err) = run_in(dir, &["study", "show", "no-such-study"]);
+    assert!(
+        !ok && err.contains("there is no study `no-such-study`; the studies are: splw-leadership"),
+        "{err}"
+    );
+    let (ok, _, err) = run_in(dir, &["study", "results", study]);
+    assert!(!ok && err.contains("has no closed round yet"), "{err}");
+    let (ok, _, err) = run_in(
+        dir,
+        &["study", "open-round", study, "--deadline", "next Friday"],
+    );
+    assert!(
+        !ok && err.contains("`next Friday` is not a date: write YYYY-MM-DD"),
+        "{err}"
+    );
+
+    let (ok, out, err) = run_in(
+        dir,
+        &["study", "open-round", study, "--deadline", "2099-01-31"],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Round 1 of `splw-leadership` is open: 36 items, 40 panellists invited"),
+        "{out}"
+    );
+    let (_, out, _) = run_in(dir, &["study", "mail", study]);
+    assert!(
+        out.contains("invitation     40 queued, 0 sent, 0 failed"),
+        "{out}"
+    );
+
+    let (ok, _, err) = run_in(dir, &["worker", "--once"]);
+    assert!(ok, "{err}");
+    let delivered = std::fs::read_dir(dir.join("mail"))
+        .expect("the mail folder")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        })
+        .count();
+    assert_eq!(delivered, 40, "one .eml per invitation");
+    let (_, out, _) = run_in(dir, &["study", "mail", study, "--round", "1"]);
+    assert!(
+        out.contains("invitation     0 queued, 40 sent, 0 failed"),
+        "{out}"
+    );
+
+    let (ok, out, err) = run_in(dir, &["study", "remind", study]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("40 reminders queued; 0 non-submitters"),
+        "{out}"
+    );
+    let (_, out, _) = run_in(dir, &["study", "remind", study]);
+    assert!(
+        out.contains("0 reminders queued; 40 non-submitters already had this reminder"),
+        "asking twice on one day reminds nobody twice: {out}"
+    );
+    let (_, out, _) = run_in(dir, &["study", "mail", study, "--panellists"]);
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with('P')).count(),
+        40,
+        "a line per panellist: {out}"
+    );
+    for line in out.lines().filter(|l| l.starts_with('P')) {
+        assert!(
+            line.contains(" sent ") && line.contains(" queued "),
+            "invitation sent, reminder queued: {line}"
+        );
+    }
+    let (ok, _, err) = run_in(dir, &["study", "retry", study, "--message", "nope"]);
+    assert!(
+        !ok && err.contains("has no failed or retrying message with id `nope`"),
+        "{err}"
+    );
+
+    let (ok, out, err) = run_in(dir, &["study", "close-round", study]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Round 1 of `splw-leadership` is closed: results stored for 36 items"),
+        "{out}"
+    );
+    let (ok, out, err) = run_in(dir, &["study", "results", study]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.ends_with("not_classified"))
+            .count(),
+        36,
+        "nobody rated, so no item is classified: {out}"
+    );
+    let (ok, out, _) = run_in(dir, &["study", "show", study]);
+    assert!(
+        ok && out.contains("round 1: closed 0 of 40 invited submitted"),
+        "{out}"
+    );
+}

@@ -144,7 +144,9 @@ pub fn check_open_round(
     }
     if invited == 0 {
         return Err(LifecycleError(
-            "nobody would be invited: the panel is empty or everyone has withdrawn".into(),
+            "nobody would be invited: the panel is empty, everyone has withdrawn, or (when a later \
+             round invites the previous round's responders) nobody answered the previous round"
+                .into(),
         ));
     }
     Ok(())
