@@ -160,3 +160,32 @@ test('the closed and not-found pages are clear and accessible', async () => {
   assert.deepEqual(await axe(page), []);
   await context.close();
 });
+
+test('a researcher signs in and reads the dashboard; the pages are accessible', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const { admin } = fixture.urls;
+  await page.goto(admin.login);
+  assert.equal(await page.textContent('h1'), 'Sign in');
+  assert.deepEqual(await axe(page), [], 'sign-in page: no serious or critical violations');
+  await page.fill('#email', admin.email);
+  await page.fill('#password', 'not the password');
+  await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("Sign in")')]);
+  // The refused sign-in answers 403, which the browser logs; watch the console from here on.
+  assert.match(await page.textContent('[role=alert]'), /email or password is not right/);
+  const errors = watchConsole(page);
+  await page.fill('#password', admin.password);
+  await Promise.all([page.waitForURL(/\/admin$/), page.click('button:has-text("Sign in")')]);
+  assert.match(await page.textContent('main'), /Leadership for social prescribing/);
+  assert.deepEqual(await axe(page), [], 'studies page: no serious or critical violations');
+
+  await page.goto(admin.study);
+  assert.match(await page.textContent('main'), /Response per round/);
+  assert.match(await page.textContent('main'), /Email in round 2/);
+  assert.deepEqual(await axe(page), [], 'dashboard: no serious or critical violations');
+  await shoot(page, 'admin-dashboard');
+  await Promise.all([page.waitForURL(/done=reminded/), page.click('text=Remind everyone who has not submitted')]);
+  assert.match(await page.textContent('[role=status]'), /reminders queued/);
+  assert.deepEqual(errors, [], 'no console errors (CSP included)');
+  await context.close();
+});

@@ -14,6 +14,7 @@ pub mod panellist;
 pub mod participation;
 pub mod queries;
 pub mod reminders;
+pub mod researcher;
 pub mod studies;
 pub mod tokens;
 pub mod users;

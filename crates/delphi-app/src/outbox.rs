@@ -182,12 +182,16 @@ pub fn panellist_mail(app: &App, study_id: &str) -> Result<Vec<PanellistMail>, A
         .collect())
 }
 
-/// Retries one failed message now.
-pub fn retry(app: &App, actor: &str, outbox_id: &str) -> Result<(), AppError> {
+/// Retries one failed message of the study `study_id` now. A message of another study is
+/// "no such message", so an id cannot reach beyond the study the caller may manage.
+pub fn retry(app: &App, actor: &str, study_id: &str, outbox_id: &str) -> Result<(), AppError> {
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
         let row = outbox::find(conn, outbox_id)?
-            .ok_or_else(|| AppError::NotFound("no such message".to_owned()))?;
+            .filter(|row| row.study_id.as_deref() == Some(study_id))
+            .ok_or_else(|| {
+                AppError::NotFound(format!("this study has no message with id `{outbox_id}`"))
+            })?;
         if row.status != outbox::FAILED {
             return Err(AppError::Conflict(format!(
                 "this message is {}; only failed messages can be retried",
@@ -208,12 +212,18 @@ pub fn retry(app: &App, actor: &str, outbox_id: &str) -> Result<(), AppError> {
     })
 }
 
-/// Retries every failed message of a round now; returns how many.
-pub fn retry_round(app: &App, actor: &str, round_id: &str) -> Result<usize, AppError> {
+/// Retries every failed message of a round of the study `study_id` now; returns how many.
+pub fn retry_round(
+    app: &App,
+    actor: &str,
+    study_id: &str,
+    round_id: &str,
+) -> Result<usize, AppError> {
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
         let round = rounds::find(conn, round_id)?
-            .ok_or_else(|| AppError::NotFound("no such round".to_owned()))?;
+            .filter(|round| round.study_id == study_id)
+            .ok_or_else(|| AppError::NotFound("this study has no such round".to_owned()))?;
         let n = outbox::retry_failed_in_round(conn, round_id, delphi_store::now())?;
         if n > 0 {
             audit::record(

@@ -2,6 +2,7 @@
 
 use delphi_store::{items, panellists, results, rounds, studies};
 
+use crate::users::{Access, User};
 use crate::{App, AppError};
 
 /// A study at a glance.
@@ -65,6 +66,19 @@ pub fn study_summary(app: &App, study_id: &str) -> Result<StudySummary, AppError
         status: study.status,
         rounds: round_summaries,
     })
+}
+
+/// The studies `user` may read, at a glance (administrators see every study).
+pub fn studies_for(app: &App, user: &User) -> Result<Vec<StudySummary>, AppError> {
+    let mut readable = Vec::new();
+    for study in list_studies(app)? {
+        match crate::users::authorize(app, user, &study.id, Access::Read) {
+            Ok(_) => readable.push(study_summary(app, &study.id)?),
+            Err(AppError::Forbidden(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(readable)
 }
 
 /// Every study (for administrators and the CLI).

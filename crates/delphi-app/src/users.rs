@@ -94,6 +94,50 @@ pub fn verify_login(app: &App, email: &str, password: &str) -> Result<User, AppE
     }
 }
 
+/// The user with this id, if the login still exists (a session names its user by id).
+pub fn find(app: &App, id: &str) -> Result<Option<User>, AppError> {
+    let mut conn = app.conn()?;
+    Ok(users::find(&mut conn, id)?.map(User::from))
+}
+
+/// Gives the user with `email` a role in a study (`owner`, `researcher` or `analyst`), or
+/// changes the role they have.
+pub fn add_member(app: &App, study_id: &str, email: &str, role: &str) -> Result<Role, AppError> {
+    let role = Role::parse(role).map_err(|_| {
+        AppError::invalid(
+            "role",
+            format!("`{role}` is not a role: choose owner, researcher or analyst"),
+        )
+    })?;
+    let mut conn = app.conn()?;
+    crate::studies::load(&mut conn, study_id)?;
+    let user = users::find_by_email(&mut conn, email.trim())?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "no user with the email {email}; create it with `delphi admin create-user`"
+        ))
+    })?;
+    delphi_store::write_tx(&mut conn, |conn| {
+        studies::remove_member(conn, study_id, &user.id)?;
+        studies::add_member(
+            conn,
+            &studies::MemberRow {
+                study_id: study_id.to_owned(),
+                user_id: user.id.clone(),
+                role: role.as_str().to_owned(),
+                created_at: delphi_store::now(),
+            },
+        )?;
+        crate::audit::record(
+            conn,
+            study_id,
+            "system",
+            "member.added",
+            serde_json::json!({"user": user.email, "role": role.as_str()}),
+        )
+    })?;
+    Ok(role)
+}
+
 /// What a user wants to do to a study.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use delphi_app::opening::RoundOptions;
 use delphi_app::queries::{RoundSummary, StudySummary};
@@ -78,6 +78,18 @@ pub enum StudyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Give a user (made with `delphi admin create-user`) a role in a study: `owner` or
+    /// `researcher` run it, `analyst` reads it (panellists by study code only).
+    Member {
+        /// The study's short name.
+        study: String,
+        /// The user's login email.
+        #[arg(long)]
+        email: String,
+        /// `owner`, `researcher` or `analyst`.
+        #[arg(long)]
+        role: String,
+    },
     /// Send failed messages again: one by its id, or every failed message of a round.
     #[command(group(clap::ArgGroup::new("which").required(true).args(["message", "round"])))]
     Retry {
@@ -128,6 +140,12 @@ fn execute(out: &mut String, app: &App, command: StudyCommand) -> anyhow::Result
             panellists,
             json,
         } => mail(out, app, &study, round, panellists, json),
+        StudyCommand::Member { study, email, role } => {
+            let summary = summary(app, &study)?;
+            let role = delphi_app::users::add_member(app, &summary.id, &email, &role)?;
+            writeln!(out, "{email} is now {role} of `{study}`.")?;
+            Ok(())
+        }
         StudyCommand::Retry {
             study,
             message,
@@ -431,24 +449,12 @@ fn retry(
 ) -> anyhow::Result<()> {
     let summary = summary(app, slug)?;
     if let Some(id) = message {
-        let belongs = summary.rounds.iter().try_fold(false, |found, round| {
-            Ok::<_, anyhow::Error>(
-                found
-                    || outbox::round_mail(app, &round.id)?
-                        .problems
-                        .iter()
-                        .any(|p| p.id == id),
-            )
-        })?;
-        if !belongs {
-            bail!("study `{slug}` has no failed or retrying message with id `{id}`");
-        }
-        outbox::retry(app, ACTOR, id).with_context(|| format!("retrying message {id}"))?;
+        outbox::retry(app, ACTOR, &summary.id, id)?;
         writeln!(out, "Message {id} will be sent again by the next delivery.")?;
         return Ok(());
     }
     let round = round_of(&summary, number)?;
-    let n = outbox::retry_round(app, ACTOR, &round.id)?;
+    let n = outbox::retry_round(app, ACTOR, &summary.id, &round.id)?;
     writeln!(
         out,
         "Round {}: {n} failed messages will be sent again by the next delivery.",

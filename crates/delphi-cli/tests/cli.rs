@@ -105,6 +105,11 @@ fn demo_prints_working_links_and_restarts_on_its_own_data() {
     assert_eq!(health.status(), 200);
     let body: serde_json::Value = health.json().expect("healthz is JSON");
     assert_eq!(body["status"], "ok");
+    let login = client
+        .get(format!("{base}/admin/login"))
+        .send()
+        .expect("the researcher's sign-in answers");
+    assert_eq!(login.status(), 200, "the printed researcher login has a page");
     assert!(
         std::fs::read_dir(dir.path().join("emails")).is_ok(),
         "the emails folder exists"
@@ -339,7 +344,7 @@ fn a_researcher_runs_a_round_from_the_command_line() {
     }
     let (ok, _, err) = run_in(dir, &["study", "retry", study, "--message", "nope"]);
     assert!(
-        !ok && err.contains("has no failed or retrying message with id `nope`"),
+        !ok && err.contains("this study has no message with id `nope`"),
         "{err}"
     );
 
@@ -357,6 +362,22 @@ fn a_researcher_runs_a_round_from_the_command_line() {
             .count(),
         36,
         "nobody rated, so no item is classified: {out}"
+    );
+    let (ok, _, err) = run_in(
+        dir,
+        &[
+            "study",
+            "member",
+            study,
+            "--email",
+            "nobody@example.org",
+            "--role",
+            "analyst",
+        ],
+    );
+    assert!(
+        !ok && err.contains("no user with the email nobody@example.org"),
+        "{err}"
     );
     let (ok, out, _) = run_in(dir, &["study", "show", study]);
     assert!(

@@ -142,6 +142,13 @@ pub fn add_member(conn: &mut DbConnection, row: &MemberRow) -> QueryResult<()> {
         .map(drop)
 }
 
+/// Removes a user's role in a study (nothing when they have none).
+pub fn remove_member(conn: &mut DbConnection, study_id: &str, user_id: &str) -> QueryResult<()> {
+    diesel::delete(study_members::table.find((study_id, user_id)))
+        .execute(conn)
+        .map(drop)
+}
+
 /// A user's role in a study.
 pub fn member_role(
     conn: &mut DbConnection,

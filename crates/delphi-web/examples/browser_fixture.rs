@@ -1,5 +1,5 @@
 //! The browser tests' server: builds a fresh SQLite database with studies in the states the
-//! tests need, prints their panellist URLs as one line of JSON on stdout, then serves until
+//! tests need, prints their panellist URLs (and a researcher's sign-in) as one line of JSON on stdout, then serves until
 //! killed. Test-only; run by `web/tests/run.sh`.
 #![allow(missing_docs)]
 
@@ -12,6 +12,9 @@ use std::net::TcpListener;
 use delphi_app::{App, SecretKey};
 use delphi_store::testing::TestDb;
 use delphi_web::WebOptions;
+
+const RESEARCHER: &str = "researcher@example.org";
+const PASSWORD: &str = "a long fixture password";
 
 fn main() -> std::io::Result<()> {
     let db = TestDb::sqlite();
@@ -27,6 +30,12 @@ fn main() -> std::io::Result<()> {
     delphi_app::closing::close_round(&app, &closed.study_id)
         .map_err(|e| std::io::Error::other(e.to_string()))?;
 
+    // A researcher who owns the round-2 study, for the /admin pages.
+    let io = |e: delphi_app::AppError| std::io::Error::other(e.to_string());
+    delphi_app::users::create_user(&app, RESEARCHER, "Rhea Researcher", PASSWORD, false)
+        .map_err(io)?;
+    delphi_app::users::add_member(&app, &two.study_id, RESEARCHER, "owner").map_err(io)?;
+
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let base = format!("http://{}", listener.local_addr()?);
     let url = |token: &String| format!("{base}/p/{token}");
@@ -36,6 +45,8 @@ fn main() -> std::io::Result<()> {
         "round2": two.tokens.iter().take(3).map(url).collect::<Vec<_>>(),
         "closed": url(&closed.tokens[0]),
         "unknown": format!("{base}/p/{}", "A".repeat(32)),
+        "admin": { "login": format!("{base}/admin/login"), "email": RESEARCHER, "password": PASSWORD,
+                   "study": format!("{base}/admin/studies/browser-round-2") },
     });
     let mut out = std::io::stdout().lock();
     writeln!(out, "{urls}")?;

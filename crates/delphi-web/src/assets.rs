@@ -1,15 +1,18 @@
-//! The one stylesheet and the one script, embedded in the binary.
+//! The stylesheets and the one script, embedded in the binary.
 
 use actix_web::{web, HttpResponse};
 
 /// The panellist pages' stylesheet.
 pub const CSS: &str = include_str!("../../../web/static/p.css");
+/// The researcher pages' additions to the stylesheet (tables, the sign-in form).
+pub const ADMIN_CSS: &str = include_str!("../../../web/static/a.css");
 /// The panellist pages' script (autosave, progress, the reason prompt).
 pub const JS: &str = include_str!("../../../web/static/p.js");
 
-/// Routes `/static/p.css` and `/static/p.js`.
+/// Routes `/static/p.css`, `/static/a.css` and `/static/p.js`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/p.css", web::get().to(css))
+        .route("/static/a.css", web::get().to(admin_css))
         .route("/static/p.js", web::get().to(js));
 }
 
@@ -18,6 +21,13 @@ async fn css() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(CSS)
+}
+
+async fn admin_css() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(ADMIN_CSS)
 }
 
 async fn js() -> HttpResponse {

@@ -9,12 +9,15 @@
 //! - `/p/{token}...`: the panellist's pages (consent, the round as a plain HTML form,
 //!   submission, withdrawal, and a page for every other state);
 //! - `/api/v1/p/{token}...`: the same as JSON, used by the page's script for autosave;
-//! - `/static/...`: the one stylesheet and the one script, embedded in the binary.
+//! - `/admin...`: the researcher's pages (sign in, studies, a study's rounds, email outbox,
+//!   reminders and retries), behind a signed session cookie and CSRF values;
+//! - `/static/...`: the stylesheets and the one script, embedded in the binary.
 //!
 //! Every response carries a strict Content-Security-Policy, `X-Content-Type-Options`,
 //! `Referrer-Policy: no-referrer` (the token is in the URL) and `X-Frame-Options: DENY`.
-//! Panellist routes are rate-limited per client address.
+//! Panellist routes and the researcher's sign-in are rate-limited per client address.
 
+mod admin;
 mod assets;
 mod csrf;
 mod errors;
@@ -39,6 +42,19 @@ pub struct WebState {
     pub app: delphi_app::App,
     /// Page templates (the shared handlebars setup).
     pub templates: delphi_render::Templates,
+}
+
+/// Runs a use case on the blocking pool, off the async executor.
+pub(crate) async fn blocking<T, F>(f: F) -> Result<T, delphi_app::AppError>
+where
+    F: FnOnce() -> Result<T, delphi_app::AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(f).await.unwrap_or_else(|_| {
+        Err(delphi_app::AppError::Internal(
+            "the worker pool is unavailable".to_owned(),
+        ))
+    })
 }
 
 /// Tunables of the web layer.
@@ -115,6 +131,7 @@ pub fn start_with(
             .route("/healthz", web::get().to(health::healthz))
             .configure(assets::configure)
             .configure(|cfg| panellist::configure(cfg, &limit))
+            .configure(|cfg| admin::configure(cfg, &limit))
             .default_service(web::to(errors::not_found_page))
     })
     .listen(listener)?;

@@ -68,7 +68,7 @@ async fn messages_wait_while_the_server_is_down_and_go_once_it_is_back() {
 async fn after_the_last_attempt_a_message_is_failed_visible_and_retryable() {
     let db = TestDb::sqlite();
     let app = app_on(&db);
-    let (_, round_id) = open_round(&app, 2);
+    let (study_id, round_id) = open_round(&app, 2);
     let mut sink = Sink::stopped(&[]);
     let config = WorkerConfig {
         max_attempts: 2,
@@ -89,13 +89,22 @@ async fn after_the_last_attempt_a_message_is_failed_visible_and_retryable() {
         "failed rows stay put"
     );
     sink.up();
-    {
-        let mut conn = app.conn().expect("connection");
-        let n =
-            delphi_store::outbox::retry_failed_in_round(&mut conn, &round_id, delphi_store::now())
-                .expect("retry");
-        assert_eq!(n, 2);
-    }
+    let mail = delphi_app::outbox::round_mail(&app, &round_id).expect("the outbox state");
+    assert_eq!(mail.problems.len(), 2, "{mail:?}");
+    assert!(
+        mail.problems
+            .iter()
+            .all(|p| p.status == "failed" && p.last_error.is_some()),
+        "failed, with the last error: {mail:?}"
+    );
+    let elsewhere = delphi_app::outbox::retry_round(&app, "researcher", "another-study", &round_id);
+    assert!(
+        matches!(elsewhere, Err(delphi_app::AppError::NotFound(_))),
+        "a round of another study is out of reach"
+    );
+    let n =
+        delphi_app::outbox::retry_round(&app, "researcher", &study_id, &round_id).expect("retry");
+    assert_eq!(n, 2);
     assert_eq!(worker.run_once().await.expect("runs").sent, 2);
     assert_eq!(sink.count(), 2);
 }

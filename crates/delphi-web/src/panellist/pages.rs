@@ -8,23 +8,11 @@ use delphi_app::{participation, AppError};
 
 use super::form::{self, Intent};
 use super::{html, render_page, see_other, Notice, View};
+pub(super) use crate::blocking;
 use crate::errors::{not_found, status_of};
 use crate::WebState;
 
 type Fields = web::Form<Vec<(String, String)>>;
-
-/// Runs a use case on the blocking pool.
-pub(super) async fn blocking<T, F>(f: F) -> Result<T, AppError>
-where
-    F: FnOnce() -> Result<T, AppError> + Send + 'static,
-    T: Send + 'static,
-{
-    web::block(f).await.unwrap_or_else(|_| {
-        Err(AppError::Internal(
-            "the worker pool is unavailable".to_owned(),
-        ))
-    })
-}
 
 /// Loads the page for a token (and records the first opening of an open round).
 async fn load(state: &WebState, token: &str) -> Result<PanellistPage, AppError> {

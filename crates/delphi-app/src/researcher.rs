@@ -1,0 +1,98 @@
+//! What a logged-in researcher or analyst does on the `/admin` pages: each function checks the
+//! user's role in the study first, then reads or calls the one use case that does the work.
+
+use delphi_core::lifecycle::RoundStatus;
+
+use crate::outbox::{self, PanellistMail, RoundMail};
+use crate::queries::{self, RoundSummary, StudySummary};
+use crate::users::{authorize, Access, User};
+use crate::{reminders, App, AppError};
+
+/// A study as its dashboard shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Dashboard {
+    /// The study with its rounds and response rates.
+    pub study: StudySummary,
+    /// Whether the user may act (remind, retry), not only read.
+    pub can_manage: bool,
+    /// The latest round, if any.
+    pub latest_round: Option<RoundSummary>,
+    /// The latest round's email, when there is a round.
+    pub mail: Option<RoundMail>,
+    /// Each panellist's last invitation and reminder. Addresses are left out for read-only
+    /// users: analysts see pseudonyms only.
+    pub panellists: Vec<PanellistMail>,
+}
+
+/// The study whose short name is `slug`, if `user` may read it. A study the user may not
+/// read is "not found", like one that does not exist.
+fn readable(app: &App, user: &User, slug: &str, access: Access) -> Result<StudySummary, AppError> {
+    let missing = || AppError::NotFound(format!("there is no study `{slug}` you can open"));
+    let study = queries::list_studies(app)?
+        .into_iter()
+        .find(|s| s.slug == slug)
+        .ok_or_else(missing)?;
+    match authorize(app, user, &study.id, Access::Read) {
+        Err(AppError::Forbidden(_)) => return Err(missing()),
+        other => other?,
+    };
+    if access == Access::Manage {
+        authorize(app, user, &study.id, Access::Manage)
+            .map_err(|_| AppError::Forbidden("your role in this study is read-only".to_owned()))?;
+    }
+    queries::study_summary(app, &study.id)
+}
+
+/// The dashboard of the study `slug`.
+pub fn dashboard(app: &App, user: &User, slug: &str) -> Result<Dashboard, AppError> {
+    let study = readable(app, user, slug, Access::Read)?;
+    let can_manage = authorize(app, user, &study.id, Access::Manage).is_ok();
+    let latest_round = study.rounds.iter().max_by_key(|r| r.number).cloned();
+    let mail = latest_round
+        .as_ref()
+        .map(|round| outbox::round_mail(app, &round.id))
+        .transpose()?;
+    let mut panellists = outbox::panellist_mail(app, &study.id)?;
+    if !can_manage {
+        for person in &mut panellists {
+            person.email.clear();
+        }
+    }
+    Ok(Dashboard {
+        study,
+        can_manage,
+        latest_round,
+        mail,
+        panellists,
+    })
+}
+
+/// Reminds the open round's non-submitters (once per day); returns how many were queued.
+pub fn remind(app: &App, user: &User, slug: &str) -> Result<reminders::ReminderReport, AppError> {
+    let study = readable(app, user, slug, Access::Manage)?;
+    let round = study
+        .rounds
+        .iter()
+        .find(|r| r.status == RoundStatus::Open.as_str())
+        .ok_or_else(|| {
+            AppError::Conflict("no round is open: reminders go only while a round is open".into())
+        })?;
+    reminders::remind_now(app, &user.email, &round.id, None)
+}
+
+/// Sends one failed message of the study again.
+pub fn retry_message(app: &App, user: &User, slug: &str, outbox_id: &str) -> Result<(), AppError> {
+    let study = readable(app, user, slug, Access::Manage)?;
+    outbox::retry(app, &user.email, &study.id, outbox_id)
+}
+
+/// Sends every failed message of round `number` again; returns how many.
+pub fn retry_round(app: &App, user: &User, slug: &str, number: i32) -> Result<usize, AppError> {
+    let study = readable(app, user, slug, Access::Manage)?;
+    let round = study
+        .rounds
+        .iter()
+        .find(|r| r.number == number)
+        .ok_or_else(|| AppError::NotFound(format!("this study has no round {number}")))?;
+    outbox::retry_round(app, &user.email, &study.id, &round.id)
+}

@@ -1,0 +1,158 @@
+//! Researcher sessions and their CSRF values, with no session table: the cookie carries the
+//! user id and an expiry, signed with a key derived from the server secret. Every request
+//! re-reads the user, so a deleted login ends its sessions at once.
+//!
+//! - Session cookie `delphi_admin`: `USER_ID.EXPIRES.MAC`, HttpOnly, SameSite=Strict, path
+//!   `/admin`, Secure when the site is served over https; valid for [`LIFETIME_HOURS`].
+//! - A form's CSRF value: a MAC of the session cookie, so it changes with every sign-in and
+//!   cannot be computed without the secret.
+//! - The sign-in form (no session yet) uses a double-submit value: a random cookie
+//!   `delphi_login` and, in the form, its MAC.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::HttpRequest;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use delphi_app::SecretKey;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The session cookie.
+pub const COOKIE: &str = "delphi_admin";
+/// The sign-in form's double-submit cookie.
+pub const LOGIN_COOKIE: &str = "delphi_login";
+/// How long a sign-in lasts.
+pub const LIFETIME_HOURS: i64 = 12;
+const PATH: &str = "/admin";
+
+fn mac(secret: &SecretKey, purpose: &str, text: &str) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(&secret.derive(purpose))
+        .expect("HMAC accepts a key of any length");
+    mac.update(text.as_bytes());
+    mac
+}
+
+fn sign(secret: &SecretKey, purpose: &str, text: &str) -> String {
+    URL_SAFE_NO_PAD.encode(mac(secret, purpose, text).finalize().into_bytes())
+}
+
+fn verify(secret: &SecretKey, purpose: &str, text: &str, presented: &str) -> bool {
+    match URL_SAFE_NO_PAD.decode(presented.trim()) {
+        Ok(bytes) => mac(secret, purpose, text).verify_slice(&bytes).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The value of a new session cookie for `user_id`, valid from `now` (Unix seconds).
+pub fn issue(secret: &SecretKey, user_id: &str, now: i64) -> String {
+    let body = format!("{user_id}.{}", now + LIFETIME_HOURS * 3600);
+    let signature = sign(secret, "admin-session", &body);
+    format!("{body}.{signature}")
+}
+
+/// The user id a session cookie names, if its signature is right and it has not expired.
+pub fn user_id(secret: &SecretKey, value: &str, now: i64) -> Option<String> {
+    let (body, signature) = value.rsplit_once('.')?;
+    if !verify(secret, "admin-session", body, signature) {
+        return None;
+    }
+    let (user_id, expires) = body.rsplit_once('.')?;
+    let expires: i64 = expires.parse().ok()?;
+    (now < expires).then(|| user_id.to_owned())
+}
+
+/// The CSRF value of the forms of a session.
+pub fn csrf(secret: &SecretKey, session: &str) -> String {
+    sign(secret, "admin-csrf", session)
+}
+
+/// Whether `presented` is the CSRF value of `session`.
+pub fn csrf_ok(secret: &SecretKey, session: &str, presented: &str) -> bool {
+    verify(secret, "admin-csrf", session, presented)
+}
+
+/// A fresh random value for the sign-in form's cookie.
+pub fn login_nonce() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The sign-in form's CSRF value for its cookie value.
+pub fn login_csrf(secret: &SecretKey, nonce: &str) -> String {
+    sign(secret, "admin-login-csrf", nonce)
+}
+
+/// Whether the sign-in form's value matches its cookie.
+pub fn login_csrf_ok(secret: &SecretKey, nonce: &str, presented: &str) -> bool {
+    !nonce.is_empty() && verify(secret, "admin-login-csrf", nonce, presented)
+}
+
+/// A cookie under `/admin` with the safe flags.
+pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path(PATH)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .max_age(actix_web::cookie::time::Duration::hours(LIFETIME_HOURS))
+        .finish()
+}
+
+/// A cookie that deletes `name`.
+pub fn removal(name: &'static str) -> Cookie<'static> {
+    let mut cookie = Cookie::build(name, "").path(PATH).finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// The value of cookie `name` in a request.
+pub fn read(req: &HttpRequest, name: &str) -> Option<String> {
+    req.cookie(name).map(|c| c.value().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_are_signed_and_expire() {
+        let secret = SecretKey::generate();
+        let value = issue(&secret, "user-1", 1_000);
+        assert_eq!(user_id(&secret, &value, 1_001).as_deref(), Some("user-1"));
+        let expired = 1_000 + LIFETIME_HOURS * 3600;
+        assert_eq!(user_id(&secret, &value, expired), None, "expired");
+        assert_eq!(
+            user_id(&SecretKey::generate(), &value, 1_001),
+            None,
+            "other key"
+        );
+        let forged = value.replacen("user-1", "user-2", 1);
+        assert_eq!(user_id(&secret, &forged, 1_001), None, "another user's id");
+        let extended = issue(&secret, "user-1", 1_000).replacen(".4", ".9", 1);
+        assert_eq!(user_id(&secret, &extended, 1_001), None, "a changed expiry");
+        assert_eq!(user_id(&secret, "garbage", 1_001), None);
+    }
+
+    #[test]
+    fn csrf_values_belong_to_one_session_and_one_sign_in_form() {
+        let secret = SecretKey::generate();
+        let a = issue(&secret, "user-1", 1_000);
+        let b = issue(&secret, "user-1", 2_000);
+        assert!(csrf_ok(&secret, &a, &csrf(&secret, &a)));
+        assert!(!csrf_ok(&secret, &b, &csrf(&secret, &a)));
+        assert!(!csrf_ok(&secret, &a, ""));
+        let nonce = login_nonce();
+        assert!(login_csrf_ok(&secret, &nonce, &login_csrf(&secret, &nonce)));
+        assert!(!login_csrf_ok(
+            &secret,
+            &login_nonce(),
+            &login_csrf(&secret, &nonce)
+        ));
+        assert!(!login_csrf_ok(&secret, "", &login_csrf(&secret, "")));
+    }
+}
