@@ -109,7 +109,11 @@ fn demo_prints_working_links_and_restarts_on_its_own_data() {
         .get(format!("{base}/admin/login"))
         .send()
         .expect("the researcher's sign-in answers");
-    assert_eq!(login.status(), 200, "the printed researcher login has a page");
+    assert_eq!(
+        login.status(),
+        200,
+        "the printed researcher login has a page"
+    );
     assert!(
         std::fs::read_dir(dir.path().join("emails")).is_ok(),
         "the emails folder exists"

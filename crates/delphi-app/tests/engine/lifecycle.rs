@@ -1,6 +1,6 @@
 //! Every use case on its happy path.
 
-use delphi_app::{closing, participation, queries, studies, users, App};
+use delphi_app::{closing, panellist, participation, queries, studies, users, App};
 use delphi_store::{items, rounds};
 
 use crate::support::*;
@@ -218,6 +218,134 @@ fn users_log_in_with_argon2_and_roles_limit_access() {
                 .unwrap_err()
                 .code(),
             "forbidden"
+        );
+    });
+}
+
+#[test]
+fn items_join_a_draft_and_people_join_the_panel_until_the_study_completes() {
+    use delphi_app::panellist::PageState;
+    use delphi_core::definition::{ItemDefinition, PanellistDefinition};
+    use delphi_core::values::{Email, GroupCode, ItemCode};
+
+    on_each_backend(|app| {
+        let id = import(app, &small("grow"));
+        let item = |code: &str| ItemDefinition {
+            code: ItemCode::parse(code).unwrap(),
+            section: "Community level".to_owned(),
+            text: format!("Added item {code}"),
+        };
+        studies::add_items(app, &id, &[item("A5")]).unwrap();
+        let taken = studies::add_items(app, &id, &[item("A6"), item("A1")]).unwrap_err();
+        assert_eq!(taken.code(), "conflict");
+        assert!(
+            taken.to_string().contains("item code A1 is already used"),
+            "{taken}"
+        );
+        let summary = queries::study_summary(app, &id).unwrap();
+        assert_eq!(summary.items, 5, "A6 was not added either: one transaction");
+
+        let person = |email: &str, group: &str| PanellistDefinition {
+            email: Email::parse(email).unwrap(),
+            name: None,
+            group: GroupCode::parse(group).unwrap(),
+        };
+        let round = open_first(app, &id);
+        assert_eq!((round.items, round.invited), (5, 10));
+        studies::add_panellists(app, &id, &[person("late@example.org", "managers")]).unwrap();
+        let unknown = studies::add_panellists(
+            app,
+            &id,
+            &[
+                person("x@example.org", "managers"),
+                person("y@example.org", "nobody"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(unknown.field(), Some("group"), "{unknown}");
+        let twice = studies::add_panellists(app, &id, &[person("LATE@example.org", "managers")])
+            .unwrap_err();
+        assert!(
+            twice.to_string().contains("is already on the panel"),
+            "{twice}"
+        );
+        let links = tokens(app, &id);
+        assert_eq!(links.len(), 11, "x@ was not added: one transaction");
+        let late = panellist::page(app, &links[10]).unwrap();
+        assert!(
+            matches!(late.state, PageState::NotInvited { round_number: 1 }),
+            "a late panellist waits for the next round: {:?}",
+            late.state.name()
+        );
+
+        closing::close_round(app, &id).unwrap();
+        studies::complete(app, &id).unwrap();
+        let done = studies::add_panellists(app, &id, &[person("later@example.org", "managers")])
+            .unwrap_err();
+        assert_eq!(done.code(), "conflict");
+    });
+}
+
+#[test]
+fn members_get_one_role_each_and_the_researcher_view_respects_it() {
+    use delphi_app::researcher;
+
+    on_each_backend(|app| {
+        let password = "correct horse battery";
+        let owner = users::create_user(app, "own@example.org", "Own", password, false).unwrap();
+        let analyst = users::create_user(app, "ana@example.org", "Ana", password, false).unwrap();
+        let outsider = users::create_user(app, "out@example.org", "Out", password, false).unwrap();
+        let id = studies::create_from_definition(app, &small("members"), Some("own@example.org"))
+            .unwrap();
+        open_first(app, &id);
+        users::add_member(app, &id, "ana@example.org", "analyst").unwrap();
+
+        let view = researcher::dashboard(app, &analyst, "members").unwrap();
+        assert!(!view.can_manage);
+        assert_eq!(view.panellists.len(), 10);
+        assert!(
+            view.panellists.iter().all(|p| p.email.is_empty()),
+            "analysts see pseudonyms only"
+        );
+        let refused = researcher::remind(app, &analyst, "members").unwrap_err();
+        assert_eq!(refused.code(), "forbidden", "{refused}");
+        assert_eq!(
+            researcher::remind(app, &owner, "members").unwrap().queued,
+            10
+        );
+        let view = researcher::dashboard(app, &owner, "members").unwrap();
+        assert!(view.can_manage && view.panellists[0].email == "p0@example.org");
+        assert_eq!(
+            view.mail
+                .unwrap()
+                .kinds
+                .iter()
+                .map(|k| k.queued)
+                .sum::<i64>(),
+            20,
+            "ten invitations and ten reminders wait"
+        );
+
+        users::add_member(app, &id, "ana@example.org", "researcher").unwrap();
+        assert!(
+            researcher::dashboard(app, &analyst, "members")
+                .unwrap()
+                .can_manage,
+            "the role changed in place"
+        );
+        assert_eq!(
+            researcher::dashboard(app, &outsider, "members")
+                .unwrap_err()
+                .code(),
+            "not_found"
+        );
+        assert!(queries::studies_for(app, &outsider).unwrap().is_empty());
+        assert_eq!(queries::studies_for(app, &owner).unwrap().len(), 1);
+        assert_eq!(
+            researcher::retry_round(app, &owner, "members", 7)
+                .unwrap_err()
+                .code(),
+            "not_found"
         );
     });
 }
