@@ -4,7 +4,9 @@
 use delphi_core::lifecycle::{self, Disposition, RoundStatus};
 use delphi_core::values::{Answer, Scale};
 use delphi_store::outbox::{self, NewOutboxMessage};
-use delphi_store::{items, panellists, responses, rounds, studies, write_tx, DbConnection};
+use delphi_store::{
+    items, panellists, read_tx, responses, rounds, studies, write_tx, DbConnection,
+};
 
 use crate::{audit, tokens, App, AppError};
 
@@ -59,12 +61,24 @@ struct Writable {
     round: rounds::RoundRow,
 }
 
+fn withdrawn() -> AppError {
+    AppError::Forbidden(
+        "you have withdrawn from this study, so nothing more can be saved".to_owned(),
+    )
+}
+
+fn round_closed() -> AppError {
+    AppError::RoundClosed(
+        "this round has closed, so answers can no longer be changed; answers saved before it \
+         closed are kept"
+            .to_owned(),
+    )
+}
+
 fn writable(conn: &mut DbConnection, token: &str) -> Result<Writable, AppError> {
     let person = resolve(conn, token)?;
     if person.withdrawn_at.is_some() {
-        return Err(AppError::Forbidden(
-            "you have withdrawn from this study, so nothing more can be saved".to_owned(),
-        ));
+        return Err(withdrawn());
     }
     let study = crate::studies::load(conn, &person.study_id)?;
     if study.status == "completed" {
@@ -76,12 +90,12 @@ fn writable(conn: &mut DbConnection, token: &str) -> Result<Writable, AppError> 
         .ok_or_else(|| AppError::Conflict("the first round has not opened yet".to_owned()))?;
     match RoundStatus::parse(&round.status)? {
         RoundStatus::Open => {}
-        RoundStatus::Closed => {
-            return Err(AppError::RoundClosed(
-                "this round has closed, so answers can no longer be changed; answers saved before it closed are kept".to_owned(),
+        RoundStatus::Closed => return Err(round_closed()),
+        RoundStatus::Draft => {
+            return Err(AppError::Conflict(
+                "the next round has not opened yet".to_owned(),
             ))
         }
-        RoundStatus::Draft => return Err(AppError::Conflict("the next round has not opened yet".to_owned())),
     }
     if rounds::participation(conn, &round.id, &person.id)?.is_none() {
         return Err(AppError::Forbidden(
@@ -120,9 +134,16 @@ pub fn consent(app: &App, token: &str) -> Result<(), AppError> {
 }
 
 /// Saves one answer (autosave): a rating, "unable to rate", a comment, a reason.
+///
+/// The answer is checked on a read snapshot (the link, consent, the round, the item, the
+/// scale); the write transaction then re-checks only what can change while the round is
+/// open (the round closing, the panellist withdrawing or losing the link) and stores the
+/// answer. SQLite has one writer at a time, so keeping its write lock this short is what
+/// keeps saves quick when many panellists rate at once.
 pub fn save_answer(app: &App, token: &str, input: &AnswerInput) -> Result<SavedAnswer, AppError> {
     let mut conn = app.conn()?;
-    write_tx(&mut conn, |conn| save_in(conn, token, input))
+    let checked = read_tx(&mut conn, |conn| check_answer(conn, token, input))?;
+    write_tx(&mut conn, |conn| store_answer(conn, &checked))
 }
 
 /// Saves several answers at once (the plain-HTML form), all or nothing.
@@ -132,19 +153,60 @@ pub fn save_answers(
     inputs: &[AnswerInput],
 ) -> Result<Vec<SavedAnswer>, AppError> {
     let mut conn = app.conn()?;
-    write_tx(&mut conn, |conn| {
+    let checked: Vec<CheckedAnswer> = read_tx(&mut conn, |conn| {
         inputs
             .iter()
-            .map(|input| save_in(conn, token, input))
+            .map(|input| check_answer(conn, token, input))
+            .collect::<Result<_, AppError>>()
+    })?;
+    write_tx(&mut conn, |conn| {
+        checked
+            .iter()
+            .map(|answer| store_answer(conn, answer))
             .collect()
     })
 }
 
-fn save_in(
+/// An answer that passed every check that cannot change while its round is open.
+struct CheckedAnswer {
+    item_code: String,
+    answer: Answer,
+    row: responses::ResponseRow,
+}
+
+/// Stores a checked answer if its round is still open and its panellist may still write.
+fn store_answer(conn: &mut DbConnection, checked: &CheckedAnswer) -> Result<SavedAnswer, AppError> {
+    let person = panellists::find(conn, &checked.row.panellist_id)?
+        .filter(|p| p.token_revoked_at.is_none())
+        .ok_or_else(|| AppError::NotFound(UNKNOWN_LINK.to_owned()))?;
+    if person.withdrawn_at.is_some() {
+        return Err(withdrawn());
+    }
+    let round = rounds::find(conn, &checked.row.round_id)?
+        .ok_or_else(|| AppError::Internal("the round vanished".to_owned()))?;
+    if round.status != RoundStatus::Open.as_str() {
+        return Err(round_closed());
+    }
+    let now = delphi_store::now();
+    responses::upsert(
+        conn,
+        &responses::ResponseRow {
+            updated_at: now,
+            ..checked.row.clone()
+        },
+    )?;
+    Ok(SavedAnswer {
+        item_code: checked.item_code.clone(),
+        answer: checked.answer,
+        saved_at: now,
+    })
+}
+
+fn check_answer(
     conn: &mut DbConnection,
     token: &str,
     input: &AnswerInput,
-) -> Result<SavedAnswer, AppError> {
+) -> Result<CheckedAnswer, AppError> {
     let Writable {
         person,
         study,
@@ -202,10 +264,10 @@ fn save_in(
             other => Ok(other.map(str::to_owned)),
         }
     };
-    let now = delphi_store::now();
-    responses::upsert(
-        conn,
-        &responses::ResponseRow {
+    Ok(CheckedAnswer {
+        item_code: input.item_code.clone(),
+        answer,
+        row: responses::ResponseRow {
             round_id: round.id.clone(),
             item_id: item.id.clone(),
             panellist_id: person.id.clone(),
@@ -216,13 +278,8 @@ fn save_in(
             unable_to_rate: answer == Answer::UnableToRate,
             comment: clean(&input.comment, "comment")?,
             reason: clean(&input.reason, "reason")?,
-            updated_at: now,
+            updated_at: delphi_store::now(),
         },
-    )?;
-    Ok(SavedAnswer {
-        item_code: input.item_code.clone(),
-        answer,
-        saved_at: now,
     })
 }
 
