@@ -186,6 +186,13 @@ test('a researcher signs in and reads the dashboard; the pages are accessible', 
   await shoot(page, 'admin-dashboard');
   await Promise.all([page.waitForURL(/done=reminded/), page.click('text=Remind everyone who has not submitted')]);
   assert.match(await page.textContent('[role=status]'), /reminders queued/);
+
+  await Promise.all([page.waitForURL(/emails\/reminder$/), page.click('a:has-text("Reminder")')]);
+  assert.deepEqual(await axe(page), [], 'email wording page: no serious or critical violations');
+  await page.fill('#subject', 'Still time: {{study_title}}');
+  await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("Preview")')]);
+  assert.match(await page.textContent('main'), /Subject: Still time: Leadership/);
+  await shoot(page, 'admin-email');
   assert.deepEqual(errors, [], 'no console errors (CSP included)');
   await context.close();
 });

@@ -1,8 +1,12 @@
 //! What a logged-in researcher or analyst does on the `/admin` pages: each function checks the
-//! user's role in the study first, then reads or calls the one use case that does the work.
+//! user's role in the study first, then reads or calls the one use case that does the work
+//! (the dashboard, reminders, retries, the wording of the study's emails).
 
 use delphi_core::lifecycle::RoundStatus;
 
+use delphi_render::Templates;
+
+use crate::email_templates::{self, ComposedEmail, CustomWording, EditableTemplate};
 use crate::outbox::{self, PanellistMail, RoundMail};
 use crate::queries::{self, RoundSummary, StudySummary};
 use crate::users::{authorize, Access, User};
@@ -95,4 +99,76 @@ pub fn retry_round(app: &App, user: &User, slug: &str, number: i32) -> Result<us
         .find(|r| r.number == number)
         .ok_or_else(|| AppError::NotFound(format!("this study has no round {number}")))?;
     outbox::retry_round(app, &user.email, &study.id, &round.id)
+}
+
+/// One kind of email of a study as its editing page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Wording {
+    /// The study.
+    pub study: StudySummary,
+    /// The wording in use (the study's own or the default).
+    pub current: EditableTemplate,
+    /// How it looks with example values.
+    pub preview: ComposedEmail,
+}
+
+/// The wording of `kind` for the study `slug` (researchers and owners only).
+pub fn wording(
+    app: &App,
+    templates: &Templates,
+    user: &User,
+    slug: &str,
+    kind: &str,
+) -> Result<Wording, AppError> {
+    let study = readable(app, user, slug, Access::Manage)?;
+    let current = email_templates::editable(app, templates, &study.id, kind)?;
+    let preview = email_templates::preview(app, templates, &study.id, kind, None)?;
+    Ok(Wording {
+        study,
+        current,
+        preview,
+    })
+}
+
+/// What a researcher does with a draft of a study's email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordingAction {
+    /// Render it with example values.
+    Preview,
+    /// Queue it to the researcher's own address, with example values.
+    SendTest,
+    /// Use it for the study's emails from now on.
+    Save,
+    /// Go back to the default wording.
+    Reset,
+}
+
+/// Applies `action` to a draft of `kind`; a draft that does not render is refused with the
+/// field and the reason. Returns the preview of what is now in effect (or of the draft).
+pub fn act_on_wording(
+    app: &App,
+    templates: &Templates,
+    user: &User,
+    slug: &str,
+    kind: &str,
+    action: WordingAction,
+    draft: &CustomWording,
+) -> Result<ComposedEmail, AppError> {
+    let study = readable(app, user, slug, Access::Manage)?;
+    match action {
+        WordingAction::Preview => {
+            email_templates::preview(app, templates, &study.id, kind, Some(draft))
+        }
+        WordingAction::SendTest => {
+            email_templates::send_test(app, templates, &study.id, kind, &user.email, Some(draft))?;
+            email_templates::preview(app, templates, &study.id, kind, Some(draft))
+        }
+        WordingAction::Save => {
+            email_templates::save(app, templates, &user.email, &study.id, kind, draft)
+        }
+        WordingAction::Reset => {
+            email_templates::reset(app, &user.email, &study.id, kind)?;
+            email_templates::preview(app, templates, &study.id, kind, None)
+        }
+    }
 }

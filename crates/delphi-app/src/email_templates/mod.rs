@@ -128,7 +128,16 @@ pub fn validate(
         ));
     }
     let vars = EmailVariables::fixture(kind, study_title, base_url);
-    compose(templates, kind, &vars, Some(draft)).map_err(|e| refusal(&e))
+    let composed = compose(templates, kind, &vars, Some(draft)).map_err(|e| refusal(&e))?;
+    // Panellists arrive only through their link: a wording without it would strand them.
+    if !composed.text.contains(&vars.link) {
+        return Err(AppError::invalid(
+            "body_text",
+            "the message must give the panellist's personal link: write {{link}} where it \
+             should appear",
+        ));
+    }
+    Ok(composed)
 }
 
 fn refusal(e: &ComposeError) -> AppError {

@@ -1,7 +1,8 @@
 //! The researcher's pages under `/admin`: sign in, the studies one may open, and a study's
 //! dashboard (rounds with response rates, the latest round's email by kind with failures and
 //! their reasons, each panellist's last invitation and reminder) with the actions "remind
-//! non-submitters" and "send failed email again".
+//! non-submitters" and "send failed email again", and the wording of the study's emails
+//! (edit, preview, send a test to oneself, save, back to the default).
 //!
 //! Every page needs a signed-in user ([`session`]); every study page checks the user's role
 //! in that study through `delphi_app::researcher`, so a study one may not read is a 404 and
@@ -30,6 +31,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
             .route("/logout", web::post().to(pages::logout))
             .route("/studies/{slug}", web::get().to(pages::study))
             .route("/studies/{slug}/remind", web::post().to(pages::remind))
-            .route("/studies/{slug}/retry", web::post().to(pages::retry)),
+            .route("/studies/{slug}/retry", web::post().to(pages::retry))
+            .route(
+                "/studies/{slug}/emails/{kind}",
+                web::get().to(pages::wording),
+            )
+            .route(
+                "/studies/{slug}/emails/{kind}",
+                web::post().to(pages::act_on_wording),
+            ),
     );
 }

@@ -4,8 +4,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
+use delphi_app::email_templates::{ComposedEmail, CustomWording, KINDS, VARIABLES};
 use delphi_app::outbox::LastMessage;
-use delphi_app::researcher::{self, Dashboard};
+use delphi_app::researcher::{self, Dashboard, WordingAction};
 use delphi_app::users::{self, User};
 use delphi_app::{queries, AppError};
 use serde::Serialize;
@@ -317,6 +318,13 @@ struct StudyData {
     problems: Vec<ProblemLine>,
     any_failed: bool,
     people: Vec<PersonLine>,
+    emails: Vec<EmailKind>,
+}
+
+#[derive(Serialize)]
+struct EmailKind {
+    kind: &'static str,
+    name: &'static str,
 }
 
 /// Names of the kinds of email, as the researcher reads them.
@@ -418,6 +426,13 @@ fn study_data(dashboard: Dashboard) -> StudyData {
                 reminders: p.reminders,
                 pseudonym: p.pseudonym,
                 email: p.email,
+            })
+            .collect(),
+        emails: KINDS
+            .iter()
+            .map(|kind| EmailKind {
+                kind,
+                name: kind_name(kind),
             })
             .collect(),
         slug: study.slug,
@@ -606,4 +621,203 @@ pub async fn retry(
         format!("done=retried_round&n={n}")
     })
     .await
+}
+
+// ---- the wording of a study's emails ------------------------------------------------------
+
+#[derive(Serialize)]
+struct Variable {
+    /// As written in a template, e.g. `{{study_title}}`.
+    token: String,
+    meaning: &'static str,
+}
+
+#[derive(Serialize)]
+struct WordingData {
+    slug: String,
+    study_title: String,
+    kind: String,
+    kind_name: &'static str,
+    subject: String,
+    body_text: String,
+    customised: bool,
+    me: String,
+    variables: Vec<Variable>,
+    /// `{{link}}`, as the page names it.
+    link_token: &'static str,
+    preview_subject: String,
+    preview_text: String,
+    previewing_draft: bool,
+}
+
+/// Draws the editing page of one kind of email: `draft` in the form when given (else the
+/// wording in use), and `preview` (else the preview of the wording in use).
+#[allow(clippy::too_many_arguments)]
+async fn wording_page(
+    state: &WebState,
+    signed: &Signed,
+    slug: String,
+    kind: String,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+    draft: Option<(CustomWording, Option<ComposedEmail>)>,
+) -> HttpResponse {
+    let (app, templates, user) = (
+        state.app.clone(),
+        state.templates.clone(),
+        signed.user.clone(),
+    );
+    let (s, k) = (slug.clone(), kind.clone());
+    let wording = match blocking(move || researcher::wording(&app, &templates, &user, &s, &k)).await
+    {
+        Ok(wording) => wording,
+        Err(error) => return problem(state, Some(signed), &error),
+    };
+    let (form, preview) = match draft {
+        Some((draft, preview)) => (draft, preview),
+        None => (
+            CustomWording {
+                subject: wording.current.subject.clone(),
+                body_text: wording.current.body_text.clone(),
+            },
+            None,
+        ),
+    };
+    let previewing_draft = preview.is_some();
+    let shown = preview.unwrap_or(wording.preview);
+    let data = WordingData {
+        slug,
+        study_title: wording.study.title,
+        kind_name: kind_name(&kind),
+        kind,
+        subject: form.subject,
+        body_text: form.body_text,
+        customised: wording.current.customised,
+        me: signed.user.email.clone(),
+        variables: VARIABLES
+            .iter()
+            .map(|(name, meaning)| Variable {
+                token: format!("{{{{{name}}}}}"),
+                meaning,
+            })
+            .collect(),
+        link_token: "{{link}}",
+        preview_subject: shown.subject,
+        preview_text: shown.text,
+        previewing_draft,
+    };
+    let page = Page {
+        title: format!("{} email", data.kind_name),
+        user: Some(&signed.user.display_name),
+        csrf: &signed.csrf,
+        notice,
+        error,
+        data,
+    };
+    render(state, "admin/email.html", status, &page)
+}
+
+/// `GET /admin/studies/{slug}/emails/{kind}`.
+pub async fn wording(
+    state: web::Data<WebState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    query: web::Query<Vec<(String, String)>>,
+) -> HttpResponse {
+    let signed = match signed_in(&state, &req).await {
+        Ok(Some(signed)) => signed,
+        Ok(None) => return see_other("/admin/login"),
+        Err(error) => return problem(&state, None, &error),
+    };
+    let (slug, kind) = path.into_inner();
+    let notice = match field(&query, "done") {
+        "saved" => Some("Saved: the study's emails of this kind use this wording from now on."),
+        "reset" => Some("Back to the default wording."),
+        "tested" => {
+            Some("A test message is on its way to you (example values, [Test] in the subject).")
+        }
+        _ => None,
+    };
+    wording_page(
+        &state,
+        &signed,
+        slug,
+        kind,
+        StatusCode::OK,
+        notice.map(str::to_owned),
+        None,
+        None,
+    )
+    .await
+}
+
+/// `POST /admin/studies/{slug}/emails/{kind}`: csrf, action (`preview`, `test`, `save`,
+/// `reset`), subject, body_text.
+pub async fn act_on_wording(
+    state: web::Data<WebState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: Fields,
+) -> HttpResponse {
+    let signed = match action_guard(&state, &req, &form).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let (slug, kind) = path.into_inner();
+    let (action, done) = match field(&form, "action") {
+        "preview" => (WordingAction::Preview, ""),
+        "test" => (WordingAction::SendTest, "tested"),
+        "save" => (WordingAction::Save, "saved"),
+        "reset" => (WordingAction::Reset, "reset"),
+        _ => {
+            let error = AppError::invalid("action", "choose preview, test, save or reset");
+            return problem(&state, Some(&signed), &error);
+        }
+    };
+    let draft = CustomWording {
+        subject: field(&form, "subject").to_owned(),
+        body_text: field(&form, "body_text").replace("\r\n", "\n"),
+    };
+    let (app, templates, user) = (
+        state.app.clone(),
+        state.templates.clone(),
+        signed.user.clone(),
+    );
+    let (s, k, d) = (slug.clone(), kind.clone(), draft.clone());
+    let outcome =
+        blocking(move || researcher::act_on_wording(&app, &templates, &user, &s, &k, action, &d))
+            .await;
+    match outcome {
+        Ok(preview) if action == WordingAction::Preview => {
+            wording_page(
+                &state,
+                &signed,
+                slug,
+                kind,
+                StatusCode::OK,
+                None,
+                None,
+                Some((draft, Some(preview))),
+            )
+            .await
+        }
+        Ok(_) => see_other(&format!("/admin/studies/{slug}/emails/{kind}?done={done}")),
+        Err(error @ (AppError::NotFound(_) | AppError::Forbidden(_))) => {
+            problem(&state, Some(&signed), &error)
+        }
+        Err(error) => {
+            wording_page(
+                &state,
+                &signed,
+                slug,
+                kind,
+                status_of(&error),
+                None,
+                Some(error.to_string()),
+                Some((draft, None)),
+            )
+            .await
+        }
+    }
 }

@@ -359,3 +359,114 @@ fn an_analyst_reads_pseudonyms_and_cannot_act() {
         .expect("a body")
         .contains("your role in this study is read-only"));
 }
+
+#[test]
+fn a_researcher_words_an_email_previews_it_tests_it_and_saves_it() {
+    let t = TestApp::spawn();
+    let (f, _) = arranged(&t);
+    let owner = Browser::new(&t);
+    owner.sign_in("owner@example.org");
+    let dashboard = owner.page("/admin/studies/adm", 200);
+    assert!(
+        dashboard.contains("href=\"/admin/studies/adm/emails/reminder\""),
+        "{dashboard}"
+    );
+    let page = owner.page("/admin/studies/adm/emails/reminder", 200);
+    assert!(page.contains("uses the default wording"), "{page}");
+    assert!(
+        page.contains("<code>{{study_title}}</code>"),
+        "the variables are listed: {page}"
+    );
+    assert!(page.contains("Preview of the wording in use"), "{page}");
+    let csrf = csrf_of(&page);
+    let path = "/admin/studies/adm/emails/reminder";
+
+    let broken = owner.post(
+        path,
+        &[
+            ("csrf", &csrf),
+            ("action", "save"),
+            ("subject", "Please finish round {{round_number}}"),
+            ("body_text", "Dear {{name}}, {{colour}} <b>now</b>."),
+        ],
+    );
+    assert_eq!(
+        broken.status().as_u16(),
+        422,
+        "a draft that does not render is refused"
+    );
+    let body = broken.text().expect("a body");
+    assert!(
+        body.contains("the message does not work as a template"),
+        "{body}"
+    );
+    assert!(body.contains("colour"), "the unknown word is named: {body}");
+    assert!(
+        body.contains("Dear {{name}}, {{colour}} &lt;b&gt;now&lt;/b&gt;.</textarea>"),
+        "the draft stays in the form, escaped: {body}"
+    );
+
+    let draft = [
+        ("csrf", csrf.as_str()),
+        ("action", "preview"),
+        (
+            "subject",
+            "Please finish round {{round_number}} of {{study_title}}",
+        ),
+        (
+            "body_text",
+            "Dear {{name}},\r\nthere is still time to rate: {{link}}\r\n",
+        ),
+    ];
+    let preview = owner.post(path, &draft);
+    assert_eq!(preview.status().as_u16(), 200);
+    let body = preview.text().expect("a body");
+    assert!(body.contains("Preview of your draft"), "{body}");
+    assert!(
+        body.contains("<strong>Subject:</strong> Please finish round 1 of Leadership"),
+        "{body}"
+    );
+
+    assert!(
+        body.contains("there is still time to rate: http://delphi.test/p/"),
+        "{body}"
+    );
+    let mut unlinked = draft;
+    unlinked[3] = ("body_text", "Dear {{name}}, there is still time.");
+    let refused = owner.post(path, &unlinked);
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(refused
+        .text()
+        .expect("a body")
+        .contains("the message must give the panellist&#x27;s personal link"));
+
+    let mut test = draft;
+    test[1] = ("action", "test");
+    let response = owner.post(path, &test);
+    assert_eq!(location(&response), format!("{path}?done=tested"));
+    let mut conn = t.app.conn().expect("a connection");
+    let tests = delphi_store::outbox::facts_for_study(&mut conn, &f.study_id)
+        .expect("facts")
+        .into_iter()
+        .filter(|m| m.kind == "reminder" && m.panellist_id.is_none() && m.round_id.is_none())
+        .count();
+    assert_eq!(tests, 1, "one test message queued, through the outbox");
+
+    let mut save = draft;
+    save[1] = ("action", "save");
+    let response = owner.post(path, &save);
+    assert_eq!(location(&response), format!("{path}?done=saved"));
+    let page = owner.page(&location(&response), 200);
+    assert!(page.contains("This study uses its own wording"), "{page}");
+    assert!(page.contains("value=\"Please finish round {{round_number}} of {{study_title}}\""));
+    let reset = owner.post(path, &[("csrf", &csrf), ("action", "reset")]);
+    assert_eq!(location(&reset), format!("{path}?done=reset"));
+    assert!(owner.page(path, 200).contains("uses the default wording"));
+
+    let analyst = Browser::new(&t);
+    analyst.sign_in("analyst@example.org");
+    let refused = analyst.page(path, 403);
+    assert!(refused.contains("read-only"), "{refused}");
+    let unknown = owner.page("/admin/studies/adm/emails/postcard", 422);
+    assert!(unknown.contains("there is no email kind"), "{unknown}");
+}
