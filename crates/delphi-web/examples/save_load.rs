@@ -81,6 +81,37 @@ async fn panellist(
     outcome
 }
 
+/// Runs every panellist of `study` until `until`; panellist `i` starts at `first(i)`.
+async fn run_panel(
+    client: &reqwest::Client,
+    base: &str,
+    app: &App,
+    study: &fixture::Fixture,
+    interval: Duration,
+    first: impl Fn(usize) -> Instant,
+    until: Instant,
+) -> Result<Vec<Outcome>, Error> {
+    let mut tasks = Vec::new();
+    for (i, token) in study.tokens.iter().enumerate() {
+        tasks.push(tokio::spawn(panellist(
+            client.clone(),
+            base.to_owned(),
+            token.clone(),
+            delphi_web::csrf_token(&app.secret, token),
+            study.codes.clone(),
+            i * 13,
+            first(i),
+            interval,
+            until,
+        )));
+    }
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await?);
+    }
+    Ok(outcomes)
+}
+
 /// Two workers, and no per-address limit: one address sends everything here.
 fn unlimited() -> WebOptions {
     WebOptions {
@@ -155,49 +186,23 @@ fn main() -> Result<(), Error> {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(panel)
             .build()?;
-        // Warm up: one save each, so connections and caches exist before timing.
+        // Warm up for half a second, so connections and caches exist before timing.
         let now = Instant::now();
-        let warm = now + Duration::from_millis(500);
-        let mut tasks = Vec::new();
-        for (i, token) in study.tokens.iter().enumerate() {
-            let csrf = delphi_web::csrf_token(&app.secret, token);
-            tasks.push(tokio::spawn(panellist(
-                client.clone(),
-                base.clone(),
-                token.clone(),
-                csrf,
-                study.codes.clone(),
-                i,
-                now,
-                interval,
-                warm,
-            )));
-        }
-        for task in tasks {
-            task.await?;
-        }
+        run_panel(
+            &client,
+            &base,
+            &app,
+            &study,
+            interval,
+            |_| now,
+            now + Duration::from_millis(500),
+        )
+        .await?;
         let start = Instant::now();
         let until = start + Duration::from_secs(seconds);
-        let mut tasks = Vec::new();
-        for (i, token) in study.tokens.iter().enumerate() {
-            let csrf = delphi_web::csrf_token(&app.secret, token);
-            tasks.push(tokio::spawn(panellist(
-                client.clone(),
-                base.clone(),
-                token.clone(),
-                csrf,
-                study.codes.clone(),
-                i * 13,
-                // Spread the panellists' first saves over one interval.
-                start + interval.mul_f64(i as f64 / panel as f64),
-                interval,
-                until,
-            )));
-        }
-        let mut outcomes = Vec::new();
-        for task in tasks {
-            outcomes.push(task.await?);
-        }
+        // The panellists' first saves are spread over one interval.
+        let first = |i: usize| start + interval.mul_f64(i as f64 / panel as f64);
+        let outcomes = run_panel(&client, &base, &app, &study, interval, first, until).await?;
         Ok::<_, Error>(outcomes)
     })?;
     let elapsed = seconds as f64;
