@@ -24,7 +24,8 @@ pub use secret::{BadSecretKey, SecretKey};
 
 use delphi_store::{Pool, PooledConnection};
 
-/// Everything a use case needs: the database, the server key and the public address.
+/// Everything a use case needs: the database, the server key, the public address, and the
+/// parsed results of closed rounds.
 #[derive(Clone, Debug)]
 pub struct App {
     /// Connection pool.
@@ -33,6 +34,8 @@ pub struct App {
     pub secret: SecretKey,
     /// Public address used in emailed links, without a trailing slash.
     pub base_url: String,
+    /// Closed rounds' results as the panellist pages read them, parsed once per round.
+    pub results: panellist::ResultsCache,
 }
 
 impl App {
@@ -42,6 +45,7 @@ impl App {
             db,
             secret,
             base_url: base_url.into().trim_end_matches('/').to_owned(),
+            results: panellist::ResultsCache::default(),
         }
     }
 

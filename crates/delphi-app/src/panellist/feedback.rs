@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
 
 use delphi_core::settings::FeedbackSettings;
 use delphi_store::results::{ResultRow, ALL_GROUPS};
@@ -51,13 +52,105 @@ struct StatsJson {
     counts: std::collections::BTreeMap<String, u64>,
 }
 
+/// A closed round's stored results as feedback reads them. They are written once, in the
+/// transaction that closes the round, and never change, so every panellist's page can share
+/// one parsed copy ([`ResultsCache`]).
+#[derive(Debug, Default)]
+pub(super) struct RoundResults {
+    overall: HashMap<String, Stored>,
+    /// item id -> (group code, n, median)
+    groups: HashMap<String, Vec<(String, u64, Option<f64>)>>,
+}
+
+impl RoundResults {
+    fn load(
+        conn: &mut DbConnection,
+        round: &rounds::RoundRow,
+        scale: (i32, i32),
+    ) -> Result<Self, AppError> {
+        let mut results = Self::default();
+        for row in results::for_round(conn, &round.id)? {
+            results.add(row, scale);
+        }
+        Ok(results)
+    }
+
+    fn add(&mut self, row: ResultRow, (min, max): (i32, i32)) {
+        // Only the few fields feedback needs are read; the rest of the stored JSON is skipped.
+        let stored: StoredJson = serde_json::from_str(&row.stats).unwrap_or_default();
+        let stats = stored.statistics;
+        let n = stats.n_valid.unwrap_or(row.n_valid.max(0) as u64);
+        if row.group_code != ALL_GROUPS {
+            self.groups
+                .entry(row.item_id)
+                .or_default()
+                .push((row.group_code, n, stats.median));
+            return;
+        }
+        let (q1, q3, iqr) = if stored.quantile_type == Some(6) {
+            (stats.q1_t6, stats.q3_t6, stats.iqr_t6)
+        } else {
+            (stats.q1_t7, stats.q3_t7, stats.iqr_t7)
+        };
+        let counts = (min..=max)
+            .map(|point| stats.counts.get(&point.to_string()).copied().unwrap_or(0))
+            .collect();
+        self.overall.insert(
+            row.item_id,
+            Stored {
+                n,
+                median: stats.median,
+                q1,
+                q3,
+                iqr,
+                counts,
+                classification: row.classification,
+            },
+        );
+    }
+}
+
+/// The parsed results of closed rounds, by round id, shared by every page of the process.
+#[derive(Debug, Clone, Default)]
+pub struct ResultsCache(Arc<Mutex<HashMap<String, Arc<RoundResults>>>>);
+
+/// Rounds kept parsed at most (a round of 100 items takes a few tens of kilobytes).
+const CACHED_ROUNDS: usize = 256;
+
+impl ResultsCache {
+    /// The results of the closed round `round`, parsed once.
+    fn get(
+        &self,
+        conn: &mut DbConnection,
+        round: &rounds::RoundRow,
+        scale: (i32, i32),
+    ) -> Result<Arc<RoundResults>, AppError> {
+        let cached = self.lock().get(&round.id).cloned();
+        if let Some(results) = cached {
+            return Ok(results);
+        }
+        let results = Arc::new(RoundResults::load(conn, round, scale)?);
+        let mut map = self.lock();
+        if map.len() >= CACHED_ROUNDS {
+            map.clear();
+        }
+        map.insert(round.id.clone(), Arc::clone(&results));
+        Ok(results)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<RoundResults>>> {
+        // The map holds only finished values, so a panic elsewhere leaves it consistent.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// What the previous round left for one panellist.
 #[derive(Debug, Default)]
 pub(super) struct PreviousRound {
     number: i32,
-    overall: HashMap<String, Stored>,
-    /// item id -> (group code, n, median)
-    groups: HashMap<String, Vec<(String, u64, Option<f64>)>>,
+    results: Arc<RoundResults>,
     own: HashMap<String, responses::ResponseRow>,
     comments: HashMap<String, Vec<String>>,
 }
@@ -66,6 +159,7 @@ impl PreviousRound {
     /// Loads the closed round `number` for `panellist_id`; `None` when there is none.
     pub(super) fn load(
         conn: &mut DbConnection,
+        cache: &ResultsCache,
         round: &rounds::RoundRow,
         panellist_id: &str,
         settings: &FeedbackSettings,
@@ -73,11 +167,9 @@ impl PreviousRound {
     ) -> Result<Self, AppError> {
         let mut previous = Self {
             number: round.number,
+            results: cache.get(conn, round, scale)?,
             ..Self::default()
         };
-        for row in results::for_round(conn, &round.id)? {
-            previous.add_result(row, scale);
-        }
         if settings.own_previous {
             previous.own = responses::for_panellist(conn, &round.id, panellist_id)?
                 .into_iter()
@@ -117,44 +209,11 @@ impl PreviousRound {
         Ok(previous)
     }
 
-    fn add_result(&mut self, row: ResultRow, (min, max): (i32, i32)) {
-        // Only the few fields feedback needs are read; the rest of the stored JSON is skipped.
-        let stored: StoredJson = serde_json::from_str(&row.stats).unwrap_or_default();
-        let stats = stored.statistics;
-        let n = stats.n_valid.unwrap_or(row.n_valid.max(0) as u64);
-        if row.group_code != ALL_GROUPS {
-            self.groups
-                .entry(row.item_id)
-                .or_default()
-                .push((row.group_code, n, stats.median));
-            return;
-        }
-        let (q1, q3, iqr) = if stored.quantile_type == Some(6) {
-            (stats.q1_t6, stats.q3_t6, stats.iqr_t6)
-        } else {
-            (stats.q1_t7, stats.q3_t7, stats.iqr_t7)
-        };
-        let counts = (min..=max)
-            .map(|point| stats.counts.get(&point.to_string()).copied().unwrap_or(0))
-            .collect();
-        self.overall.insert(
-            row.item_id,
-            Stored {
-                n,
-                median: stats.median,
-                q1,
-                q3,
-                iqr,
-                counts,
-                classification: row.classification,
-            },
-        );
-    }
-
     /// The previous panel median of an item (for the outlier-reason prompt), when enough
     /// panellists rated it for statistics to be shown.
     pub(super) fn median(&self, item_id: &str, min_responses: u32) -> Option<f64> {
-        self.overall
+        self.results
+            .overall
             .get(item_id)
             .filter(|s| s.n >= u64::from(min_responses))
             .and_then(|s| s.median)
@@ -162,7 +221,7 @@ impl PreviousRound {
 
     /// Whether the previous round has anything about this item.
     pub(super) fn knows(&self, item_id: &str) -> bool {
-        self.overall.contains_key(item_id) || self.own.contains_key(item_id)
+        self.results.overall.contains_key(item_id) || self.own.contains_key(item_id)
     }
 
     /// The feedback for one item (`source_id` is the item itself or the one it rewords).
@@ -180,7 +239,7 @@ impl PreviousRound {
             (None, true) => Some("unable to rate".to_owned()),
             (None, false) => None,
         });
-        let stored = self.overall.get(source_id);
+        let stored = self.results.overall.get(source_id);
         let too_few = stored.is_none_or(|s| s.n < u64::from(settings.min_responses));
         let any_stat = settings.median_iqr
             || settings.distribution
@@ -188,7 +247,8 @@ impl PreviousRound {
             || settings.status;
         let stats = stored.filter(|_| !too_few && any_stat).map(|s| {
             let groups = if settings.group_medians {
-                self.groups
+                self.results
+                    .groups
                     .get(source_id)
                     .into_iter()
                     .flatten()

@@ -7,7 +7,7 @@ use delphi_core::lifecycle::{Disposition, RoundStatus, StudyStatus};
 use delphi_core::StudySettings;
 use delphi_store::{items, panellists, read_tx, responses, rounds, studies, DbConnection};
 
-use super::feedback::PreviousRound;
+use super::feedback::{PreviousRound, ResultsCache};
 use super::view::{
     ClosedView, ItemView, PageState, PanellistPage, PointView, RoundView, SectionView, StudyInfo,
 };
@@ -17,11 +17,16 @@ use crate::{participation, App, AppError};
 /// [`AppError::NotFound`].
 pub fn page(app: &App, token: &str) -> Result<PanellistPage, AppError> {
     let mut conn = app.conn()?;
-    read_tx(&mut conn, |conn| page_in(conn, token))
+    read_tx(&mut conn, |conn| page_in(conn, &app.results, token))
 }
 
-/// [`page`] on a connection the caller holds.
-pub fn page_in(conn: &mut DbConnection, token: &str) -> Result<PanellistPage, AppError> {
+/// [`page`] on a connection the caller holds, with the previous rounds' parsed results
+/// shared through `cache`.
+pub fn page_in(
+    conn: &mut DbConnection,
+    cache: &ResultsCache,
+    token: &str,
+) -> Result<PanellistPage, AppError> {
     let person = participation::resolve(conn, token)?;
     let study = crate::studies::load(conn, &person.study_id)?;
     let info = StudyInfo {
@@ -87,6 +92,7 @@ pub fn page_in(conn: &mut DbConnection, token: &str) -> Result<PanellistPage, Ap
                 .find(|r| r.number == round.number - 1 && r.status == RoundStatus::Closed.as_str());
             let view = round_view(
                 conn,
+                cache,
                 &study,
                 round,
                 previous,
@@ -116,6 +122,7 @@ fn when(at: NaiveDateTime) -> String {
 
 fn round_view(
     conn: &mut DbConnection,
+    cache: &ResultsCache,
     study: &studies::StudyRow,
     round: &rounds::RoundRow,
     previous_round: Option<&rounds::RoundRow>,
@@ -135,7 +142,7 @@ fn round_view(
             .map(|r| (r.item_id.clone(), r))
             .collect();
     let previous = previous_round
-        .map(|r| PreviousRound::load(conn, r, &person.id, feedback_settings, scale))
+        .map(|r| PreviousRound::load(conn, cache, r, &person.id, feedback_settings, scale))
         .transpose()?;
     let groups: Vec<(String, String)> = studies::groups(conn, &study.id)?
         .into_iter()

@@ -7,6 +7,7 @@ mod feedback;
 mod load;
 mod view;
 
+pub use feedback::ResultsCache;
 pub use load::{page, page_in};
 pub use view::{
     ChartBar, ChartView, ClosedView, FeedbackView, GroupMedian, ItemView, PageState, PanelStats,
