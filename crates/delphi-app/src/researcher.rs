@@ -2,7 +2,7 @@
 //! user's role in the study first, then reads or calls the one use case that does the work
 //! (the dashboard, reminders, retries, the wording of the study's emails).
 
-use delphi_core::lifecycle::RoundStatus;
+use delphi_core::lifecycle::{Role, RoundStatus};
 
 use delphi_render::Templates;
 
@@ -28,29 +28,40 @@ pub struct Dashboard {
     pub panellists: Vec<PanellistMail>,
 }
 
-/// The study whose short name is `slug`, if `user` may read it. A study the user may not
-/// read is "not found", like one that does not exist.
-fn readable(app: &App, user: &User, slug: &str, access: Access) -> Result<StudySummary, AppError> {
+/// A study the user may read, and whether they may also act on it.
+struct Readable {
+    study: StudySummary,
+    can_manage: bool,
+}
+
+/// The study whose short name is `slug`, if `user` may read it (and, for
+/// [`Access::Manage`], act on it). A study the user may not read is "not found", like one
+/// that does not exist. One role look-up answers both questions.
+fn readable(app: &App, user: &User, slug: &str, access: Access) -> Result<Readable, AppError> {
     let missing = || AppError::NotFound(format!("there is no study `{slug}` you can open"));
-    let study = queries::list_studies(app)?
-        .into_iter()
-        .find(|s| s.slug == slug)
-        .ok_or_else(missing)?;
-    match authorize(app, user, &study.id, Access::Read) {
+    let study = {
+        let mut conn = app.conn()?;
+        delphi_store::studies::find_by_slug(&mut conn, slug)?.ok_or_else(missing)?
+    };
+    let role = match authorize(app, user, &study.id, Access::Read) {
         Err(AppError::Forbidden(_)) => return Err(missing()),
         other => other?,
     };
-    if access == Access::Manage {
-        authorize(app, user, &study.id, Access::Manage)
-            .map_err(|_| AppError::Forbidden("your role in this study is read-only".to_owned()))?;
+    let can_manage = user.is_admin || role.is_some_and(Role::can_manage);
+    if access == Access::Manage && !can_manage {
+        return Err(AppError::Forbidden(
+            "your role in this study is read-only".to_owned(),
+        ));
     }
-    queries::study_summary(app, &study.id)
+    Ok(Readable {
+        study: queries::study_summary(app, &study.id)?,
+        can_manage,
+    })
 }
 
 /// The dashboard of the study `slug`.
 pub fn dashboard(app: &App, user: &User, slug: &str) -> Result<Dashboard, AppError> {
-    let study = readable(app, user, slug, Access::Read)?;
-    let can_manage = authorize(app, user, &study.id, Access::Manage).is_ok();
+    let Readable { study, can_manage } = readable(app, user, slug, Access::Read)?;
     let latest_round = study.rounds.iter().max_by_key(|r| r.number).cloned();
     let mail = latest_round
         .as_ref()
@@ -73,7 +84,7 @@ pub fn dashboard(app: &App, user: &User, slug: &str) -> Result<Dashboard, AppErr
 
 /// Reminds the open round's non-submitters (once per day); returns how many were queued.
 pub fn remind(app: &App, user: &User, slug: &str) -> Result<reminders::ReminderReport, AppError> {
-    let study = readable(app, user, slug, Access::Manage)?;
+    let study = readable(app, user, slug, Access::Manage)?.study;
     let round = study
         .rounds
         .iter()
@@ -86,13 +97,13 @@ pub fn remind(app: &App, user: &User, slug: &str) -> Result<reminders::ReminderR
 
 /// Sends one failed message of the study again.
 pub fn retry_message(app: &App, user: &User, slug: &str, outbox_id: &str) -> Result<(), AppError> {
-    let study = readable(app, user, slug, Access::Manage)?;
+    let study = readable(app, user, slug, Access::Manage)?.study;
     outbox::retry(app, &user.email, &study.id, outbox_id)
 }
 
 /// Sends every failed message of round `number` again; returns how many.
 pub fn retry_round(app: &App, user: &User, slug: &str, number: i32) -> Result<usize, AppError> {
-    let study = readable(app, user, slug, Access::Manage)?;
+    let study = readable(app, user, slug, Access::Manage)?.study;
     let round = study
         .rounds
         .iter()
@@ -120,7 +131,7 @@ pub fn wording(
     slug: &str,
     kind: &str,
 ) -> Result<Wording, AppError> {
-    let study = readable(app, user, slug, Access::Manage)?;
+    let study = readable(app, user, slug, Access::Manage)?.study;
     let current = email_templates::editable(app, templates, &study.id, kind)?;
     let preview = email_templates::preview(app, templates, &study.id, kind, None)?;
     Ok(Wording {
@@ -154,7 +165,7 @@ pub fn act_on_wording(
     action: WordingAction,
     draft: &CustomWording,
 ) -> Result<ComposedEmail, AppError> {
-    let study = readable(app, user, slug, Access::Manage)?;
+    let study = readable(app, user, slug, Access::Manage)?.study;
     match action {
         WordingAction::Preview => {
             email_templates::preview(app, templates, &study.id, kind, Some(draft))

@@ -243,7 +243,7 @@ fn a_study_is_seen_only_by_its_members() {
 #[test]
 fn the_dashboard_shows_rounds_email_and_panellists_and_acts_on_them() {
     let t = TestApp::spawn();
-    let (f, failed) = arranged(&t);
+    let (_, failed) = arranged(&t);
     let owner = Browser::new(&t);
     owner.sign_in("owner@example.org");
     let page = owner.page("/admin/studies/adm", 200);
@@ -330,7 +330,6 @@ fn the_dashboard_shows_rounds_email_and_panellists_and_acts_on_them() {
         .expect("find")
         .expect("a row");
     assert_eq!(row.status, "failed", "untouched");
-    let _ = f;
 }
 
 #[test]
