@@ -1,6 +1,6 @@
 //! The one error type of the use cases, with a flat code the web maps to HTTP.
 
-use delphi_core::lifecycle::LifecycleError;
+use delphi_core::lifecycle::{LifecycleError, UnknownState};
 use delphi_store::{QueryError, StoreError};
 
 /// What went wrong, in words the researcher or panellist can act on.
@@ -86,5 +86,12 @@ impl From<StoreError> for AppError {
 impl From<LifecycleError> for AppError {
     fn from(error: LifecycleError) -> Self {
         Self::Conflict(error.0)
+    }
+}
+
+impl From<UnknownState> for AppError {
+    fn from(error: UnknownState) -> Self {
+        tracing::error!(%error, "a stored state does not parse");
+        Self::Internal(format!("stored data is damaged: {error}"))
     }
 }

@@ -4,10 +4,14 @@
 pub mod definition;
 pub mod lifecycle;
 pub mod planning;
+pub mod results;
 pub mod rule;
 pub mod settings;
+pub mod states;
 pub mod stopping;
 pub mod values;
 
+pub use results::StoredResult;
 pub use rule::{Classification, Classifier, ConsensusRule, RuleError, RuleInput};
 pub use settings::StudySettings;
+pub use states::Verdict;

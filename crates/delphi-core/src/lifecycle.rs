@@ -1,126 +1,13 @@
 //! The states of studies, rounds and items, and which transitions are legal.
 
-use serde::{Deserialize, Serialize};
+pub use crate::states::{
+    Disposition, ItemOrigin, ItemStatus, Role, RoundStatus, StudyStatus, UnknownState,
+};
 
 /// A refused transition, in words the researcher or panellist can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct LifecycleError(pub String);
-
-macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vdoc])* $variant),+ }
-
-        impl $name {
-            /// The stored text (matches the database CHECK constraint).
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-
-            /// Parses the stored text.
-            pub fn parse(text: &str) -> Result<Self, LifecycleError> {
-                match text {
-                    $($text => Ok(Self::$variant),)+
-                    other => Err(LifecycleError(format!(
-                        concat!("unknown ", stringify!($name), " {:?}"), other
-                    ))),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-text_enum!(
-    /// A study's status.
-    StudyStatus {
-        /// Being set up; nothing has been sent.
-        Draft => "draft",
-        /// Round 1 has opened.
-        Running => "running",
-        /// Finished; read-only.
-        Completed => "completed",
-    }
-);
-
-text_enum!(
-    /// A round's status.
-    RoundStatus {
-        /// Planned, not yet open.
-        Draft => "draft",
-        /// Accepting ratings.
-        Open => "open",
-        /// Results computed; no more writes.
-        Closed => "closed",
-    }
-);
-
-text_enum!(
-    /// An item's status in the study.
-    ItemStatus {
-        /// Asked (or available to be asked).
-        Active => "active",
-        /// Reached consensus and retired from rating.
-        Retired => "retired",
-        /// Reworded: a newer item replaces it.
-        Replaced => "replaced",
-        /// Dropped by the researcher.
-        Dropped => "dropped",
-    }
-);
-
-text_enum!(
-    /// Where an item came from.
-    ItemOrigin {
-        /// In the study's initial list.
-        Seeded => "seeded",
-        /// Added in a later round (e.g. from comments).
-        Added => "added",
-        /// A rewording of an earlier item.
-        Reworded => "reworded",
-    }
-);
-
-text_enum!(
-    /// How an item appears in a round.
-    Disposition {
-        /// First time asked.
-        New => "new",
-        /// Asked again, unchanged.
-        Carried => "carried",
-        /// A new wording of an earlier item.
-        Reworded => "reworded",
-        /// Shown for information (reached consensus), not rated.
-        ForInformation => "for_information",
-    }
-);
-
-text_enum!(
-    /// A user's role in a study.
-    Role {
-        /// Full control, including members.
-        Owner => "owner",
-        /// Runs the study.
-        Researcher => "researcher",
-        /// Reads results and exports; changes nothing.
-        Analyst => "analyst",
-    }
-);
-
-impl Role {
-    /// Whether this role may change the study (items, panel, rounds).
-    pub fn can_manage(self) -> bool {
-        matches!(self, Self::Owner | Self::Researcher)
-    }
-}
 
 /// Checks that a round can be opened.
 pub fn check_open_round(
@@ -197,22 +84,6 @@ pub fn check_complete(study: StudyStatus, any_round_open: bool) -> Result<(), Li
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_round_trips() {
-        for s in [
-            StudyStatus::Draft,
-            StudyStatus::Running,
-            StudyStatus::Completed,
-        ] {
-            assert_eq!(StudyStatus::parse(s.as_str()).unwrap(), s);
-        }
-        assert_eq!(
-            Disposition::parse("for_information").unwrap(),
-            Disposition::ForInformation
-        );
-        assert!(Role::parse("admin").is_err());
-    }
 
     #[test]
     fn illegal_transitions_are_refused() {

@@ -375,17 +375,23 @@ pub enum Classification {
 impl Classification {
     /// `in`, `out`, `none` or `not_classified` (the stored form).
     pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::In => "in",
-            Self::Out => "out",
-            Self::None => "none",
-            Self::NotClassified { .. } => "not_classified",
-        }
+        self.verdict().as_str()
     }
 
     /// Whether the item reached consensus (in or out).
     pub fn is_resolved(&self) -> bool {
         matches!(self, Self::In | Self::Out)
+    }
+
+    /// The classification's code, as the results' column stores it.
+    pub fn verdict(&self) -> crate::states::Verdict {
+        use crate::states::Verdict;
+        match self {
+            Self::In => Verdict::In,
+            Self::Out => Verdict::Out,
+            Self::None => Verdict::None,
+            Self::NotClassified { .. } => Verdict::NotClassified,
+        }
     }
 }
 
