@@ -9,9 +9,11 @@ pub mod rule;
 pub mod settings;
 pub mod states;
 pub mod stopping;
+pub mod text;
 pub mod values;
 
 pub use results::StoredResult;
 pub use rule::{Classification, Classifier, ConsensusRule, RuleError, RuleInput};
 pub use settings::StudySettings;
 pub use states::Verdict;
+pub use text::{TextError, TextKind};
