@@ -28,6 +28,8 @@ pub enum TextKind {
     Section,
     /// A stakeholder group's name.
     GroupName,
+    /// The label of a point on the rating scale.
+    ScaleLabel,
     /// The statement panellists rate.
     ItemText,
     /// What a study is about, shown to panellists.
@@ -50,7 +52,7 @@ impl TextKind {
     /// The most characters (after normalisation) this kind of text may have.
     pub const fn max_chars(self) -> usize {
         match self {
-            Self::Title | Self::Name | Self::Section | Self::GroupName => 200,
+            Self::Title | Self::Name | Self::Section | Self::GroupName | Self::ScaleLabel => 200,
             Self::EmailSubject => 300,
             Self::ItemText | Self::Comment | Self::Reason => 2_000,
             Self::Instructions => 5_000,
@@ -78,6 +80,7 @@ impl TextKind {
             Self::Name => "the name",
             Self::Section => "the section name",
             Self::GroupName => "the group name",
+            Self::ScaleLabel => "the scale label",
             Self::ItemText => "the item text",
             Self::Description => "the description",
             Self::ConsentText => "the consent text",

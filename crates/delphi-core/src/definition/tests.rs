@@ -95,3 +95,17 @@ fn broken_files_are_refused_with_their_place() {
         "{errors}"
     );
 }
+
+#[test]
+fn a_scale_too_wide_to_count_is_refused_at_import() {
+    let study = STUDY
+        .replace("min = 1\n", "min = -2147483648\n")
+        .replace("max = 9\n", "max = 2147483647\n");
+    assert_ne!(study, STUDY);
+    let errors = StudyDefinition::parse(&study, ITEMS, PANEL).unwrap_err();
+    assert!(
+        errors.to_string().contains("settings.scale: ")
+            && errors.to_string().contains("2 to 101 points"),
+        "{errors}"
+    );
+}
