@@ -17,3 +17,7 @@ pub use rule::{Classification, Classifier, ConsensusRule, RuleError, RuleInput};
 pub use settings::StudySettings;
 pub use states::Verdict;
 pub use text::{TextError, TextKind};
+
+#[cfg(test)]
+#[path = "../../../fuzz/harness.rs"]
+mod fuzz_harness;

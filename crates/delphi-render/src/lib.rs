@@ -378,4 +378,7 @@ fn render_reason(e: &handlebars::RenderError) -> String {
 }
 
 #[cfg(test)]
+#[path = "../../../fuzz/harness.rs"]
+mod fuzz_harness;
+#[cfg(test)]
 mod tests;

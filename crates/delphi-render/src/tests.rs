@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::fuzz_harness::passes_in_a_child_process;
 
 fn templates() -> Templates {
     Templates::load().expect("every embedded template parses")
@@ -149,29 +150,6 @@ fn refusal(result: Result<String, RenderError>) -> String {
         Ok(text) => panic!("rendered {} bytes instead of refusing", text.len()),
         Err(err) => err.to_string(),
     }
-}
-
-/// Runs the ignored test `name` of this binary in a child process, so a regression that
-/// overflows the stack fails this one test instead of aborting every test of the crate.
-fn passes_in_a_child_process(name: &str) {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let output = std::process::Command::new(exe)
-        .args([
-            "--exact",
-            name,
-            "--ignored",
-            "--test-threads=1",
-            "--nocapture",
-        ])
-        .output()
-        .expect("the test binary runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "{name} failed or aborted in its child process ({}):\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[test]

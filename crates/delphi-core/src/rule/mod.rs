@@ -15,6 +15,12 @@ use evalexpr::{
 };
 use serde::{Deserialize, Serialize};
 
+/// Most characters a rule may have (the longest preset has under 100).
+pub const MAX_RULE_CHARS: usize = 500;
+/// Deepest nesting of parentheses in a rule, function calls included (`pct(` counts).
+/// `evalexpr` recurses once per level, so a rule nested 50,000 deep overflowed the stack.
+pub const MAX_RULE_DEPTH: usize = 16;
+
 /// The variables a rule may use.
 pub const VARIABLES: [&str; 7] = ["n", "median", "q1", "q3", "iqr", "mean", "sd"];
 
@@ -89,6 +95,7 @@ fn clause_variable(index: usize) -> String {
 impl ConsensusRule {
     /// Parses and checks a rule; the error names the position and the unknown word.
     pub fn parse(source: &str) -> Result<Self, RuleError> {
+        check_size(source)?;
         let (outer_text, inner_texts) = split_group_clauses(source)?;
         let outer = compile(source, &outer_text, inner_texts.len())?;
         let clauses = inner_texts
@@ -169,6 +176,35 @@ fn eval_bool(
         Err(EvalexprError::CustomMessage(message)) => Err(RuleError::Undefined(message)),
         Err(err) => Err(RuleError::NotBoolean(err.to_string())),
     }
+}
+
+/// Refuses a rule longer than [`MAX_RULE_CHARS`] or nested deeper than [`MAX_RULE_DEPTH`],
+/// before anything recursive reads it.
+fn check_size(source: &str) -> Result<(), RuleError> {
+    let length = source.chars().count();
+    if length > MAX_RULE_CHARS {
+        return Err(RuleError::Syntax(format!(
+            "the rule has {length} characters; the limit is {MAX_RULE_CHARS}"
+        )));
+    }
+    let mut depth = 0usize;
+    for (index, c) in source.chars().enumerate() {
+        match c {
+            '(' => {
+                depth += 1;
+                if depth > MAX_RULE_DEPTH {
+                    return Err(RuleError::Syntax(format!(
+                        "the parentheses are nested more than {MAX_RULE_DEPTH} deep at column {}; \
+                         the limit is {MAX_RULE_DEPTH}",
+                        index + 1
+                    )));
+                }
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn compile(

@@ -1,4 +1,5 @@
 use super::*;
+use crate::fuzz_harness::passes_in_a_child_process;
 
 fn hist(counts: &[(i32, u64)]) -> Histogram {
     let mut h = Histogram::new(1, 9);
@@ -140,4 +141,50 @@ fn classifier_applies_minimum_and_rules() {
         classifier.classify(&input(hist(&[(8, 2)]))),
         Classification::NotClassified { .. }
     ));
+}
+
+#[test]
+fn a_rule_nested_50000_parentheses_deep_is_refused_before_parsing() {
+    passes_in_a_child_process("rule::tests::child_deeply_nested_rule");
+}
+
+#[test]
+#[ignore = "run in a child process by a_rule_nested_50000_parentheses_deep_is_refused_before_parsing"]
+fn child_deeply_nested_rule() {
+    let rule = format!("{}n > 1{}", "(".repeat(50_000), ")".repeat(50_000));
+    let err = ConsensusRule::parse(&rule).unwrap_err().to_string();
+    assert!(err.contains("the rule has 100005 characters; the limit is 500"), "{err}");
+    let group = format!(
+        "every_group({}n > 1{})",
+        "(".repeat(50_000),
+        ")".repeat(50_000)
+    );
+    assert!(ConsensusRule::parse(&group).is_err());
+}
+
+#[test]
+fn nesting_and_length_are_limited_with_the_position_and_the_limit() {
+    let deep = format!("{}n > 1{}", "(".repeat(17), ")".repeat(17));
+    let err = ConsensusRule::parse(&deep).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "the rule is not a valid expression: the parentheses are nested more than 16 deep at \
+         column 17; the limit is 16"
+    );
+    let fine = format!("{}n > 1{}", "(".repeat(15), ")".repeat(15));
+    ConsensusRule::parse(&fine).unwrap();
+    let long = vec!["n > 1"; 100].join(" && ");
+    assert!(long.len() > 500);
+    let err = ConsensusRule::parse(&long).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!(
+            "the rule has {} characters; the limit is 500",
+            long.len()
+        )),
+        "{err}"
+    );
+    // Within the length limit nothing else recurses deep enough to matter: 490 prefix
+    // operators parse (or are refused) without exhausting the test thread's stack.
+    let _ = ConsensusRule::parse(&format!("{}(n > 1)", "!".repeat(490)));
+    let _ = ConsensusRule::parse(&format!("{}1 > 0", "-".repeat(494)));
 }
