@@ -32,6 +32,12 @@ impl Email {
         if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return refuse("it contains a space");
         }
+        if let Some(c) = text.chars().find(|&c| crate::text::forbidden(c).is_some()) {
+            return refuse(&format!(
+                "it contains U+{:04X}, which changes how text around it is shown",
+                u32::from(c)
+            ));
+        }
         let Some((local, domain)) = text.split_once('@') else {
             return refuse("it has no @");
         };
@@ -242,6 +248,7 @@ mod tests {
             "a b@example.org",
             "a@b@c.org",
             "ann@localhost",
+            "ann\u{202e}gro.elpmaxe@example.org",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

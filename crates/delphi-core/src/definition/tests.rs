@@ -109,3 +109,141 @@ fn a_scale_too_wide_to_count_is_refused_at_import() {
         "{errors}"
     );
 }
+
+fn problems(study: &str, items: &str, panel: &str) -> Vec<String> {
+    match StudyDefinition::parse(study, items, panel) {
+        Ok(_) => panic!("the definition was accepted"),
+        Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn control_and_bidirectional_characters_are_refused_in_every_text_field() {
+    let items = format!("{ITEMS}P99,Patient level,\"Listens\u{1}well\"\n");
+    let lines = problems(STUDY, &items, PANEL);
+    let line = ITEMS.lines().count() + 1;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("items.csv line {line}: "))
+                && l.contains(
+                    "text: the item text has a control character (U+0001) at character 8"
+                )),
+        "{lines:#?}"
+    );
+    let panel = format!("{PANEL}eve@example.org,Eve \u{202e}evE,link_workers\n");
+    let lines = problems(STUDY, ITEMS, &panel);
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "panel.csv line 42: name: the name has a \
+             bidirectional embedding or override (U+202E) at character 5"
+        )),
+        "{lines:#?}"
+    );
+    let study = STUDY.replace("name = \"Link workers\"", "name = \"Link\u{2066}workers\"");
+    let lines = problems(&study, ITEMS, PANEL);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("study.toml: groups[0].name: the group name has")),
+        "{lines:#?}"
+    );
+    // TOML refuses a raw control character in a string, but not its escape.
+    let study = STUDY.replace(
+        "Taking part is voluntary.",
+        "Taking part is\\u0007 voluntary.",
+    );
+    let lines = problems(&study, ITEMS, PANEL);
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "study.toml: consent_text: the consent text has a \
+             control character (U+0007) at line 1, character 15"
+        )),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_megabyte_title_is_refused_with_the_limit() {
+    let title = "t".repeat(1 << 20);
+    let study = STUDY.replace(
+        "title = \"Leadership for social prescribing link workers\"",
+        &format!("title = \"{title}\""),
+    );
+    let lines = problems(&study, ITEMS, PANEL);
+    assert!(
+        lines.contains(
+            &"study.toml: title: the title has 1048576 characters; the limit is 200".to_owned()
+        ),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn text_is_stored_normalised() {
+    let items = ITEMS.replacen("Builds a trusting", "Builds a cafe\u{301} trusting", 1);
+    let study = StudyDefinition::parse(STUDY, &items, PANEL).unwrap();
+    assert!(
+        study.items[0].text.starts_with("Builds a café trusting"),
+        "{}",
+        study.items[0].text
+    );
+}
+
+#[test]
+fn an_unclosed_quote_is_refused_with_the_file_and_line() {
+    let items = format!("{ITEMS}P99,Patient level,\"Listens well\n");
+    let lines = problems(STUDY, &items, PANEL);
+    let line = ITEMS.lines().count() + 1;
+    assert!(
+        lines.contains(&format!(
+            "items.csv line {line}: the quote that opens here is never closed (a field that starts with \" ends with \")"
+        )),
+        "{lines:#?}"
+    );
+    let panel = format!("{PANEL}\"eve@example.org,Eve,link_workers");
+    let lines = problems(STUDY, ITEMS, &panel);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("panel.csv line 42: the quote")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn files_and_row_counts_have_limits_named_in_the_refusal() {
+    let big = format!("{ITEMS}{}", "x".repeat(MAX_FILE_BYTES));
+    let lines = problems(STUDY, &big, PANEL);
+    assert!(
+        lines.contains(&format!(
+            "items.csv: the file has {} bytes; the limit is {MAX_FILE_BYTES} (5 MiB)",
+            big.len()
+        )),
+        "{lines:#?}"
+    );
+    let mut items = String::from("code,section,text\n");
+    for i in 0..=MAX_ITEMS {
+        items.push_str(&format!("X{i},Patient level,Statement {i}\n"));
+    }
+    let lines = problems(STUDY, &items, PANEL);
+    assert!(
+        lines.contains(&format!(
+            "items.csv line {}: more than {MAX_ITEMS} items, the limit of a study",
+            MAX_ITEMS + 2
+        )),
+        "{lines:#?}"
+    );
+    let mut panel = String::from("email,name,group\n");
+    for i in 0..=MAX_PANELLISTS {
+        panel.push_str(&format!("p{i}@example.org,,link_workers\n"));
+    }
+    let lines = problems(STUDY, ITEMS, &panel);
+    assert!(
+        lines.contains(&format!(
+            "panel.csv line {}: more than {MAX_PANELLISTS} panellists, the limit of a study",
+            MAX_PANELLISTS + 2
+        )),
+        "{lines:#?}"
+    );
+}

@@ -153,7 +153,10 @@ fn a_rule_nested_50000_parentheses_deep_is_refused_before_parsing() {
 fn child_deeply_nested_rule() {
     let rule = format!("{}n > 1{}", "(".repeat(50_000), ")".repeat(50_000));
     let err = ConsensusRule::parse(&rule).unwrap_err().to_string();
-    assert!(err.contains("the rule has 100005 characters; the limit is 500"), "{err}");
+    assert!(
+        err.contains("the rule has 100005 characters; the limit is 500"),
+        "{err}"
+    );
     let group = format!(
         "every_group({}n > 1{})",
         "(".repeat(50_000),
