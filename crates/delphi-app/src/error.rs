@@ -26,6 +26,10 @@ pub enum AppError {
     /// The caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The server is at its limit for this kind of work right now (e.g. too many sign-ins
+    /// at once); trying again in a moment helps. The web answers 503.
+    #[error("{0}")]
+    Busy(String),
     /// Something failed that the caller cannot fix (logged with detail).
     #[error("something went wrong on our side; please try again ({0})")]
     Internal(String),
@@ -40,6 +44,7 @@ impl AppError {
             Self::Conflict(_) => "conflict",
             Self::RoundClosed(_) => "round_closed",
             Self::Forbidden(_) => "forbidden",
+            Self::Busy(_) => "busy",
             Self::Internal(_) => "internal",
         }
     }

@@ -12,6 +12,7 @@ pub mod opening;
 pub mod outbox;
 pub mod panellist;
 pub mod participation;
+pub mod password;
 pub mod queries;
 pub mod reminders;
 pub mod researcher;

@@ -19,6 +19,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) | AppError::RoundClosed(_) => StatusCode::CONFLICT,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
