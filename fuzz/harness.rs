@@ -14,7 +14,8 @@
 //! stringing tokens together. The check must return `Ok` for every input: a panic or an `Err`
 //! fails the test with the smallest input proptest can shrink it to, which is also written to
 //! `target/fuzz-failures/<target>.txt` so it can join the corpus. An abort (stack overflow)
-//! cannot be caught: the run prints its seed first, and `DELPHI_FUZZ_SEED=<seed>` replays it.
+//! cannot be caught: the run prints its seed first, and `DELPHI_FUZZ_SEED=<seed>` replays it
+//! (without it the seed is 0, so plain `cargo test` runs are repeatable).
 //!
 //! `scripts/fuzz.sh` runs every target; `.ci/run` calls it.
 #![allow(dead_code)]
@@ -24,7 +25,6 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
-use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 
 /// Seconds each target explores when `DELPHI_FUZZ_SECONDS` is not set.
@@ -143,16 +143,13 @@ fn inputs(seeds: Vec<String>, tokens: Vec<&'static str>) -> impl Strategy<Value 
     ]
 }
 
-/// The seed of this run: `DELPHI_FUZZ_SEED` or the clock.
+/// The seed of this run: `DELPHI_FUZZ_SEED`, else 0, so a plain `cargo test` explores the
+/// same inputs every time (`scripts/fuzz.sh` gives each run a fresh seed).
 fn seed() -> u64 {
     std::env::var("DELPHI_FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64)
-        })
+        .unwrap_or(0)
 }
 
 /// Replays the corpus of `target`, then explores for [`budget`]; panics with the smallest

@@ -60,3 +60,7 @@ impl App {
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
+
+#[cfg(test)]
+#[path = "../../../fuzz/harness.rs"]
+mod fuzz_harness;

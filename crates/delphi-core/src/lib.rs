@@ -21,3 +21,5 @@ pub use text::{TextError, TextKind};
 #[cfg(test)]
 #[path = "../../../fuzz/harness.rs"]
 mod fuzz_harness;
+#[cfg(test)]
+mod fuzz_targets;

@@ -107,7 +107,13 @@ pub fn clean(kind: TextKind, raw: &str) -> Result<String, TextError> {
         raw.to_owned()
     };
     check_characters(kind, &text)?;
-    let text: String = text.trim().nfc().collect();
+    let trimmed = text.trim();
+    // Most text is already NFC (all ASCII text is): only the rest is rebuilt.
+    let text: String = if trimmed.is_ascii() || unicode_normalization::is_nfc(trimmed) {
+        trimmed.to_owned()
+    } else {
+        trimmed.nfc().collect()
+    };
     let count = text.chars().count();
     if count > kind.max_chars() {
         return Err(TextError(format!(

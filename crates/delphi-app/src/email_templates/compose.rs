@@ -316,6 +316,11 @@ fn segment(text: &str, href: Option<&str>, line_break: bool) -> serde_json::Valu
     serde_json::json!({"text": text, "href": href, "line_break": line_break})
 }
 
+// The fuzz target of `validate` (declared here to leave the module's root to its use cases).
+#[cfg(test)]
+#[path = "fuzz.rs"]
+mod fuzz;
+
 #[cfg(test)]
 mod tests {
     use super::*;
