@@ -276,3 +276,52 @@ fn sources_are_kept_for_editing() {
     assert!(subject.contains("{{study_title}}"), "{subject}");
     assert!(t.source("email_layout").is_none());
 }
+
+#[test]
+fn else_if_chains_literals_and_escapes_count_towards_the_depth() {
+    passes_in_a_child_process("tests::child_else_if_chains_literals_and_escapes");
+}
+
+#[test]
+#[ignore = "run in a child process by else_if_chains_literals_and_escapes_count_towards_the_depth"]
+fn child_else_if_chains_literals_and_escapes() {
+    let t = templates();
+    let data = json!({"a": false, "x": 1});
+    let deep = |source: String| {
+        let err = refusal(t.render_str(&source, Format::Text, &data));
+        assert!(err.contains("more than 32 deep"), "{err}");
+    };
+    deep(format!(
+        "{{{{#if a}}}}{}x{{{{/if}}}}",
+        "{{else if a}}".repeat(5_000)
+    ));
+    deep(format!(
+        "{{{{eq x {}1{}}}}}",
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    ));
+    deep(format!(
+        "{{{{eq x {}1{}}}}}",
+        "{\"a\":".repeat(5_000),
+        "}".repeat(5_000)
+    ));
+    deep(format!(
+        "{}x{}",
+        "\\\\{{#if a}}".repeat(5_000),
+        "{{/if}}".repeat(5_000)
+    ));
+    let chain = format!("{{{{#if a}}}}{}y{{{{/if}}}}", "{{else if a}}".repeat(20));
+    assert_eq!(t.render_str(&chain, Format::Text, &data).unwrap(), "");
+    let after = format!("{chain}{}z{}", "{{#if x}}".repeat(20), "{{/if}}".repeat(20));
+    assert_eq!(t.render_str(&after, Format::Text, &data).unwrap(), "z");
+    // `{{^}}` and `{{else}}` are not blocks: 40 of them do not count as 40 levels.
+    for bare in ["{{^}}", "{{else}}", "{{~else~}}"] {
+        let elses = format!("{}{{{{#if x}}}}1{bare}2{{{{/if}}}}", "{{#if x}}".repeat(30));
+        let elses = format!("{elses}{}", "{{/if}}".repeat(30)).repeat(40);
+        assert_eq!(
+            t.render_str(&elses, Format::Text, &data).unwrap(),
+            "1".repeat(40),
+            "{bare}"
+        );
+    }
+}

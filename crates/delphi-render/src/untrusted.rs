@@ -43,8 +43,11 @@ const VALUE_HELPERS: [&str; 10] = [
 /// server's log, `raw` opens raw blocks).
 const OTHER_HELPERS: [&str; 7] = ["each", "with", "lookup", "log", "raw", "if", "unless"];
 
-/// Refuses a source that is too long, or nests blocks and parentheses deeper than
-/// [`MAX_DEPTH`], before the parser (which recurses) sees it.
+/// Refuses a source that is too long, or nests deeper than [`MAX_DEPTH`], before the parser
+/// and the renderer (which both recurse) see it. The depth counts every open block
+/// (`{{#x}}`, `{{^x}}`), every link of an `{{else if}}` chain (each nests inside the one before
+/// it) and the brackets inside a tag (sub-expressions, array and object literals). The count
+/// errs on the side of refusing: escaped tags (`\{{`) count as tags.
 pub(crate) fn check_source(source: &str) -> Result<(), String> {
     if source.len() > MAX_SOURCE {
         return Err(format!(
@@ -52,38 +55,47 @@ pub(crate) fn check_source(source: &str) -> Result<(), String> {
             source.len()
         ));
     }
-    let mut depth = 0usize;
-    let mut rest = source;
+    // One entry per open block: how many levels it holds (1, plus one per `else if`).
+    let mut blocks: Vec<usize> = Vec::new();
     let mut offset = 0;
-    while let Some(open) = rest.find("{{") {
+    while let Some(open) = source[offset..].find("{{") {
         let start = offset + open;
-        let escaped = source[..start].ends_with('\\');
         let tag = &source[start..];
         let close = tag.find("}}").map_or(tag.len(), |c| c + 2);
-        if !escaped {
-            let inner = tag[..close].trim_start_matches('{').trim_start_matches('~');
-            if inner.starts_with('#') || inner.starts_with('^') {
-                depth += 1;
-            } else if inner.starts_with('/') {
-                depth = depth.saturating_sub(1);
-            }
-            let parens = deepest_parentheses(&tag[..close]);
-            if depth + parens > MAX_DEPTH {
-                let (line, column) = line_and_column(source, start);
-                return Err(format!(
-                    "line {line}, column {column}: the template nests blocks and parentheses \
-                     more than {MAX_DEPTH} deep; the limit is {MAX_DEPTH}"
-                ));
+        let body = tag[2..close.max(2)].trim_end_matches('}');
+        let inner = body.trim_start_matches(['{', '~']).trim_start();
+        if inner.starts_with('#') || (inner.starts_with('^') && !is_bare_else(&inner[1..])) {
+            blocks.push(1);
+        } else if inner.starts_with('/') {
+            blocks.pop();
+        } else if let Some(rest) = inner.strip_prefix("else") {
+            if !is_bare_else(rest) {
+                if let Some(levels) = blocks.last_mut() {
+                    *levels += 1;
+                }
             }
         }
+        let depth = blocks.iter().sum::<usize>() + deepest_brackets(inner);
+        if depth > MAX_DEPTH {
+            let (line, column) = line_and_column(source, start);
+            return Err(format!(
+                "line {line}, column {column}: the template nests blocks and parentheses \
+                 more than {MAX_DEPTH} deep; the limit is {MAX_DEPTH}"
+            ));
+        }
         offset = start + close.max(2);
-        rest = &source[offset..];
     }
     Ok(())
 }
 
-/// The deepest parenthesis nesting inside one `{{...}}` tag, string literals skipped.
-fn deepest_parentheses(tag: &str) -> usize {
+/// Whether what follows `else` or `^` in a tag is nothing (a plain `{{else}}`), not a chained
+/// helper (`{{else if x}}`).
+fn is_bare_else(rest: &str) -> bool {
+    rest.trim_end_matches('~').trim().is_empty()
+}
+
+/// The deepest nesting of `(`, `[` and `{` inside one tag, string literals skipped.
+fn deepest_brackets(tag: &str) -> usize {
     let (mut depth, mut deepest) = (0usize, 0usize);
     let mut quote = None;
     for c in tag.chars() {
@@ -91,11 +103,11 @@ fn deepest_parentheses(tag: &str) -> usize {
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
             (None, '"' | '\'') => quote = Some(c),
-            (None, '(') => {
+            (None, '(' | '[' | '{') => {
                 depth += 1;
                 deepest = deepest.max(depth);
             }
-            (None, ')') => depth = depth.saturating_sub(1),
+            (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
