@@ -65,7 +65,7 @@ fn csv_has_one_row_per_round_item_and_group() {
     // a_small I1 round 1 = 7,7,8,8,9: type 6 gives Q3 = 8.5 (type 7 would give 8).
     assert_eq!(&i1[col("q3")], "8.5");
     assert_eq!(&i1[col("quantile_type")], "6");
-    assert_eq!(&i1[col("comet")], "in");
+    assert_eq!(&i1[col("comet")], "in"); // not-a-state: an output column of delphi analyse
 }
 
 #[test]

@@ -24,21 +24,31 @@ pub struct RoundForm {
     pub answers: Vec<AnswerInput>,
 }
 
-fn answer_for<'a>(answers: &'a mut Vec<AnswerInput>, code: &str) -> &'a mut AnswerInput {
-    let index = match answers.iter().position(|a| a.item_code == code) {
-        Some(index) => index,
-        None => {
-            answers.push(AnswerInput {
-                item_code: code.to_owned(),
-                rating: None,
-                unable_to_rate: false,
-                comment: None,
-                reason: None,
-            });
-            answers.len() - 1
-        }
-    };
-    &mut answers[index]
+/// The answers of a form as they are read, found by item code in constant time.
+#[derive(Default)]
+struct Answers {
+    list: Vec<AnswerInput>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Answers {
+    fn of(&mut self, code: &str) -> &mut AnswerInput {
+        let index = match self.index.get(code) {
+            Some(&index) => index,
+            None => {
+                self.list.push(AnswerInput {
+                    item_code: code.to_owned(),
+                    rating: None,
+                    unable_to_rate: false,
+                    comment: None,
+                    reason: None,
+                });
+                self.index.insert(code.to_owned(), self.list.len() - 1);
+                self.list.len() - 1
+            }
+        };
+        &mut self.list[index]
+    }
 }
 
 /// Reads a rating field: a whole number on the scale (checked later) or `u`.
@@ -65,6 +75,7 @@ pub fn parse(fields: &[(String, String)]) -> Result<RoundForm, AppError> {
         intent: Intent::Save,
         answers: Vec::new(),
     };
+    let mut answers = Answers::default();
     for (name, value) in fields {
         if name == crate::csrf::FIELD {
             form.csrf.clone_from(value);
@@ -76,15 +87,16 @@ pub fn parse(fields: &[(String, String)]) -> Result<RoundForm, AppError> {
             };
         } else if let Some(code) = name.strip_prefix("r_") {
             let (rating, unable) = parse_rating(code, value)?;
-            let answer = answer_for(&mut form.answers, code);
+            let answer = answers.of(code);
             answer.rating = rating;
             answer.unable_to_rate = unable;
         } else if let Some(code) = name.strip_prefix("c_") {
-            answer_for(&mut form.answers, code).comment = Some(value.clone());
+            answers.of(code).comment = Some(value.clone());
         } else if let Some(code) = name.strip_prefix("x_") {
-            answer_for(&mut form.answers, code).reason = Some(value.clone());
+            answers.of(code).reason = Some(value.clone());
         }
     }
+    form.answers = answers.list;
     Ok(form)
 }
 
