@@ -65,6 +65,13 @@ pub fn create_from_definition(
                 rule_locked_at: None,
                 created_at: now,
                 updated_at: now,
+                team_name: String::new(),
+                team_institution: String::new(),
+                team_contact: String::new(),
+                ethics_reference: String::new(),
+                registry_id: String::new(),
+                info_url: String::new(),
+                time_zone: "UTC".to_owned(),
             },
         )?;
         for (position, group) in definition.groups.iter().enumerate() {

@@ -33,6 +33,20 @@ pub struct StudyRow {
     pub created_at: NaiveDateTime,
     /// Last changed.
     pub updated_at: NaiveDateTime,
+    /// The research team's name, shown to panellists (may be empty until set).
+    pub team_name: String,
+    /// The team's institution.
+    pub team_institution: String,
+    /// The team's contact address (Reply-To of every email).
+    pub team_contact: String,
+    /// The ethics committee's reference.
+    pub ethics_reference: String,
+    /// A protocol registry id (e.g. COMET's database entry).
+    pub registry_id: String,
+    /// A link to the participant information.
+    pub info_url: String,
+    /// The study's time zone (an IANA name such as `Europe/London`).
+    pub time_zone: String,
 }
 
 /// A row of `study_members`.
