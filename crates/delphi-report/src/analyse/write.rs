@@ -160,7 +160,7 @@ fn write_csv(report: &Report, opts: &AnalyseOptions, out: &mut dyn Write) -> io:
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CSV_COLUMNS)?;
     for row in &report.items {
-        w.write_record(&csv_fields(
+        w.write_record(csv_fields(
             row.round,
             &row.item_id,
             &row.group,

@@ -59,7 +59,7 @@ impl Problems {
     }
 }
 
-fn unique<'r, K: std::hash::Hash + Eq + Copy + fmt::Debug>(
+fn unique<K: std::hash::Hash + Eq + Copy + fmt::Debug>(
     keys: impl Iterator<Item = K>,
     what: &str,
     problems: &mut Problems,
