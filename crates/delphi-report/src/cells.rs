@@ -62,7 +62,14 @@ pub fn iso(time: &DateTime<Utc>) -> String {
     put(11, clock.hour(), 2);
     put(14, clock.minute(), 2);
     put(17, clock.second().min(59), 2);
-    for (at, sep) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'Z')] {
+    for (at, sep) in [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'Z'),
+    ] {
         out[at] = sep;
     }
     out.iter().map(|&b| char::from(b)).collect()

@@ -55,7 +55,7 @@ pub fn write_codebook(
     let _ = writeln!(
         s,
         "Study `{}`, exported by {} {} on {}. Files are UTF-8 CSV (comma-separated, \
-         RFC 4180 quoting{}); times are ISO 8601 in UTC. Panellists appear by pseudonym only.\n",
+         RFC 4180 quoting, lines ending in LF{}); times are ISO 8601 in UTC. Panellists appear by pseudonym only.\n",
         md(&record.study.slug),
         md(&record.software.name),
         md(&record.software.version),

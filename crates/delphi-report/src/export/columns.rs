@@ -77,7 +77,11 @@ const COMMENTS: [Column; 2] = [
 
 const TIMES: [Column; 2] = [
     col("saved_at", Time, "When the answer was last saved."),
-    col("submitted_at", Time, "When the panellist submitted the round; empty if they did not."),
+    col(
+        "submitted_at",
+        Time,
+        "When the panellist submitted the round; empty if they did not.",
+    ),
 ];
 
 /// The responses CSV's columns for these options, in order.
@@ -101,32 +105,84 @@ pub const RESULTS_EXTRA_COLUMNS: [Column; 2] = [
 pub(crate) const RESULTS_COLUMNS: [Column; 30] = [
     col("round", Integer, "Round number."),
     col("item_id", Code, "Item code."),
-    col("group", Code, "Stakeholder group code, or ALL for the whole panel."),
-    col("n_valid", Integer, "Numeric ratings (the denominator of every statistic)."),
+    col(
+        "group",
+        Code,
+        "Stakeholder group code, or ALL for the whole panel.",
+    ),
+    col(
+        "n_valid",
+        Integer,
+        "Numeric ratings (the denominator of every statistic).",
+    ),
     col("n_utr", Integer, "\"Unable to rate\" answers."),
     col("n_responded", Integer, "n_valid + n_utr."),
     col("pct_utr", Number, "100 · n_utr / n_responded."),
     col("mean", Number, "Mean rating."),
     col("sd", Number, "Sample standard deviation (n − 1)."),
-    col("cv", Number, "Coefficient of variation sd / mean (a ratio)."),
+    col(
+        "cv",
+        Number,
+        "Coefficient of variation sd / mean (a ratio).",
+    ),
     col("min", Integer, "Lowest rating."),
     col("max", Integer, "Highest rating."),
     col("median", Number, "Median rating."),
-    col("q1", Number, "First quartile by the quantile type of the quantile_type column."),
+    col(
+        "q1",
+        Number,
+        "First quartile by the quantile type of the quantile_type column.",
+    ),
     col("q3", Number, "Third quartile, same type."),
     col("iqr", Number, "Interquartile range q3 − q1, same type."),
-    col("quantile_type", Integer, "Hyndman–Fan quantile type: 7 (R, Excel QUARTILE.INC) or 6 (SPSS, Excel QUARTILE.EXC)."),
-    col("mode", Text, "Every most frequent rating, ascending, separated by spaces."),
+    col(
+        "quantile_type",
+        Integer,
+        "Hyndman–Fan quantile type: 7 (R, Excel QUARTILE.INC) or 6 (SPSS, Excel QUARTILE.EXC).",
+    ),
+    col(
+        "mode",
+        Text,
+        "Every most frequent rating, ascending, separated by spaces.",
+    ),
     col("n_agree", Integer, "Ratings in the agreement band."),
     col("pct_agree", Number, "100 · n_agree / n_valid."),
-    col("pct_agree_responded", Number, "100 · n_agree / n_responded (\"unable to rate\" in the denominator)."),
+    col(
+        "pct_agree_responded",
+        Number,
+        "100 · n_agree / n_responded (\"unable to rate\" in the denominator).",
+    ),
     col("n_disagree", Integer, "Ratings in the disagreement band."),
     col("pct_disagree", Number, "100 · n_disagree / n_valid."),
     col("comet", Code, "COMET 70/15 classification (in, out, none)."),
-    col("comet_le50out", Code, "COMET with \"out\" when at most 50 % rate in the agreement band."),
-    col("comet_all_groups", Code, "COMET applied in every stakeholder group with ratings (whole panel only)."),
-    col("rwg", Number, "Within-group agreement rwg = max(0, 1 − s²/σ²EU)."),
-    col("ad_median", Number, "Mean absolute deviation from the median."),
-    col("rand_di", Number, "RAND/UCLA disagreement index IPR / IPRAS (type-7 percentiles; whole panel only)."),
-    col("rand_category", Code, "RAND/UCLA: appropriate, uncertain or inappropriate (whole panel only)."),
+    col(
+        "comet_le50out",
+        Code,
+        "COMET with \"out\" when at most 50 % rate in the agreement band.",
+    ),
+    col(
+        "comet_all_groups",
+        Code,
+        "COMET applied in every stakeholder group with ratings (whole panel only).",
+    ),
+    col(
+        "rwg",
+        Number,
+        "Within-group agreement rwg = max(0, 1 − s²/σ²EU).",
+    ),
+    col(
+        "ad_median",
+        Number,
+        "Mean absolute deviation from the median.",
+    ),
+    col(
+        "rand_di",
+        Number,
+        "RAND/UCLA disagreement index IPR / IPRAS (type-7 percentiles; whole panel only).",
+    ),
+    col(
+        "rand_category",
+        Code,
+        "RAND/UCLA: appropriate, uncertain or inappropriate (whole panel only).",
+    ),
 ];

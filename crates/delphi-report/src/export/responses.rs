@@ -32,7 +32,9 @@ pub fn write_responses_csv(
     if opts.bom {
         out.write_all("\u{feff}".as_bytes())?;
     }
+    // Lines end in LF alone: GNU PSPP reads a CR as part of the last field.
     let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(1 << 16)
         .from_writer(out);
     let header: Vec<&str> = responses_columns(opts).iter().map(|c| c.name).collect();

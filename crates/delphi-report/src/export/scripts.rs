@@ -51,6 +51,15 @@ fn r_str(text: &str) -> String {
     out
 }
 
+/// The SPSS name of a column: `comment` would start a COMMENT command, so it is
+/// `comment_text`; every other column keeps its CSV name.
+fn spss_name(column: &str) -> &str {
+    match column {
+        "comment" => "comment_text",
+        other => other,
+    }
+}
+
 /// The code "unable to rate" gets in SPSS: 99, or 9999 on a scale that contains 99.
 pub(crate) fn spss_utr_code(record: &StudyRecord) -> i32 {
     if record.points().contains(&99) {
@@ -68,12 +77,18 @@ fn text_widths(record: &StudyRecord) -> impl Fn(&str) -> usize + '_ {
     let sections = longest(&mut record.items.iter().map(|i| i.section.len()));
     let pseudonyms = longest(&mut record.panellists.iter().map(|p| p.pseudonym.len()));
     let groups = longest(&mut record.groups.iter().map(|g| g.code.len()));
-    let comments = longest(&mut record.responses.iter().map(|r| {
-        r.comment.as_ref().map_or(0, String::len)
-    }));
-    let reasons = longest(&mut record.responses.iter().map(|r| {
-        r.outlier_reason.as_ref().map_or(0, String::len)
-    }));
+    let comments = longest(
+        &mut record
+            .responses
+            .iter()
+            .map(|r| r.comment.as_ref().map_or(0, String::len)),
+    );
+    let reasons = longest(
+        &mut record
+            .responses
+            .iter()
+            .map(|r| r.outlier_reason.as_ref().map_or(0, String::len)),
+    );
     move |name: &str| {
         match name {
             "item_id" => items,
@@ -92,7 +107,9 @@ fn text_widths(record: &StudyRecord) -> impl Fn(&str) -> usize + '_ {
 /// Writes SPSS syntax (also run by GNU PSPP) that reads `csv_file` (the responses CSV written
 /// with the same `opts`) with `GET DATA /TYPE=TXT`, then applies `VARIABLE LABELS`,
 /// `VALUE LABELS` (scale points, groups, yes/no) and `MISSING VALUES` ("unable to rate" is
-/// coded [99, or 9999 on a scale containing 99] and declared missing).
+/// coded [99, or 9999 on a scale containing 99] and declared missing). The flags become
+/// numeric 0/1 variables, the group names label a numeric `group`, and the `comment`
+/// column is read as `comment_text` (`COMMENT` is an SPSS command).
 pub fn write_spss_syntax(
     record: &StudyRecord,
     opts: &ResponsesCsvOptions,
@@ -121,7 +138,7 @@ pub fn write_spss_syntax(
         let (name, format) = match c.kind {
             ColumnType::Integer | ColumnType::Rating => (c.name.to_owned(), "F8.0".to_owned()),
             ColumnType::Boolean => (format!("{}_text", c.name), "A5".to_owned()),
-            _ => (c.name.to_owned(), format!("A{}", width(c.name))),
+            _ => (spss_name(c.name).to_owned(), format!("A{}", width(c.name))),
         };
         let end = if k + 1 == columns.len() { "." } else { "" };
         let _ = writeln!(s, "    {name} {format}{end}");
@@ -132,12 +149,7 @@ pub fn write_spss_syntax(
     let _ = writeln!(s, "IF (unable_to_rate = 1) rating = {utr}.");
     s.push_str("RECODE stakeholder_group");
     for (k, &g) in index.group_order.iter().enumerate() {
-        let _ = write!(
-            s,
-            " ({}={})",
-            spss_str(&record.groups[g].code, 4000),
-            k + 1
-        );
+        let _ = write!(s, " ({}={})", spss_str(&record.groups[g].code, 4000), k + 1);
     }
     s.push_str(" INTO group.\nFORMATS group (F4.0).\nEXECUTE.\n");
     s.push_str("DELETE VARIABLES unable_to_rate_text counted_text.\n\nVARIABLE LABELS\n");
@@ -145,7 +157,7 @@ pub fn write_spss_syntax(
         let _ = writeln!(
             s,
             "  {} {}",
-            c.name,
+            spss_name(c.name),
             spss_str(c.description, SPSS_VARIABLE_LABEL_MAX)
         );
     }
@@ -187,7 +199,8 @@ pub fn write_r_script(
     let list = |values: &mut dyn Iterator<Item = String>| -> String {
         values.collect::<Vec<_>>().join(", ")
     };
-    let mut s = String::from("# Reads the responses CSV of a Delphi study with the labels applied.\n");
+    let mut s =
+        String::from("# Reads the responses CSV of a Delphi study with the labels applied.\n");
     let _ = writeln!(
         s,
         "# Written by {} {}. Run it from the folder that holds the CSV, or edit `path`.\n",

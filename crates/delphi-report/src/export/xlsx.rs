@@ -98,21 +98,45 @@ fn study_sheet(record: &StudyRecord) -> Result<Sheet, XlsxError> {
         ("slug", st.slug.clone()),
         ("status", st.status.as_str().to_owned()),
         ("research team", st.team.name.clone().unwrap_or_default()),
-        ("institution", st.team.institution.clone().unwrap_or_default()),
+        (
+            "institution",
+            st.team.institution.clone().unwrap_or_default(),
+        ),
         ("contact", st.team.contact.clone().unwrap_or_default()),
-        ("ethics reference", st.ethics_reference.clone().unwrap_or_default()),
+        (
+            "ethics reference",
+            st.ethics_reference.clone().unwrap_or_default(),
+        ),
         ("registry id", st.registry_id.clone().unwrap_or_default()),
         ("scale", format!("{}-{}", scale.min, scale.max)),
         ("scale labels", labels.join("; ")),
-        ("agreement band", format!("{}-{}", scale.agree[0], scale.agree[1])),
-        ("disagreement band", format!("{}-{}", scale.disagree[0], scale.disagree[1])),
+        (
+            "agreement band",
+            format!("{}-{}", scale.agree[0], scale.agree[1]),
+        ),
+        (
+            "disagreement band",
+            format!("{}-{}", scale.disagree[0], scale.disagree[1]),
+        ),
         ("unable to rate offered", set.unable_to_rate.to_string()),
         ("consensus in", set.consensus.consensus_in.clone()),
-        ("consensus out", set.consensus.consensus_out.clone().unwrap_or_default()),
-        ("minimum n to classify", set.consensus.min_n_for_classification.to_string()),
+        (
+            "consensus out",
+            set.consensus.consensus_out.clone().unwrap_or_default(),
+        ),
+        (
+            "minimum n to classify",
+            set.consensus.min_n_for_classification.to_string(),
+        ),
         ("quantile type", set.consensus.quantile_type.to_string()),
-        ("rule locked at", iso_opt(record.protocol.locked_at.as_ref())),
-        ("software", format!("{} {}", record.software.name, record.software.version)),
+        (
+            "rule locked at",
+            iso_opt(record.protocol.locked_at.as_ref()),
+        ),
+        (
+            "software",
+            format!("{} {}", record.software.name, record.software.version),
+        ),
         ("generated at", iso(&record.generated_at)),
     ];
     for (field, value) in &rows {
@@ -269,7 +293,10 @@ fn participation_sheet(index: &RecordIndex<'_>) -> Result<Sheet, XlsxError> {
     let mut s = Sheet::new(SHEETS[4], &header)?;
     for row in flow(index) {
         let (code, name) = row.group.map_or((WHOLE_PANEL, "whole panel"), |g| {
-            (record.groups[g].code.as_str(), record.groups[g].name.as_str())
+            (
+                record.groups[g].code.as_str(),
+                record.groups[g].name.as_str(),
+            )
         });
         s.row(&[
             Int(i64::from(row.round)),

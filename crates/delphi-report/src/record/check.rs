@@ -215,7 +215,9 @@ impl<'r> RecordIndex<'r> {
     pub fn group_of(&self, pseudonym: &str) -> Option<usize> {
         let record = self.record;
         let p = *self.panellists.get(pseudonym)?;
-        self.groups.get(record.panellists[p].group.as_str()).copied()
+        self.groups
+            .get(record.panellists[p].group.as_str())
+            .copied()
     }
 }
 

@@ -155,7 +155,11 @@ pub(super) fn context(index: &RecordIndex<'_>, stats: Result<&Report, &str>) -> 
                 chi2: number(r.chi2, 2),
                 df: r.df.map_or_else(|| DASH.to_owned(), |d| d.to_string()),
                 p: p_value(r.p_value),
-                note: r.reason.clone().or_else(|| r.warning.clone()).unwrap_or_default(),
+                note: r
+                    .reason
+                    .clone()
+                    .or_else(|| r.warning.clone())
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -180,9 +184,7 @@ pub(super) fn context(index: &RecordIndex<'_>, stats: Result<&Report, &str>) -> 
                 None => DASH,
             },
             scheibe: number(s.scheibe_pct_change, 1),
-            stable: s
-                .scheibe_pct_change
-                .is_some_and(|c| c < SCHEIBE_STABLE_PCT),
+            stable: s.scheibe_pct_change.is_some_and(|c| c < SCHEIBE_STABLE_PCT),
         })
         .collect();
     let pairs = report
@@ -223,7 +225,10 @@ fn attrition(index: &RecordIndex<'_>) -> (Option<Attrition>, String) {
         return (None, "No round has run.".to_owned());
     };
     if first == last {
-        return (None, "Only one round has run, so nobody has left yet.".to_owned());
+        return (
+            None,
+            "Only one round has run, so nobody has left yet.".to_owned(),
+        );
     }
     let responders = |number: i32| -> HashSet<&str> {
         record
@@ -250,7 +255,11 @@ fn attrition(index: &RecordIndex<'_>) -> (Option<Attrition>, String) {
         .iter()
         .map(|ri| (ri.code.as_str(), (empty.clone(), empty.clone())))
         .collect();
-    for r in record.responses.iter().filter(|r| r.round == first && r.counted) {
+    for r in record
+        .responses
+        .iter()
+        .filter(|r| r.round == first && r.counted)
+    {
         let (Some(v), Some((stay, gone))) = (r.rating, histograms.get_mut(r.item.as_str())) else {
             continue;
         };

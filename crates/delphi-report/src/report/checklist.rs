@@ -132,7 +132,9 @@ pub(super) fn context(index: &RecordIndex<'_>) -> ChecklistContext {
     ];
     let for_authors = rows
         .iter()
-        .filter_map(|(content, items, _, _, _, todo)| todo.map(|t| format!("{content} ({items}): {t}")))
+        .filter_map(|(content, items, _, _, _, todo)| {
+            todo.map(|t| format!("{content} ({items}): {t}"))
+        })
         .collect();
     let rows = rows
         .into_iter()

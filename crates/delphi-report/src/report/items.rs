@@ -188,7 +188,11 @@ fn item_block(index: &RecordIndex<'_>, entry: &LedgerEntry) -> ItemBlock {
         .iter()
         .map(|v| match v.verdict {
             Some(verdict) => format!("round {}: {}", v.round, text::verdict(Some(verdict))),
-            None => format!("round {}: {}", v.round, v.disposition.as_str().replace('_', " ")),
+            None => format!(
+                "round {}: {}",
+                v.round,
+                v.disposition.as_str().replace('_', " ")
+            ),
         })
         .collect();
     if let Some(next) = &entry.replaced_by {

@@ -90,9 +90,9 @@ pub(super) fn context(index: &RecordIndex<'_>) -> ParticipantsContext {
     let flow_text = steps
         .iter()
         .map(|s| {
-            let lost = s
-                .lost
-                .map_or(String::new(), |l| format!(", {l} lost since the previous round"));
+            let lost = s.lost.map_or(String::new(), |l| {
+                format!(", {l} lost since the previous round")
+            });
             format!(
                 "Round {}: {} invited, {} responded ({}){lost}.",
                 s.round, s.invited, s.responded, s.rate
@@ -104,9 +104,10 @@ pub(super) fn context(index: &RecordIndex<'_>) -> ParticipantsContext {
         .iter()
         .map(|r| FlowLine {
             round: r.round,
-            group: r
-                .group
-                .map_or_else(|| "Whole panel".to_owned(), |g| record.groups[g].name.clone()),
+            group: r.group.map_or_else(
+                || "Whole panel".to_owned(),
+                |g| record.groups[g].name.clone(),
+            ),
             total: r.group.is_none(),
             invited: r.invited,
             opened: r.opened,
@@ -149,11 +150,7 @@ fn characteristics(index: &RecordIndex<'_>) -> Vec<Question> {
         .collect();
     let mut questions: Vec<Question> = Vec::new();
     for p in &record.panellists {
-        let Some(&k) = index
-            .groups
-            .get(p.group.as_str())
-            .and_then(|g| slot.get(g))
-        else {
+        let Some(&k) = index.groups.get(p.group.as_str()).and_then(|g| slot.get(g)) else {
             continue;
         };
         for a in &p.background {

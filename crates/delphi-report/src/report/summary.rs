@@ -52,6 +52,7 @@ pub(super) struct SummaryContext {
     items_added: usize,
     items_reworded: usize,
     panellists: usize,
+    n_groups: usize,
     groups: Vec<String>,
     counts: Counts,
     scale: String,
@@ -137,10 +138,16 @@ pub(super) fn context(index: &RecordIndex<'_>, ledger: &[LedgerEntry]) -> Summar
     let feedback = [
         (fb.own_previous, "the panellist's own previous rating"),
         (fb.median_iqr, "the panel's median and IQR"),
-        (fb.distribution, "the distribution of the panel's ratings (chart)"),
+        (
+            fb.distribution,
+            "the distribution of the panel's ratings (chart)",
+        ),
         (fb.group_medians, "the median of each stakeholder group"),
         (fb.status, "the item's consensus status"),
-        (fb.comments, "comments released by the research team, without names"),
+        (
+            fb.comments,
+            "comments released by the research team, without names",
+        ),
     ]
     .into_iter()
     .filter_map(|(on, what)| on.then_some(what))
@@ -164,6 +171,7 @@ pub(super) fn context(index: &RecordIndex<'_>, ledger: &[LedgerEntry]) -> Summar
         items_added: origin(ItemOrigin::Added),
         items_reworded: origin(ItemOrigin::Reworded),
         panellists: record.panellists.len(),
+        n_groups: record.groups.len(),
         groups: index
             .group_order
             .iter()
