@@ -139,10 +139,20 @@ pub(super) fn context(index: &RecordIndex<'_>, stats: Result<&Report, &str>) -> 
             }
         }
     };
-    let kendall = report
+    let position = |code: &str| {
+        index
+            .groups
+            .get(code)
+            .map_or(i32::MIN, |&g| index.record.groups[g].position)
+    };
+    let mut rows: Vec<&delphi_stats::report::KendallRow> = report
         .kendall
         .iter()
         .filter(|k| k.policy == "complete_panellists")
+        .collect();
+    rows.sort_by_key(|k| (k.round, k.group != ALL, position(&k.group)));
+    let kendall = rows
+        .into_iter()
         .map(|k| {
             let r = &k.result;
             KendallLine {

@@ -94,7 +94,7 @@ pub(super) fn context(index: &RecordIndex<'_>) -> ChecklistContext {
          format!("{}–{} scale; median and IQR (quantile type {}), percent agreement.", record.settings.scale.min, record.settings.scale.max, record.settings.consensus.quantile_type),
          Some("protocol"), None),
         ("Consensus definition, threshold, and that it was set before round 1", "COS-STAR 9a; ACCORD-SR 2.6; COS-STAD \"a priori\"", Yes,
-         format!("{} {}", record.settings.consensus.consensus_in, lock_status(index)), Some("protocol"), None),
+         format!("In: {}. {}", record.settings.consensus.consensus_in, lock_status(index)), Some("protocol"), None),
         ("Rules for carrying, retiring and adding items", "COS-STAR 9b; ACCORD-SR 2.7", Yes,
          "The settings for consensus items and later-round invitations, and the ledger of decisions.".to_owned(), Some("protocol"), None),
         ("Number of rounds, why, dates and time between rounds", "ACCORD-SR 2.8-2.10", Partly,

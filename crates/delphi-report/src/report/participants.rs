@@ -75,16 +75,17 @@ pub(super) fn context(index: &RecordIndex<'_>) -> ParticipantsContext {
         .filter(|r| Some(r.round) == rows.first().map(|f| f.round))
         .map(|r| (r.group, r.responded))
         .collect();
-    let steps: Vec<FlowStep> = rows
+    let panel: Vec<&crate::summary::FlowRow> = rows.iter().filter(|r| r.group.is_none()).collect();
+    let steps: Vec<FlowStep> = panel
         .iter()
-        .filter(|r| r.group.is_none())
-        .map(|r| FlowStep {
+        .enumerate()
+        .map(|(k, r)| FlowStep {
             round: r.round,
             invited: r.invited,
             responded: r.responded,
             rate: percent(r.response_rate),
             lost: r.lost_since_previous,
-            withdrawn: r.withdrawn,
+            withdrawn: k.checked_sub(1).map_or(0, |p| panel[p].withdrawn),
         })
         .collect();
     let flow_text = steps

@@ -38,6 +38,7 @@ pub(super) struct SensitivityContext {
     lines: Vec<Line>,
     totals: Vec<Total>,
     scale_note: Option<String>,
+    out_note: String,
 }
 
 /// `in` when `a` holds, `out` when `b` holds, otherwise `none`.
@@ -148,6 +149,12 @@ pub(super) fn context(index: &RecordIndex<'_>, ledger: &[LedgerEntry]) -> Sensit
         });
     }
     SensitivityContext {
+        out_note: format!(
+            "The median rules call an item out when the median is at most {} with an IQR of at \
+             most 1; RAND/UCLA's appropriate is in, inappropriate is out, uncertain is no \
+             consensus; 75 % agreement has no out.",
+            d[1]
+        ),
         columns,
         lines,
         totals,

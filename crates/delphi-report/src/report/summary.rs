@@ -124,7 +124,7 @@ pub(super) fn context(index: &RecordIndex<'_>, ledger: &[LedgerEntry]) -> Summar
     let opened = record.rounds.iter().filter_map(|r| r.opened_at).min();
     let closed = record.rounds.iter().filter_map(|r| r.closed_at).max();
     let stop = &set.stopping;
-    let mut stopping = vec![format!("at most {} rounds", stop.max_rounds)];
+    let mut stopping = vec![format!("after at most {} rounds", stop.max_rounds)];
     if stop.when_all_classified {
         stopping.push("when every item has reached consensus (in or out)".to_owned());
     }

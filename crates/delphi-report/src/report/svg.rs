@@ -112,7 +112,7 @@ pub struct FlowStep {
     pub rate: String,
     /// Lost since the previous round (`None` for the first).
     pub lost: Option<u64>,
-    /// Withdrawn by the round's close.
+    /// Withdrew during the previous round (shown with the losses before this round).
     pub withdrawn: u64,
 }
 
