@@ -43,10 +43,18 @@ fn is_plain_number(text: &str) -> bool {
 /// A time as ISO 8601 in UTC to the second, e.g. `2026-03-01T09:30:00Z` (written by hand:
 /// chrono's formatter parses its pattern on every call, and exports write two per row).
 pub fn iso(time: &DateTime<Utc>) -> String {
+    match iso_bytes(time) {
+        Some(bytes) => bytes.iter().map(|&b| char::from(b)).collect(),
+        None => time.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    }
+}
+
+/// [`iso`] as 20 ASCII bytes, without allocating; `None` for years outside 0–9999.
+pub fn iso_bytes(time: &DateTime<Utc>) -> Option<[u8; 20]> {
     let (date, clock) = (time.date_naive(), time.time());
     let year = date.year();
     if !(0..=9999).contains(&year) {
-        return time.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        return None;
     }
     let mut out = [0u8; 20];
     let mut put = |at: usize, value: u32, width: usize| {
@@ -72,7 +80,7 @@ pub fn iso(time: &DateTime<Utc>) -> String {
     ] {
         out[at] = sep;
     }
-    out.iter().map(|&b| char::from(b)).collect()
+    Some(out)
 }
 
 /// [`iso`] of an optional time; empty when there is none.

@@ -1,9 +1,14 @@
 //! The responses CSV: one row per saved answer, tidy and long, readable by `delphi analyse`.
+//!
+//! Every text field is encoded by the `csv` crate (RFC 4180 quoting); the fields that repeat
+//! (an item's code, text and section; a panellist's pseudonym and group) are encoded once,
+//! and each row is put together from those pieces and fields that never need quoting
+//! (numbers, `true`/`false`, times).
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 
 use super::{responses_columns, ExportError, Progress, PROGRESS_EVERY};
-use crate::cells::{iso, iso_opt, neutralise};
+use crate::cells::{iso, iso_bytes, neutralise};
 use crate::record::StudyRecord;
 
 /// Choices of the responses CSV.
@@ -15,9 +20,42 @@ pub struct ResponsesCsvOptions {
     pub bom: bool,
 }
 
+/// Fields encoded as one CSV line (without its line end), formula text neutralised.
+fn encode(fields: &[&str]) -> Result<Vec<u8>, ExportError> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(fields.iter().map(|f| neutralise(f).into_owned()))?;
+    let mut bytes = w
+        .into_inner()
+        .map_err(|e| ExportError::Io(e.into_error()))?;
+    bytes.pop();
+    Ok(bytes)
+}
+
+/// One optional free-text field, encoded (empty when there is none).
+fn push_text(line: &mut Vec<u8>, text: Option<&str>) -> Result<(), ExportError> {
+    line.push(b',');
+    if let Some(text) = text.filter(|t| !t.is_empty()) {
+        line.extend_from_slice(&encode(&[text])?);
+    }
+    Ok(())
+}
+
+fn push_time(line: &mut Vec<u8>, time: Option<&chrono::DateTime<chrono::Utc>>) {
+    line.push(b',');
+    if let Some(t) = time {
+        match iso_bytes(t) {
+            Some(bytes) => line.extend_from_slice(&bytes),
+            None => line.extend_from_slice(iso(t).as_bytes()),
+        }
+    }
+}
+
 /// Writes every response of the record, in the record's order, with the columns of
 /// [`responses_columns`]: `round,item_id,item_text,section,panellist_id,stakeholder_group,
-/// rating,unable_to_rate,counted[,comment,outlier_reason],saved_at,submitted_at`.
+/// rating,unable_to_rate,counted[,comment,outlier_reason],saved_at,submitted_at`; lines end
+/// in LF (GNU PSPP reads a CR as part of the last field).
 ///
 /// `delphi analyse` reads the file as it is: it uses `round`, `item_id`, `panellist_id`,
 /// `stakeholder_group` and `rating`, skips rows whose `counted` is false and rows with
@@ -29,43 +67,29 @@ pub fn write_responses_csv(
     progress: Progress<'_>,
 ) -> Result<(), ExportError> {
     let index = record.index()?;
+    let mut out = BufWriter::with_capacity(1 << 16, out);
     if opts.bom {
         out.write_all("\u{feff}".as_bytes())?;
     }
-    // Lines end in LF alone: GNU PSPP reads a CR as part of the last field.
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .buffer_capacity(1 << 16)
-        .from_writer(out);
     let header: Vec<&str> = responses_columns(opts).iter().map(|c| c.name).collect();
-    w.write_record(&header)?;
-    // Every cell that repeats is formatted and neutralised once.
-    let items: Vec<[String; 3]> = record
+    out.write_all(&encode(&header)?)?;
+    out.write_all(b"\n")?;
+    let items = record
         .items
         .iter()
-        .map(|i| {
-            [
-                neutralise(&i.code).into_owned(),
-                neutralise(&i.text).into_owned(),
-                neutralise(&i.section).into_owned(),
-            ]
-        })
-        .collect();
-    let panellists: Vec<[String; 2]> = record
+        .map(|i| encode(&[&i.code, &i.text, &i.section]))
+        .collect::<Result<Vec<_>, _>>()?;
+    let panellists = record
         .panellists
         .iter()
-        .map(|p| {
-            [
-                neutralise(&p.pseudonym).into_owned(),
-                neutralise(&p.group).into_owned(),
-            ]
-        })
-        .collect();
+        .map(|p| encode(&[&p.pseudonym, &p.group]))
+        .collect::<Result<Vec<_>, _>>()?;
     let scale_min = record.settings.scale.min;
     let ratings: Vec<String> = record.points().map(|p| p.to_string()).collect();
     let total = record.responses.len() as u64;
-    let bool_text = |b: bool| if b { "true" } else { "false" };
+    let flag = |b: bool| if b { &b",true"[..] } else { &b",false"[..] };
     let mut round_text = (i32::MIN, String::new());
+    let mut line = Vec::with_capacity(512);
     for (done, r) in record.responses.iter().enumerate() {
         // `index()` checked every reference, so these look-ups succeed.
         let (Some(&item), Some(&panellist)) = (
@@ -77,35 +101,35 @@ pub fn write_responses_csv(
         if round_text.0 != r.round {
             round_text = (r.round, r.round.to_string());
         }
-        let [code, text, section] = &items[item];
-        let [pseudonym, group] = &panellists[panellist];
         let rating = r
             .rating
             .and_then(|v| usize::try_from(v - scale_min).ok())
             .and_then(|i| ratings.get(i))
             .map_or("", String::as_str);
-        w.write_field(&round_text.1)?;
-        w.write_field(code)?;
-        w.write_field(text)?;
-        w.write_field(section)?;
-        w.write_field(pseudonym)?;
-        w.write_field(group)?;
-        w.write_field(rating)?;
-        w.write_field(bool_text(r.unable_to_rate))?;
-        w.write_field(bool_text(r.counted))?;
+        line.clear();
+        line.extend_from_slice(round_text.1.as_bytes());
+        line.push(b',');
+        line.extend_from_slice(&items[item]);
+        line.push(b',');
+        line.extend_from_slice(&panellists[panellist]);
+        line.push(b',');
+        line.extend_from_slice(rating.as_bytes());
+        line.extend_from_slice(flag(r.unable_to_rate));
+        line.extend_from_slice(flag(r.counted));
         if opts.include_comments {
-            w.write_field(neutralise(r.comment.as_deref().unwrap_or("")).as_bytes())?;
-            w.write_field(neutralise(r.outlier_reason.as_deref().unwrap_or("")).as_bytes())?;
+            push_text(&mut line, r.comment.as_deref())?;
+            push_text(&mut line, r.outlier_reason.as_deref())?;
         }
-        w.write_field(iso(&r.saved_at))?;
-        w.write_field(iso_opt(r.submitted_at.as_ref()))?;
-        w.write_record(None::<&[u8]>)?;
+        push_time(&mut line, Some(&r.saved_at));
+        push_time(&mut line, r.submitted_at.as_ref());
+        line.push(b'\n');
+        out.write_all(&line)?;
         let done = done as u64 + 1;
         if done % PROGRESS_EVERY == 0 {
             progress(done, total);
         }
     }
-    w.flush()?;
+    out.flush()?;
     progress(total, total);
     Ok(())
 }

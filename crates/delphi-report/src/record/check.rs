@@ -2,6 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::BuildHasherDefault;
+
+use delphi_stats::dataset::FxHasher;
 
 use super::{StudyRecord, WHOLE_PANEL};
 
@@ -23,23 +26,26 @@ impl fmt::Display for RecordProblem {
     }
 }
 
+/// A hash map with a fast, non-cryptographic hasher (the keys are the record's own codes).
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
 /// Look-ups by code, built once by [`StudyRecord::index`] after every reference was checked.
 #[derive(Debug, Clone)]
 pub struct RecordIndex<'r> {
     /// The record.
     pub record: &'r StudyRecord,
     /// Item position by code.
-    pub items: HashMap<&'r str, usize>,
+    pub items: FastMap<&'r str, usize>,
     /// Group position by code.
-    pub groups: HashMap<&'r str, usize>,
+    pub groups: FastMap<&'r str, usize>,
     /// Panellist position by pseudonym.
-    pub panellists: HashMap<&'r str, usize>,
+    pub panellists: FastMap<&'r str, usize>,
     /// Round position by number.
-    pub rounds: HashMap<i32, usize>,
+    pub rounds: FastMap<i32, usize>,
     /// Result position by (round, item code, group code or `ALL`).
-    pub results: HashMap<(i32, &'r str, &'r str), usize>,
+    pub results: FastMap<(i32, &'r str, &'r str), usize>,
     /// Moderation position by (round, item code, pseudonym).
-    pub moderation: HashMap<(i32, &'r str, &'r str), usize>,
+    pub moderation: FastMap<(i32, &'r str, &'r str), usize>,
     /// Group positions sorted by display order.
     pub group_order: Vec<usize>,
 }
@@ -63,8 +69,8 @@ fn unique<K: std::hash::Hash + Eq + Copy + fmt::Debug>(
     keys: impl Iterator<Item = K>,
     what: &str,
     problems: &mut Problems,
-) -> HashMap<K, usize> {
-    let mut map = HashMap::new();
+) -> FastMap<K, usize> {
+    let mut map = FastMap::default();
     for (i, key) in keys.enumerate() {
         if map.insert(key, i).is_some() {
             problems.push(|| format!("{what}[{i}]"), format!("{key:?} appears twice"));
@@ -128,7 +134,8 @@ impl<'r> RecordIndex<'r> {
             }
         }
         check_responses(record, &items, &panellists, &rounds, p);
-        let mut results = HashMap::with_capacity(record.results.len());
+        let mut results =
+            FastMap::with_capacity_and_hasher(record.results.len(), Default::default());
         for (i, r) in record.results.iter().enumerate() {
             let place = || {
                 format!(
@@ -149,7 +156,7 @@ impl<'r> RecordIndex<'r> {
                 p.push(place, "appears twice");
             }
         }
-        let mut moderation = HashMap::new();
+        let mut moderation = FastMap::default();
         for (i, m) in record.moderation.iter().enumerate() {
             let place = || {
                 format!(
@@ -223,13 +230,13 @@ impl<'r> RecordIndex<'r> {
 
 fn check_responses(
     record: &StudyRecord,
-    items: &HashMap<&str, usize>,
-    panellists: &HashMap<&str, usize>,
-    rounds: &HashMap<i32, usize>,
+    items: &FastMap<&str, usize>,
+    panellists: &FastMap<&str, usize>,
+    rounds: &FastMap<i32, usize>,
     p: &mut Problems,
 ) {
     let scale = &record.settings.scale;
-    let mut seen: HashSet<(i32, u32, u32)> = HashSet::with_capacity(record.responses.len());
+    let mut seen = Seen::new(rounds.len(), items.len(), panellists.len());
     for (i, r) in record.responses.iter().enumerate() {
         let place = || {
             format!(
@@ -260,8 +267,59 @@ fn check_responses(
             }
             _ => {}
         }
-        if !seen.insert((r.round, item as u32, panellist as u32)) {
+        let round = rounds.get(&r.round).copied().unwrap_or(usize::MAX);
+        if !seen.insert(round, item, panellist) {
             p.push(place, "appears twice");
+        }
+    }
+}
+
+/// Which (round, item, panellist) answers were met: one bit each when that fits in 64 MiB,
+/// a hash set otherwise.
+enum Seen {
+    Bits {
+        bits: Vec<u64>,
+        rounds: usize,
+        items: usize,
+        panellists: usize,
+    },
+    Set(HashSet<(usize, usize, usize), BuildHasherDefault<FxHasher>>),
+}
+
+impl Seen {
+    fn new(rounds: usize, items: usize, panellists: usize) -> Self {
+        // One slot more than the rounds, for answers naming an unknown round.
+        match (rounds + 1)
+            .checked_mul(items)
+            .and_then(|n| n.checked_mul(panellists))
+            .filter(|&n| n <= 1 << 29)
+        {
+            Some(n) => Self::Bits {
+                bits: vec![0; n / 64 + 1],
+                rounds,
+                items,
+                panellists,
+            },
+            None => Self::Set(HashSet::default()),
+        }
+    }
+
+    /// Records one answer; `false` when it was already there.
+    fn insert(&mut self, round: usize, item: usize, panellist: usize) -> bool {
+        match self {
+            Self::Bits {
+                bits,
+                rounds,
+                items,
+                panellists,
+            } => {
+                let at = (round.min(*rounds) * *items + item) * *panellists + panellist;
+                let (word, bit) = (at / 64, 1u64 << (at % 64));
+                let fresh = bits[word] & bit == 0;
+                bits[word] |= bit;
+                fresh
+            }
+            Self::Set(set) => set.insert((round, item, panellist)),
         }
     }
 }

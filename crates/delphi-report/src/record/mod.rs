@@ -18,7 +18,7 @@ use delphi_core::states::{
 use delphi_core::{StoredResult, StudySettings};
 use serde::{Deserialize, Serialize};
 
-pub use check::{RecordIndex, RecordProblem};
+pub use check::{FastMap, RecordIndex, RecordProblem};
 
 /// The group code of whole-panel results (`ALL`).
 pub use delphi_core::results::WHOLE_PANEL;

@@ -38,6 +38,16 @@ pub(super) struct ChecklistContext {
     for_authors: Vec<String>,
 }
 
+/// (report content, guideline items, fill, value, section anchor, what the authors add).
+type Line = (
+    &'static str,
+    &'static str,
+    Fill,
+    String,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
 fn or_missing(value: Option<&String>) -> String {
     value
         .filter(|v| !v.trim().is_empty())
@@ -73,7 +83,7 @@ pub(super) fn context(index: &RecordIndex<'_>) -> ChecklistContext {
     .filter_map(|(on, what)| on.then_some(what))
     .collect();
     use Fill::{No, Partly, Yes};
-    let rows: Vec<(&str, &str, Fill, String, Option<&str>, Option<&str>)> = vec![
+    let rows: Vec<Line> = vec![
         ("Method named; why Delphi", "ACCORD title and introduction; DELPHISTAR title, context", No,
          "The study's description is in the summary.".to_owned(), Some("summary"),
          Some("Name the method in the title and explain why a Delphi was chosen.")),
