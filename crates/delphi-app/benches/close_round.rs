@@ -40,11 +40,12 @@ fn definition(slug: &str) -> StudyDefinition {
     StudyDefinition::parse(&study, &items, &panel).expect("bench study parses")
 }
 
-/// A study with round 1 open and every panellist's 100 ratings stored.
+/// A study with round 1 open and every panellist's 100 ratings stored; returns its slug.
 fn prepared(app: &App, n: usize) -> String {
-    let id = studies::create_from_definition(app, &definition(&format!("bench-{n}")), None)
-        .expect("import");
-    let round = open_first_round(app, &id, &RoundOptions::default()).expect("open");
+    let slug = format!("bench-{n}");
+    let id =
+        studies::create_from_definition(app, OPERATOR, &definition(&slug), None).expect("import");
+    let round = open_first_round(app, OPERATOR, &slug, &RoundOptions::default()).expect("open");
     let mut conn = app.conn().expect("connection");
     let items: Vec<String> = rounds::items(&mut conn, &round.round_id)
         .expect("items")
@@ -70,8 +71,11 @@ fn prepared(app: &App, n: usize) -> String {
         }
     }
     delphi_store::write_tx(&mut conn, |c| responses::insert_many(c, &rows)).expect("ratings");
-    id
+    slug
 }
+
+/// The benchmark works as the command-line operator.
+const OPERATOR: &delphi_app::Actor = &delphi_app::Actor::Operator;
 
 fn close_round(c: &mut Criterion) {
     let db = TestDb::sqlite();
@@ -82,7 +86,7 @@ fn close_round(c: &mut Criterion) {
     group.bench_function("1000 panellists x 100 items, SQLite", |b| {
         b.iter_batched(
             || prepared(&app, counter.fetch_add(1, Ordering::Relaxed)),
-            |study_id| black_box(closing::close_round(&app, &study_id).expect("close")),
+            |slug| black_box(closing::close_round(&app, OPERATOR, &slug).expect("close")),
             BatchSize::PerIteration,
         )
     });

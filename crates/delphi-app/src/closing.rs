@@ -3,14 +3,16 @@
 
 use std::collections::HashMap;
 
-use delphi_core::lifecycle::{self, Disposition, RoundStatus};
+use delphi_core::lifecycle::{self, Disposition};
+use delphi_core::results::{Change, RuleInForce};
 use delphi_core::stopping::{self, StopReason};
-use delphi_core::{Classification, Classifier, RuleInput};
+use delphi_core::{Classifier, RuleInput, StoredResult, Verdict};
 use delphi_stats::{describe, describe_panel, Histogram};
 use delphi_store::results::{ResultRow, ALL_GROUPS};
 use delphi_store::{items, panellists, responses, results, rounds, studies, write_tx};
 use serde_json::json;
 
+use crate::access::{self, Actor, Permission};
 use crate::{audit, App, AppError};
 
 /// What closing a round produced.
@@ -23,21 +25,22 @@ pub struct ClosedRound {
     /// Items with results.
     pub items: usize,
     /// How many items are in, out, none, not classified.
-    pub tally: HashMap<&'static str, usize>,
+    pub tally: HashMap<Verdict, usize>,
     /// Whether the stopping rule says the study may stop, and why.
     pub stop: Option<String>,
 }
 
 /// Closes the study's open round and stores its results.
-#[tracing::instrument(skip_all, fields(study_id))]
-pub fn close_round(app: &App, study_id: &str) -> Result<ClosedRound, AppError> {
+#[tracing::instrument(skip_all, fields(slug))]
+pub fn close_round(app: &App, actor: &Actor, slug: &str) -> Result<ClosedRound, AppError> {
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
-        let study = crate::studies::load(conn, study_id)?;
+        let (study, grant) = access::study(conn, actor, slug, Permission::Manage)?;
+        let study_id = study.id.as_str();
         let settings = crate::studies::settings_of(&study)?;
         let round = rounds::latest(conn, study_id)?
             .ok_or_else(|| AppError::Conflict("no round has opened yet".to_owned()))?;
-        lifecycle::check_close_round(RoundStatus::parse(&round.status)?)?;
+        lifecycle::check_close_round(round.status)?;
         let now = delphi_store::now();
         if !rounds::close(conn, &round.id, now)? {
             return Err(AppError::Conflict(
@@ -62,7 +65,7 @@ pub fn close_round(app: &App, study_id: &str) -> Result<ClosedRound, AppError> {
 
         let rated_items: Vec<items::ItemRow> = rounds::items(conn, &round.id)?
             .into_iter()
-            .filter(|ri| ri.disposition != Disposition::ForInformation.as_str())
+            .filter(|ri| ri.disposition != Disposition::ForInformation)
             .map(|ri| items::find(conn, &ri.item_id)?.ok_or(diesel_missing()))
             .collect::<Result<_, AppError>>()?;
         let empty = Histogram::new(settings.scale.min, settings.scale.max);
@@ -97,7 +100,7 @@ pub fn close_round(app: &App, study_id: &str) -> Result<ClosedRound, AppError> {
 
         let previous = previous_results(conn, study_id, round.number)?;
         let mut rows = Vec::with_capacity(rated_items.len() * (groups.len() + 1));
-        let mut tally: HashMap<&'static str, usize> = HashMap::new();
+        let mut tally: HashMap<Verdict, usize> = HashMap::new();
         let mut classifications = Vec::with_capacity(rated_items.len());
         for item in &rated_items {
             let Some((overall, by_group)) = histograms.remove(item.id.as_str()) else {
@@ -118,18 +121,16 @@ pub fn close_round(app: &App, study_id: &str) -> Result<ClosedRound, AppError> {
                 quantile_type,
             };
             let classification = classifier.classify(&input);
-            *tally.entry(classification.as_str()).or_default() += 1;
+            *tally.entry(classification.verdict()).or_default() += 1;
             let (_, _, iqr) = stats.quartiles(quantile_type);
             let earlier = previous
                 .get(&item.id)
                 .or_else(|| item.replaces_id.as_ref().and_then(|r| previous.get(r)));
-            let change = earlier.map(|(number, median, prior_iqr, class)| {
-                json!({
-                    "previous_round": number,
-                    "delta_median": stats.median.zip(*median).map(|(a, b)| a - b),
-                    "delta_iqr": iqr.zip(*prior_iqr).map(|(a, b)| a - b),
-                    "previous_classification": class,
-                })
+            let change = earlier.map(|before| Change {
+                previous_round: before.round,
+                delta_median: stats.median.zip(before.median).map(|(a, b)| a - b),
+                delta_iqr: iqr.zip(before.iqr).map(|(a, b)| a - b),
+                previous_classification: before.verdict,
             });
             let comet_all_groups =
                 delphi_stats::comet::all_groups(group_stats.iter().map(|s| s.comet));
@@ -139,16 +140,18 @@ pub fn close_round(app: &App, study_id: &str) -> Result<ClosedRound, AppError> {
                 group_code: ALL_GROUPS.to_owned(),
                 n_valid: stats.n_valid as i32,
                 n_utr: stats.n_utr as i32,
-                classification: Some(classification.as_str().to_owned()),
-                stats: json!({
-                    "statistics": stats,
-                    "comet_all_groups": comet_all_groups,
-                    "classification": classification,
-                    "rule": {"in": settings.consensus.consensus_in, "out": settings.consensus.consensus_out},
-                    "quantile_type": quantile_type.number(),
-                    "change": change,
-                })
-                .to_string(),
+                classification: Some(classification.verdict()),
+                result: StoredResult {
+                    statistics: stats,
+                    quantile_type: quantile_type.number(),
+                    classification: Some(classification.clone()),
+                    rule: Some(RuleInForce {
+                        consensus_in: settings.consensus.consensus_in.clone(),
+                        consensus_out: settings.consensus.consensus_out.clone(),
+                    }),
+                    comet_all_groups,
+                    change,
+                },
                 computed_at: now,
             });
             for (group, stats) in groups.iter().zip(group_stats) {
@@ -159,7 +162,14 @@ pub fn close_round(app: &App, study_id: &str) -> Result<ClosedRound, AppError> {
                     n_valid: stats.n_valid as i32,
                     n_utr: stats.n_utr as i32,
                     classification: None,
-                    stats: json!({ "statistics": stats }).to_string(),
+                    result: StoredResult {
+                        statistics: stats,
+                        quantile_type: quantile_type.number(),
+                        classification: None,
+                        rule: None,
+                        comet_all_groups: None,
+                        change: None,
+                    },
                     computed_at: now,
                 });
             }
@@ -182,7 +192,7 @@ pub fn close_round(app: &App, study_id: &str) -> Result<ClosedRound, AppError> {
         audit::record(
             conn,
             study_id,
-            "system",
+            &grant.label,
             "round.closed",
             json!({"round": round.number, "items": rated_items.len(), "tally": tally}),
         )?;
@@ -200,48 +210,37 @@ fn diesel_missing() -> AppError {
     AppError::Internal("a round item points at a missing item".to_owned())
 }
 
-/// item id -> (round number, median, IQR, classification) of the previous round.
-type PreviousResults = HashMap<String, (i32, Option<f64>, Option<f64>, Option<String>)>;
+/// What the previous round left for one item.
+struct Earlier {
+    round: i32,
+    median: Option<f64>,
+    iqr: Option<f64>,
+    verdict: Option<Verdict>,
+}
 
+/// item id -> its whole-panel result in the round before `number`.
 fn previous_results(
     conn: &mut delphi_store::DbConnection,
     study_id: &str,
     number: i32,
-) -> Result<PreviousResults, AppError> {
+) -> Result<HashMap<String, Earlier>, AppError> {
     let Some(previous) = rounds::for_study(conn, study_id)?
         .into_iter()
         .find(|r| r.number == number - 1)
     else {
         return Ok(HashMap::new());
     };
-    let mut map = HashMap::new();
-    for row in results::for_round(conn, &previous.id)? {
-        if row.group_code != ALL_GROUPS {
-            continue;
-        }
-        let value: serde_json::Value = serde_json::from_str(&row.stats).unwrap_or_default();
-        let stats = &value["statistics"];
-        let qt = value["quantile_type"].as_u64().unwrap_or(7);
-        let iqr = stats[if qt == 6 { "iqr_t6" } else { "iqr_t7" }].as_f64();
-        map.insert(
-            row.item_id,
-            (
-                previous.number,
-                stats["median"].as_f64(),
-                iqr,
-                row.classification,
-            ),
-        );
-    }
-    Ok(map)
-}
-
-/// Reads a stored classification back.
-pub fn classification_of(row: &ResultRow) -> Classification {
-    let value: serde_json::Value = serde_json::from_str(&row.stats).unwrap_or_default();
-    serde_json::from_value(value["classification"].clone()).unwrap_or(
-        Classification::NotClassified {
-            reason: "no classification stored".to_owned(),
-        },
-    )
+    Ok(results::for_round(conn, &previous.id)?
+        .into_iter()
+        .filter(|row| row.group_code == ALL_GROUPS)
+        .map(|row| {
+            let earlier = Earlier {
+                round: previous.number,
+                median: row.result.statistics.median,
+                iqr: row.result.quartiles().iqr,
+                verdict: row.classification,
+            };
+            (row.item_id, earlier)
+        })
+        .collect())
 }

@@ -3,6 +3,8 @@
 use delphi_core::lifecycle::{LifecycleError, UnknownState};
 use delphi_store::{QueryError, StoreError};
 
+use crate::access::Refusal;
+
 /// What went wrong, in words the researcher or panellist can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -23,11 +25,13 @@ pub enum AppError {
     /// The round has closed; answers can no longer change.
     #[error("{0}")]
     RoundClosed(String),
-    /// The caller may not do this.
+    /// The caller may not do this (a state that forbids it, e.g. a withdrawn panellist).
     #[error("{0}")]
     Forbidden(String),
-    /// The server is at its limit for this kind of work right now (e.g. too many sign-ins
-    /// at once); trying again in a moment helps. The web answers 503.
+    /// The caller is not allowed to: who they are does not let them (see [`crate::access`]).
+    #[error("{}", .0.message())]
+    Refused(Refusal),
+    /// Too many requests of this kind at once (e.g. sign-ins); try again shortly.
     #[error("{0}")]
     Busy(String),
     /// Something failed that the caller cannot fix (logged with detail).
@@ -44,6 +48,9 @@ impl AppError {
             Self::Conflict(_) => "conflict",
             Self::RoundClosed(_) => "round_closed",
             Self::Forbidden(_) => "forbidden",
+            Self::Refused(Refusal::NotSignedIn) => "not_signed_in",
+            Self::Refused(Refusal::NoSuchStudy { .. } | Refusal::UnknownLink) => "not_found",
+            Self::Refused(_) => "forbidden",
             Self::Busy(_) => "busy",
             Self::Internal(_) => "internal",
         }
@@ -70,6 +77,10 @@ impl From<QueryError> for AppError {
     fn from(error: QueryError) -> Self {
         if delphi_store::is_unique_violation(&error) {
             return Self::Conflict("that already exists".to_owned());
+        }
+        if let QueryError::DeserializationError(damage) = &error {
+            tracing::error!(%damage, "stored data does not parse");
+            return Self::Internal(format!("stored data is damaged: {damage}"));
         }
         tracing::error!(%error, "database query failed");
         Self::Internal("database error".to_owned())

@@ -5,7 +5,9 @@ mod audit;
 mod error;
 mod secret;
 
+pub mod access;
 pub mod closing;
+pub mod dashboard;
 pub mod email_templates;
 pub mod next_round;
 pub mod opening;
@@ -15,11 +17,11 @@ pub mod participation;
 pub mod password;
 pub mod queries;
 pub mod reminders;
-pub mod researcher;
 pub mod studies;
 pub mod tokens;
 pub mod users;
 
+pub use access::{Actor, Refusal};
 pub use error::AppError;
 pub use secret::{BadSecretKey, SecretKey};
 

@@ -8,27 +8,38 @@ use delphi_core::lifecycle::{Disposition, ItemOrigin, ItemStatus, RoundStatus};
 use delphi_core::planning::{self, ClosedItem, NextRoundPlan, PlanEdit, PlannedItem};
 use delphi_core::settings::LaterRoundInvitations;
 use delphi_core::values::ItemCode;
-use delphi_store::{items, panellists, responses, results, rounds, write_tx, DbConnection};
+use delphi_store::{
+    items, panellists, read_tx, responses, results, rounds, studies, write_tx, DbConnection,
+};
 
+use crate::access::{self, Actor, Permission};
 use crate::opening::{open_round_with, OpenedRound, RoundOptions};
 use crate::{audit, App, AppError};
 
 /// The proposal for the next round, after the researcher's edits, without changing anything.
-pub fn preview(app: &App, study_id: &str, edits: &[PlanEdit]) -> Result<NextRoundPlan, AppError> {
+pub fn preview(
+    app: &App,
+    actor: &Actor,
+    slug: &str,
+    edits: &[PlanEdit],
+) -> Result<NextRoundPlan, AppError> {
     let mut conn = app.conn()?;
-    plan(&mut conn, study_id, edits).map(|(plan, _)| plan)
+    read_tx(&mut conn, |conn| {
+        let (study, _) = access::study(conn, actor, slug, Permission::Manage)?;
+        plan(conn, &study, edits).map(|(plan, _)| plan)
+    })
 }
 
 fn plan(
     conn: &mut DbConnection,
-    study_id: &str,
+    study: &studies::StudyRow,
     edits: &[PlanEdit],
 ) -> Result<(NextRoundPlan, rounds::RoundRow), AppError> {
-    let study = crate::studies::load(conn, study_id)?;
-    let settings = crate::studies::settings_of(&study)?;
+    let study_id = study.id.as_str();
+    let settings = crate::studies::settings_of(study)?;
     let last = rounds::latest(conn, study_id)?
         .ok_or_else(|| AppError::Conflict("round 1 has not opened yet".to_owned()))?;
-    if last.status != RoundStatus::Closed.as_str() {
+    if last.status != RoundStatus::Closed {
         return Err(AppError::Conflict(format!(
             "round {} is still open; close it first",
             last.number
@@ -46,7 +57,7 @@ fn plan(
     let classifications: HashMap<String, _> = results::for_round(conn, &last.id)?
         .into_iter()
         .filter(|r| r.group_code == results::ALL_GROUPS)
-        .map(|r| (r.item_id.clone(), crate::closing::classification_of(&r)))
+        .filter_map(|r| Some((r.item_id, r.result.classification?)))
         .collect();
     let mut closed = Vec::new();
     for round_item in rounds::items(conn, &last.id)? {
@@ -59,7 +70,7 @@ fn plan(
                 .get(&item.id)
                 .cloned()
                 .unwrap_or(delphi_core::Classification::None),
-            disposition: Disposition::parse(&round_item.disposition)?,
+            disposition: round_item.disposition,
         });
     }
     let existing: BTreeSet<ItemCode> = all_items
@@ -76,14 +87,16 @@ fn plan(
 #[tracing::instrument(skip_all, fields(study_id))]
 pub fn open_next_round(
     app: &App,
-    study_id: &str,
+    actor: &Actor,
+    slug: &str,
     edits: &[PlanEdit],
     options: &RoundOptions,
 ) -> Result<OpenedRound, AppError> {
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
-        let (plan, last) = plan(conn, study_id, edits)?;
-        let study = crate::studies::load(conn, study_id)?;
+        let (study, grant) = access::study(conn, actor, slug, Permission::Manage)?;
+        let study_id = study.id.as_str();
+        let (plan, last) = plan(conn, &study, edits)?;
         let settings = crate::studies::settings_of(&study)?;
         let number = last.number + 1;
         let now = delphi_store::now();
@@ -93,11 +106,11 @@ pub fn open_next_round(
         };
         for code in &plan.retired {
             let item = find(conn, code)?;
-            items::set_status(conn, &item.id, ItemStatus::Retired.as_str())?;
+            items::set_status(conn, &item.id, ItemStatus::Retired)?;
         }
         for code in &plan.dropped {
             let item = find(conn, code)?;
-            items::set_status(conn, &item.id, ItemStatus::Dropped.as_str())?;
+            items::set_status(conn, &item.id, ItemStatus::Dropped)?;
         }
         let mut round_items = Vec::new();
         let mut ledger = Vec::new();
@@ -124,16 +137,20 @@ pub fn open_next_round(
                             code: code.as_str().to_owned(),
                             text: text.clone(),
                             section: old.section.clone(),
-                            origin: ItemOrigin::Reworded.as_str().to_owned(),
+                            origin: ItemOrigin::Reworded,
                             origin_round: Some(number),
                             replaces_id: Some(old.id.clone()),
                             change_note: note.clone(),
-                            status: ItemStatus::Active.as_str().to_owned(),
+                            status: ItemStatus::Active,
                             created_at,
                         }],
                     )?;
-                    items::set_status(conn, &old.id, ItemStatus::Replaced.as_str())?;
-                    ledger.push(serde_json::json!({"change": "reworded", "code": code.as_str(), "replaces": replaces.as_str()}));
+                    items::set_status(conn, &old.id, ItemStatus::Replaced)?;
+                    ledger.push(LedgerEntry {
+                        change: ItemOrigin::Reworded,
+                        code: code.as_str().to_owned(),
+                        replaces: Some(replaces.as_str().to_owned()),
+                    });
                     round_items.push((id, Disposition::Reworded));
                 }
                 PlannedItem::Add {
@@ -151,15 +168,19 @@ pub fn open_next_round(
                             code: code.as_str().to_owned(),
                             text: text.clone(),
                             section: section.clone(),
-                            origin: ItemOrigin::Added.as_str().to_owned(),
+                            origin: ItemOrigin::Added,
                             origin_round: Some(number),
                             replaces_id: None,
                             change_note: note.clone(),
-                            status: ItemStatus::Active.as_str().to_owned(),
+                            status: ItemStatus::Active,
                             created_at,
                         }],
                     )?;
-                    ledger.push(serde_json::json!({"change": "added", "code": code.as_str()}));
+                    ledger.push(LedgerEntry {
+                        change: ItemOrigin::Added,
+                        code: code.as_str().to_owned(),
+                        replaces: None,
+                    });
                     round_items.push((id, Disposition::New));
                 }
             }
@@ -168,13 +189,14 @@ pub fn open_next_round(
         let changes = serde_json::json!({
             "retired": plan.retired.len(),
             "dropped": plan.dropped.len(),
-            "reworded": ledger.iter().filter(|l| l["change"] == "reworded").count(),
-            "added": ledger.iter().filter(|l| l["change"] == "added").count(),
+            "reworded": ledger.iter().filter(|l| l.change == ItemOrigin::Reworded).count(),
+            "added": ledger.iter().filter(|l| l.change == ItemOrigin::Added).count(),
             "asked": round_items.iter().filter(|(_, d)| *d != Disposition::ForInformation).count(),
         });
         let opened = open_round_with(
             conn,
             &study,
+            &grant.label,
             number,
             &round_items,
             &invited,
@@ -184,12 +206,20 @@ pub fn open_next_round(
         audit::record(
             conn,
             study_id,
-            "system",
+            &grant.label,
             "round.planned",
             serde_json::json!({"round": number, "ledger": ledger, "summary": changes}),
         )?;
         Ok(opened)
     })
+}
+
+/// One new item of the next round, as the audit log records it.
+#[derive(Debug, serde::Serialize)]
+struct LedgerEntry {
+    change: ItemOrigin,
+    code: String,
+    replaces: Option<String>,
 }
 
 /// Who is invited to a later round.

@@ -1,10 +1,12 @@
 //! Opening a round: freeze its items, record who is invited, queue one email each.
 
 use chrono::NaiveDateTime;
-use delphi_core::lifecycle::{self, Disposition, RoundStatus, StudyStatus};
+use delphi_core::lifecycle::{self, Disposition, ItemStatus, RoundStatus, StudyStatus};
+use delphi_core::states::MailKind;
 use delphi_store::outbox::{self, NewOutboxMessage};
 use delphi_store::{items, panellists, rounds, studies, write_tx, DbConnection};
 
+use crate::access::{self, Actor, Permission};
 use crate::{audit, App, AppError};
 
 /// What the researcher sets when a round opens.
@@ -33,12 +35,14 @@ pub struct OpenedRound {
 #[tracing::instrument(skip_all, fields(study_id))]
 pub fn open_first_round(
     app: &App,
-    study_id: &str,
+    actor: &Actor,
+    slug: &str,
     options: &RoundOptions,
 ) -> Result<OpenedRound, AppError> {
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
-        let study = crate::studies::load(conn, study_id)?;
+        let (study, grant) = access::study(conn, actor, slug, Permission::Manage)?;
+        let study_id = study.id.as_str();
         if !rounds::for_study(conn, study_id)?.is_empty() {
             return Err(AppError::Conflict(
                 "round 1 has already opened; plan the next round from the last one's results"
@@ -47,7 +51,7 @@ pub fn open_first_round(
         }
         let items: Vec<(String, Disposition)> = items::for_study(conn, study_id)?
             .into_iter()
-            .filter(|i| i.status == "active")
+            .filter(|i| i.status == ItemStatus::Active)
             .map(|i| (i.id, Disposition::New))
             .collect();
         let invited: Vec<panellists::PanellistRow> = panellists::for_study(conn, study_id)?
@@ -57,6 +61,7 @@ pub fn open_first_round(
         open_round_with(
             conn,
             &study,
+            &grant.label,
             1,
             &items,
             &invited,
@@ -66,10 +71,13 @@ pub fn open_first_round(
     })
 }
 
-/// Creates and opens round `number` inside the caller's transaction.
+/// Creates and opens round `number` inside the caller's transaction; `actor` is the audit
+/// label of who opens it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn open_round_with(
     conn: &mut DbConnection,
     study: &studies::StudyRow,
+    actor: &str,
     number: i32,
     items: &[(String, Disposition)],
     invited: &[panellists::PanellistRow],
@@ -78,13 +86,8 @@ pub(crate) fn open_round_with(
 ) -> Result<OpenedRound, AppError> {
     let any_open = rounds::for_study(conn, &study.id)?
         .iter()
-        .any(|r| r.status == RoundStatus::Open.as_str());
-    lifecycle::check_open_round(
-        StudyStatus::parse(&study.status)?,
-        any_open,
-        items.len(),
-        invited.len(),
-    )?;
+        .any(|r| r.status == RoundStatus::Open);
+    lifecycle::check_open_round(study.status, any_open, items.len(), invited.len())?;
     let now = delphi_store::now();
     if let Some(deadline) = options.deadline {
         if deadline <= now {
@@ -101,7 +104,7 @@ pub(crate) fn open_round_with(
             id: round_id.clone(),
             study_id: study.id.clone(),
             number,
-            status: RoundStatus::Open.as_str().to_owned(),
+            status: RoundStatus::Open,
             instructions: options.instructions.trim().to_owned(),
             deadline: options.deadline,
             opened_at: Some(now),
@@ -116,7 +119,7 @@ pub(crate) fn open_round_with(
             round_id: round_id.clone(),
             item_id: item_id.clone(),
             position: position as i32,
-            disposition: disposition.as_str().to_owned(),
+            disposition: *disposition,
         })
         .collect();
     rounds::insert_items(conn, &round_items)?;
@@ -132,9 +135,9 @@ pub(crate) fn open_round_with(
         .collect();
     rounds::insert_participations(conn, &participations)?;
     let kind = if number == 1 {
-        "invitation"
+        MailKind::Invitation
     } else {
-        "round_opened"
+        MailKind::RoundOpened
     };
     let context = serde_json::json!({
         "study_title": study.title,
@@ -149,7 +152,7 @@ pub(crate) fn open_round_with(
                 study_id: Some(study.id.clone()),
                 round_id: Some(round_id.clone()),
                 panellist_id: Some(person.id.clone()),
-                kind: kind.to_owned(),
+                kind,
                 recipient: person.email.clone(),
                 context: context.clone(),
                 dedupe_key: Some(format!("{kind}:{round_id}:{}", person.id)),
@@ -159,12 +162,12 @@ pub(crate) fn open_round_with(
     }
     if number == 1 {
         studies::lock_rule(conn, &study.id, now)?;
-        studies::set_status(conn, &study.id, StudyStatus::Running.as_str(), now)?;
+        studies::set_status(conn, &study.id, StudyStatus::Running, now)?;
     }
     audit::record(
         conn,
         &study.id,
-        "system",
+        actor,
         "round.opened",
         serde_json::json!({"round": number, "items": items.len(), "invited": invited.len()}),
     )?;

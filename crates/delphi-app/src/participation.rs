@@ -1,14 +1,16 @@
 //! What a panellist does through their link: consent, save answers as they go, submit,
 //! withdraw. Every call starts from the token; nothing else identifies a panellist.
 
-use delphi_core::lifecycle::{self, Disposition, RoundStatus};
+use delphi_core::lifecycle::{Disposition, RoundStatus, StudyStatus};
+use delphi_core::states::MailKind;
 use delphi_core::values::{Answer, Scale};
 use delphi_store::outbox::{self, NewOutboxMessage};
 use delphi_store::{
     items, panellists, read_tx, responses, rounds, studies, write_tx, DbConnection,
 };
 
-use crate::{audit, tokens, App, AppError};
+use crate::access::{self, Actor};
+use crate::{audit, App, AppError};
 
 /// Comments and reasons are capped at this many characters.
 pub const MAX_COMMENT: usize = 2000;
@@ -16,17 +18,6 @@ pub const MAX_COMMENT: usize = 2000;
 /// The message for a token that never existed or was revoked (deliberately the same).
 pub const UNKNOWN_LINK: &str =
     "this link is not valid; please use the most recent link you were sent";
-
-/// The panellist a token belongs to, if the link is live (unknown and revoked look alike).
-pub fn resolve(conn: &mut DbConnection, token: &str) -> Result<panellists::PanellistRow, AppError> {
-    if !tokens::looks_like_token(token) {
-        return Err(AppError::NotFound(UNKNOWN_LINK.to_owned()));
-    }
-    match panellists::find_by_token_hash(conn, &tokens::hash(token))? {
-        Some(person) if person.token_revoked_at.is_none() => Ok(person),
-        _ => Err(AppError::NotFound(UNKNOWN_LINK.to_owned())),
-    }
-}
 
 /// One answer as the panellist gives it.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,20 +66,20 @@ fn round_closed() -> AppError {
     )
 }
 
-fn writable(conn: &mut DbConnection, token: &str) -> Result<Writable, AppError> {
-    let person = resolve(conn, token)?;
+fn writable(conn: &mut DbConnection, actor: &Actor) -> Result<Writable, AppError> {
+    let person = access::panellist(conn, actor)?;
     if person.withdrawn_at.is_some() {
         return Err(withdrawn());
     }
     let study = crate::studies::load(conn, &person.study_id)?;
-    if study.status == "completed" {
+    if study.status == StudyStatus::Completed {
         return Err(AppError::RoundClosed(
             "this study has finished; thank you for taking part".to_owned(),
         ));
     }
     let round = rounds::latest(conn, &person.study_id)?
         .ok_or_else(|| AppError::Conflict("the first round has not opened yet".to_owned()))?;
-    match RoundStatus::parse(&round.status)? {
+    match round.status {
         RoundStatus::Open => {}
         RoundStatus::Closed => return Err(round_closed()),
         RoundStatus::Draft => {
@@ -110,10 +101,10 @@ fn writable(conn: &mut DbConnection, token: &str) -> Result<Writable, AppError> 
 }
 
 /// Records consent (idempotent).
-pub fn consent(app: &App, token: &str) -> Result<(), AppError> {
+pub fn consent(app: &App, actor: &Actor) -> Result<(), AppError> {
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
-        let person = resolve(conn, token)?;
+        let person = access::panellist(conn, actor)?;
         if person.withdrawn_at.is_some() {
             return Err(AppError::Forbidden(
                 "you have withdrawn from this study".to_owned(),
@@ -140,23 +131,23 @@ pub fn consent(app: &App, token: &str) -> Result<(), AppError> {
 /// open (the round closing, the panellist withdrawing or losing the link) and stores the
 /// answer. SQLite has one writer at a time, so keeping its write lock this short is what
 /// keeps saves quick when many panellists rate at once.
-pub fn save_answer(app: &App, token: &str, input: &AnswerInput) -> Result<SavedAnswer, AppError> {
+pub fn save_answer(app: &App, actor: &Actor, input: &AnswerInput) -> Result<SavedAnswer, AppError> {
     let mut conn = app.conn()?;
-    let checked = read_tx(&mut conn, |conn| check_answer(conn, token, input))?;
+    let checked = read_tx(&mut conn, |conn| check_answer(conn, actor, input))?;
     write_tx(&mut conn, |conn| store_answer(conn, &checked))
 }
 
 /// Saves several answers at once (the plain-HTML form), all or nothing.
 pub fn save_answers(
     app: &App,
-    token: &str,
+    actor: &Actor,
     inputs: &[AnswerInput],
 ) -> Result<Vec<SavedAnswer>, AppError> {
     let mut conn = app.conn()?;
     let checked: Vec<CheckedAnswer> = read_tx(&mut conn, |conn| {
         inputs
             .iter()
-            .map(|input| check_answer(conn, token, input))
+            .map(|input| check_answer(conn, actor, input))
             .collect::<Result<_, AppError>>()
     })?;
     write_tx(&mut conn, |conn| {
@@ -178,13 +169,13 @@ struct CheckedAnswer {
 fn store_answer(conn: &mut DbConnection, checked: &CheckedAnswer) -> Result<SavedAnswer, AppError> {
     let person = panellists::find(conn, &checked.row.panellist_id)?
         .filter(|p| p.token_revoked_at.is_none())
-        .ok_or_else(|| AppError::NotFound(UNKNOWN_LINK.to_owned()))?;
+        .ok_or(AppError::Refused(access::Refusal::UnknownLink))?;
     if person.withdrawn_at.is_some() {
         return Err(withdrawn());
     }
     let round = rounds::find(conn, &checked.row.round_id)?
         .ok_or_else(|| AppError::Internal("the round vanished".to_owned()))?;
-    if round.status != RoundStatus::Open.as_str() {
+    if round.status != RoundStatus::Open {
         return Err(round_closed());
     }
     let now = delphi_store::now();
@@ -204,14 +195,14 @@ fn store_answer(conn: &mut DbConnection, checked: &CheckedAnswer) -> Result<Save
 
 fn check_answer(
     conn: &mut DbConnection,
-    token: &str,
+    actor: &Actor,
     input: &AnswerInput,
 ) -> Result<CheckedAnswer, AppError> {
     let Writable {
         person,
         study,
         round,
-    } = writable(conn, token)?;
+    } = writable(conn, actor)?;
     if person.consented_at.is_none() {
         return Err(AppError::Conflict(
             "please read and agree to the consent statement first".to_owned(),
@@ -226,7 +217,7 @@ fn check_answer(
     };
     let item = items::find_by_code(conn, &study.id, &input.item_code)?.ok_or_else(not_in_round)?;
     let round_item = rounds::round_item(conn, &round.id, &item.id)?.ok_or_else(not_in_round)?;
-    if round_item.disposition == Disposition::ForInformation.as_str() {
+    if round_item.disposition == Disposition::ForInformation {
         return Err(AppError::invalid(
             "rating",
             format!("item {} is shown for information only", input.item_code),
@@ -292,14 +283,14 @@ pub struct Submission {
 
 /// Records the submission and queues a thank-you (once per round). Answers stay editable
 /// until the round closes; submitting again just updates the time.
-pub fn submit(app: &App, token: &str) -> Result<Submission, AppError> {
+pub fn submit(app: &App, actor: &Actor) -> Result<Submission, AppError> {
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
         let Writable {
             person,
             study,
             round,
-        } = writable(conn, token)?;
+        } = writable(conn, actor)?;
         let answered: Vec<String> = responses::for_panellist(conn, &round.id, &person.id)?
             .into_iter()
             .filter(|r| r.rating.is_some() || r.unable_to_rate)
@@ -307,7 +298,7 @@ pub fn submit(app: &App, token: &str) -> Result<Submission, AppError> {
             .collect();
         let mut unrated = Vec::new();
         for round_item in rounds::items(conn, &round.id)? {
-            if round_item.disposition != Disposition::ForInformation.as_str()
+            if round_item.disposition != Disposition::ForInformation
                 && !answered.contains(&round_item.item_id)
             {
                 if let Some(item) = items::find(conn, &round_item.item_id)? {
@@ -323,7 +314,7 @@ pub fn submit(app: &App, token: &str) -> Result<Submission, AppError> {
                 study_id: Some(study.id.clone()),
                 round_id: Some(round.id.clone()),
                 panellist_id: Some(person.id.clone()),
-                kind: "thank_you".to_owned(),
+                kind: MailKind::ThankYou,
                 recipient: person.email.clone(),
                 context: serde_json::json!({"study_title": study.title, "round_number": round.number}),
                 dedupe_key: Some(format!("thank_you:{}:{}", round.id, person.id)),
@@ -335,10 +326,10 @@ pub fn submit(app: &App, token: &str) -> Result<Submission, AppError> {
 }
 
 /// Withdraws the panellist; earlier answers are kept as the consent text says.
-pub fn withdraw(app: &App, token: &str) -> Result<(), AppError> {
+pub fn withdraw(app: &App, actor: &Actor) -> Result<(), AppError> {
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
-        let person = resolve(conn, token)?;
+        let person = access::panellist(conn, actor)?;
         if person.withdrawn_at.is_some() {
             return Ok(());
         }
@@ -351,7 +342,7 @@ pub fn withdraw(app: &App, token: &str) -> Result<(), AppError> {
                 study_id: Some(study.id.clone()),
                 round_id: None,
                 panellist_id: Some(person.id.clone()),
-                kind: "withdrawal".to_owned(),
+                kind: MailKind::Withdrawal,
                 recipient: person.email.clone(),
                 context: serde_json::json!({"study_title": study.title}),
                 dedupe_key: Some(format!("withdrawal:{}", person.id)),
@@ -369,17 +360,11 @@ pub fn withdraw(app: &App, token: &str) -> Result<(), AppError> {
 }
 
 /// Records that the panellist opened the current round's page (first time only).
-pub fn mark_opened(app: &App, token: &str) -> Result<(), AppError> {
+pub fn mark_opened(app: &App, actor: &Actor) -> Result<(), AppError> {
     let mut conn = app.conn()?;
-    let person = resolve(&mut conn, token)?;
+    let person = access::panellist(&mut conn, actor)?;
     if let Some(round) = rounds::latest(&mut conn, &person.study_id)? {
         rounds::mark_opened(&mut conn, &round.id, &person.id, delphi_store::now())?;
     }
     Ok(())
-}
-
-/// Checks a rating against a lifecycle rule (used by the pages before showing controls).
-pub fn rating_allowed(status: &str) -> Result<(), AppError> {
-    lifecycle::check_rating_allowed(RoundStatus::parse(status)?)
-        .map_err(|e| AppError::RoundClosed(e.0))
 }

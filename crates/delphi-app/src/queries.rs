@@ -1,8 +1,11 @@
-//! Read models: what the researcher's and analyst's views and the exports need.
+//! Read models: what the researcher's and analyst's views, the command line and the exports
+//! read. Every function lets the caller in first ([`crate::access`]).
 
-use delphi_store::{items, panellists, results, rounds, studies};
+use delphi_core::states::{RoundStatus, StudyStatus, Verdict};
+use delphi_core::StoredResult;
+use delphi_store::{items, panellists, read_tx, results, rounds, studies, DbConnection};
 
-use crate::users::{Access, User};
+use crate::access::{self, Actor, Permission, Refusal};
 use crate::{App, AppError};
 
 /// A study at a glance.
@@ -14,14 +17,26 @@ pub struct StudySummary {
     pub slug: String,
     /// Title.
     pub title: String,
-    /// `draft`, `running` or `completed`.
-    pub status: String,
+    /// Draft, running or completed.
+    pub status: StudyStatus,
     /// Rounds with their status.
     pub rounds: Vec<RoundSummary>,
     /// Panel size.
     pub panellists: usize,
     /// Items in the study (every status).
     pub items: usize,
+}
+
+impl StudySummary {
+    /// The latest round, if any.
+    pub fn latest_round(&self) -> Option<&RoundSummary> {
+        self.rounds.iter().max_by_key(|r| r.number)
+    }
+
+    /// The open round, if any.
+    pub fn open_round(&self) -> Option<&RoundSummary> {
+        self.rounds.iter().find(|r| r.status == RoundStatus::Open)
+    }
 }
 
 /// A round at a glance.
@@ -31,21 +46,31 @@ pub struct RoundSummary {
     pub id: String,
     /// Number.
     pub number: i32,
-    /// `draft`, `open` or `closed`.
-    pub status: String,
+    /// Draft, open or closed.
+    pub status: RoundStatus,
     /// Invited.
     pub invited: usize,
     /// Submitted.
     pub submitted: usize,
 }
 
-/// A study with its rounds and response rates.
-pub fn study_summary(app: &App, study_id: &str) -> Result<StudySummary, AppError> {
+/// The study `slug` with its rounds and response rates.
+pub fn study_summary(app: &App, actor: &Actor, slug: &str) -> Result<StudySummary, AppError> {
     let mut conn = app.conn()?;
-    let study = crate::studies::load(&mut conn, study_id)?;
+    read_tx(&mut conn, |conn| {
+        let (study, _) = access::study(conn, actor, slug, Permission::Read)?;
+        summary_in(conn, &study)
+    })
+}
+
+/// [`study_summary`] inside the caller's transaction, for a study already let in.
+pub(crate) fn summary_in(
+    conn: &mut DbConnection,
+    study: &studies::StudyRow,
+) -> Result<StudySummary, AppError> {
     let mut round_summaries = Vec::new();
-    for round in rounds::for_study(&mut conn, study_id)? {
-        let participations = rounds::participations(&mut conn, &round.id)?;
+    for round in rounds::for_study(conn, &study.id)? {
+        let participations = rounds::participations(conn, &round.id)?;
         round_summaries.push(RoundSummary {
             invited: participations.len(),
             submitted: participations
@@ -58,36 +83,43 @@ pub fn study_summary(app: &App, study_id: &str) -> Result<StudySummary, AppError
         });
     }
     Ok(StudySummary {
-        panellists: panellists::for_study(&mut conn, study_id)?.len(),
-        items: items::for_study(&mut conn, study_id)?.len(),
-        id: study.id,
-        slug: study.slug,
-        title: study.title,
+        panellists: panellists::for_study(conn, &study.id)?.len(),
+        items: items::for_study(conn, &study.id)?.len(),
+        id: study.id.clone(),
+        slug: study.slug.clone(),
+        title: study.title.clone(),
         status: study.status,
         rounds: round_summaries,
     })
 }
 
-/// The studies `user` may read, at a glance (administrators see every study).
-pub fn studies_for(app: &App, user: &User) -> Result<Vec<StudySummary>, AppError> {
-    let mut readable = Vec::new();
-    for study in list_studies(app)? {
-        match crate::users::authorize(app, user, &study.id, Access::Read) {
-            Ok(_) => readable.push(study_summary(app, &study.id)?),
-            Err(AppError::Forbidden(_)) => {}
-            Err(other) => return Err(other),
-        }
-    }
-    Ok(readable)
-}
-
-/// Every study (for administrators and the CLI).
-pub fn list_studies(app: &App) -> Result<Vec<studies::StudyRow>, AppError> {
+/// The studies `actor` may read, at a glance: a user's own studies (every study for a site
+/// administrator), every study for the operator.
+pub fn studies_for(app: &App, actor: &Actor) -> Result<Vec<StudySummary>, AppError> {
     let mut conn = app.conn()?;
-    Ok(studies::list(&mut conn)?)
+    read_tx(&mut conn, |conn| {
+        let user = match actor {
+            Actor::Operator => None,
+            Actor::User(_) | Actor::Anonymous => Some(access::signed_in_user(conn, actor)?),
+            _ => return Err(AppError::Refused(Refusal::WrongCaller)),
+        };
+        let mut readable = Vec::new();
+        for study in studies::list(conn)? {
+            let member = match &user {
+                None => true,
+                Some(user) => {
+                    user.is_admin || studies::member_role(conn, &study.id, &user.id)?.is_some()
+                }
+            };
+            if member {
+                readable.push(summary_in(conn, &study)?);
+            }
+        }
+        Ok(readable)
+    })
 }
 
-/// One item's stored result in a round, with the statistics parsed.
+/// One item's stored result in a round.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ItemResult {
     /// Item code.
@@ -99,65 +131,102 @@ pub struct ItemResult {
     /// `ALL` or a group code.
     pub group: String,
     /// Classification (whole panel only).
-    pub classification: Option<String>,
-    /// The stored statistics JSON.
-    pub stats: serde_json::Value,
+    pub classification: Option<Verdict>,
+    /// The stored statistics and classification.
+    pub result: StoredResult,
 }
 
-/// The stored results of a round, in item order, whole panel first.
-pub fn round_results(app: &App, round_id: &str) -> Result<Vec<ItemResult>, AppError> {
+/// The stored results of round `number` of the study `slug`, in item order, whole panel
+/// first. A round that has not closed has none yet.
+pub fn round_results(
+    app: &App,
+    actor: &Actor,
+    slug: &str,
+    number: i32,
+) -> Result<Vec<ItemResult>, AppError> {
     let mut conn = app.conn()?;
-    let round = rounds::find(&mut conn, round_id)?
-        .ok_or_else(|| AppError::NotFound("no such round".to_owned()))?;
-    let order: Vec<String> = rounds::items(&mut conn, &round.id)?
-        .into_iter()
-        .map(|ri| ri.item_id)
-        .collect();
-    let mut rows = results::for_round(&mut conn, round_id)?;
-    rows.sort_by_key(|r| {
-        (
-            order.iter().position(|id| *id == r.item_id),
-            r.group_code != results::ALL_GROUPS,
-        )
-    });
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let item = items::find(&mut conn, &row.item_id)?
-            .ok_or_else(|| AppError::Internal("result for a missing item".into()))?;
-        out.push(ItemResult {
-            code: item.code,
-            text: item.text,
-            section: item.section,
-            group: row.group_code,
-            classification: row.classification,
-            stats: serde_json::from_str(&row.stats).unwrap_or_default(),
+    read_tx(&mut conn, |conn| {
+        let (study, _) = access::study(conn, actor, slug, Permission::Read)?;
+        let round = crate::outbox::round_numbered(conn, &study, number)?;
+        if round.status != RoundStatus::Closed {
+            return Err(AppError::Conflict(format!(
+                "round {number} is {}: results exist once it closes",
+                round.status
+            )));
+        }
+        let order: Vec<String> = rounds::items(conn, &round.id)?
+            .into_iter()
+            .map(|ri| ri.item_id)
+            .collect();
+        let mut rows = results::for_round(conn, &round.id)?;
+        rows.sort_by_key(|r| {
+            (
+                order.iter().position(|id| *id == r.item_id),
+                r.group_code != results::ALL_GROUPS,
+            )
         });
-    }
-    Ok(out)
+        let all_items: std::collections::HashMap<String, items::ItemRow> =
+            items::for_study(conn, &study.id)?
+                .into_iter()
+                .map(|i| (i.id.clone(), i))
+                .collect();
+        rows.into_iter()
+            .map(|row| {
+                let item = all_items
+                    .get(&row.item_id)
+                    .ok_or_else(|| AppError::Internal("result for a missing item".into()))?;
+                Ok(ItemResult {
+                    code: item.code.clone(),
+                    text: item.text.clone(),
+                    section: item.section.clone(),
+                    group: row.group_code,
+                    classification: row.classification,
+                    result: row.result,
+                })
+            })
+            .collect()
+    })
 }
 
-/// A study's personal links (for the demo and for researchers re-sending a link by hand).
+/// A personal link, with whose it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PanellistLink {
+    /// Pseudonym.
+    pub pseudonym: String,
+    /// Stakeholder group's name.
+    pub group: String,
+    /// The link.
+    pub link: String,
+}
+
+/// The study's live personal links (for the demo, and for researchers re-sending a link by
+/// hand). Whoever holds a link can answer as that panellist, so only callers who may manage
+/// the study get them.
 pub fn panellist_links(
     app: &App,
-    study_id: &str,
-) -> Result<Vec<(String, String, String)>, AppError> {
+    actor: &Actor,
+    slug: &str,
+) -> Result<Vec<PanellistLink>, AppError> {
     let mut conn = app.conn()?;
-    let groups = studies::groups(&mut conn, study_id)?;
-    panellists::for_study(&mut conn, study_id)?
-        .into_iter()
-        .filter(|p| p.token_revoked_at.is_none() && p.withdrawn_at.is_none())
-        .map(|p| {
-            let token = crate::tokens::unseal(&app.secret, &p.token_sealed)?;
-            let group = groups
-                .iter()
-                .find(|g| g.id == p.group_id)
-                .map(|g| g.name.clone())
-                .unwrap_or_default();
-            Ok((
-                p.pseudonym,
-                group,
-                crate::tokens::link(&app.base_url, &token),
-            ))
-        })
-        .collect()
+    read_tx(&mut conn, |conn| {
+        let (study, _) = access::study(conn, actor, slug, Permission::Manage)?;
+        let groups = studies::groups(conn, &study.id)?;
+        panellists::for_study(conn, &study.id)?
+            .into_iter()
+            .filter(|p| p.token_revoked_at.is_none() && p.withdrawn_at.is_none())
+            .map(|p| {
+                let token = crate::tokens::unseal(&app.secret, &p.token_sealed)?;
+                let group = groups
+                    .iter()
+                    .find(|g| g.id == p.group_id)
+                    .map(|g| g.name.clone())
+                    .unwrap_or_default();
+                Ok(PanellistLink {
+                    pseudonym: p.pseudonym,
+                    group,
+                    link: crate::tokens::link(&app.base_url, &token),
+                })
+            })
+            .collect()
+    })
 }

@@ -4,9 +4,11 @@
 
 use chrono::NaiveDateTime;
 use delphi_core::lifecycle::RoundStatus;
+use delphi_core::states::MailKind;
 use delphi_store::outbox::{self, NewOutboxMessage};
 use delphi_store::{panellists, rounds, studies, write_tx, DbConnection};
 
+use crate::access::{self, Actor, Permission};
 use crate::{audit, App, AppError};
 
 /// How deadlines are written in emails.
@@ -21,13 +23,13 @@ pub struct ReminderReport {
     pub already_reminded: usize,
 }
 
-/// Queues a reminder now to everyone invited to the open round `round_id` who has not
-/// submitted and has not withdrawn. `occasion` names this reminder (the dedupe key): by
+/// Queues a reminder now to everyone invited to the open round of the study `slug` who has
+/// not submitted and has not withdrawn. `occasion` names this reminder (the dedupe key): by
 /// default the day, so pressing the button twice on one day sends one reminder.
 pub fn remind_now(
     app: &App,
-    actor: &str,
-    round_id: &str,
+    actor: &Actor,
+    slug: &str,
     occasion: Option<&str>,
 ) -> Result<ReminderReport, AppError> {
     let now = delphi_store::now();
@@ -45,19 +47,19 @@ pub fn remind_now(
     };
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
-        let round = rounds::find(conn, round_id)?
-            .ok_or_else(|| AppError::NotFound("no such round".to_owned()))?;
-        if round.status != RoundStatus::Open.as_str() {
-            return Err(AppError::Conflict(format!(
-                "round {} is {}; reminders go only while a round is open",
-                round.number, round.status
-            )));
-        }
+        let (study, grant) = access::study(conn, actor, slug, Permission::Manage)?;
+        let round = rounds::latest(conn, &study.id)?
+            .filter(|round| round.status == RoundStatus::Open)
+            .ok_or_else(|| {
+                AppError::Conflict(
+                    "no round is open: reminders go only while a round is open".to_owned(),
+                )
+            })?;
         let report = queue_for_round(conn, &round, &occasion, now)?;
         audit::record(
             conn,
             &round.study_id,
-            actor,
+            &grant.label,
             "reminders.sent",
             serde_json::json!({"round": round.number, "occasion": occasion,
                                "queued": report.queued, "already": report.already_reminded}),
@@ -73,9 +75,11 @@ pub fn remind_now(
 /// fell before the round opened is skipped. Returns how many reminders were queued.
 pub fn queue_scheduled(
     app: &App,
+    actor: &Actor,
     now: NaiveDateTime,
     days_before: &[u32],
 ) -> Result<usize, AppError> {
+    access::system(actor)?;
     if days_before.is_empty() {
         return Ok(0);
     }
@@ -102,7 +106,7 @@ pub fn queue_scheduled(
         let report = write_tx(&mut conn, |conn| {
             // Re-read inside the transaction: the round may have closed meanwhile.
             match rounds::find(conn, &round.id)? {
-                Some(r) if r.status == RoundStatus::Open.as_str() => {
+                Some(r) if r.status == RoundStatus::Open => {
                     queue_for_round(conn, &r, &occasion, now)
                 }
                 _ => Ok(ReminderReport::default()),
@@ -122,7 +126,7 @@ fn open_rounds_with_deadline(conn: &mut DbConnection) -> Result<Vec<rounds::Roun
         out.extend(
             rounds::for_study(conn, &study.id)?
                 .into_iter()
-                .filter(|r| r.status == RoundStatus::Open.as_str() && r.deadline.is_some()),
+                .filter(|r| r.status == RoundStatus::Open && r.deadline.is_some()),
         );
     }
     Ok(out)
@@ -162,7 +166,7 @@ fn queue_for_round(
                 study_id: Some(study.id.clone()),
                 round_id: Some(round.id.clone()),
                 panellist_id: Some(person.id.clone()),
-                kind: "reminder".to_owned(),
+                kind: MailKind::Reminder,
                 recipient: person.email.clone(),
                 context: context.clone(),
                 dedupe_key: Some(dedupe_key(&round.id, &person.id, occasion)),

@@ -1,17 +1,20 @@
 //! Setting a study up: import a definition, add items and panellists, edit items, complete.
 
 use delphi_core::definition::{ItemDefinition, PanellistDefinition, StudyDefinition};
-use delphi_core::lifecycle::{self, ItemOrigin, ItemStatus, StudyStatus};
+use delphi_core::lifecycle::{self, ItemOrigin, ItemStatus, RoundStatus, StudyStatus};
 use delphi_core::values::pseudonym;
 use delphi_store::{items, panellists, rounds, studies, users, write_tx, DbConnection};
 
+use crate::access::{self, Actor, Permission, Refusal};
 use crate::{audit, tokens, App, AppError};
 
-/// Creates a draft study with its groups, items and panel, all or nothing. The owner (by
-/// email) must exist when given. Returns the new study's id.
+/// Creates a draft study with its groups, items and panel, all or nothing. A signed-in user
+/// who creates a study becomes its owner; the operator may name an owner by email (who must
+/// exist). Returns the new study's id.
 #[tracing::instrument(skip_all, fields(slug = %definition.slug))]
 pub fn create_from_definition(
     app: &App,
+    actor: &Actor,
     definition: &StudyDefinition,
     owner_email: Option<&str>,
 ) -> Result<String, AppError> {
@@ -23,6 +26,24 @@ pub fn create_from_definition(
         .map_err(|e| AppError::Internal(format!("settings do not serialise: {e}")))?;
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
+        let (label, owner) = match actor {
+            Actor::Operator => {
+                let owner = owner_email
+                    .map(|email| {
+                        users::find_by_email(conn, email)?.ok_or_else(|| {
+                            AppError::NotFound(format!(
+                                "no user with the email {email}; create it with `delphi admin create-user`"
+                            ))
+                        })
+                    })
+                    .transpose()?;
+                ("operator".to_owned(), owner)
+            }
+            _ => {
+                let user = access::signed_in_user(conn, actor)?;
+                (format!("user:{}", user.email), Some(user))
+            }
+        };
         if studies::find_by_slug(conn, &definition.slug)?.is_some() {
             return Err(AppError::Conflict(format!(
                 "a study called {:?} exists already",
@@ -39,11 +60,18 @@ pub fn create_from_definition(
                 title: definition.title.trim().to_owned(),
                 description: definition.description.trim().to_owned(),
                 consent_text: definition.consent_text.trim().to_owned(),
-                status: StudyStatus::Draft.as_str().to_owned(),
+                status: StudyStatus::Draft,
                 settings,
                 rule_locked_at: None,
                 created_at: now,
                 updated_at: now,
+                team_name: String::new(),
+                team_institution: String::new(),
+                team_contact: String::new(),
+                ethics_reference: String::new(),
+                registry_id: String::new(),
+                info_url: String::new(),
+                time_zone: "UTC".to_owned(),
             },
         )?;
         for (position, group) in definition.groups.iter().enumerate() {
@@ -60,18 +88,13 @@ pub fn create_from_definition(
         }
         insert_items(conn, &study_id, &definition.items, ItemOrigin::Seeded, None)?;
         insert_panellists(app, conn, &study_id, &definition.panel)?;
-        if let Some(email) = owner_email {
-            let user = users::find_by_email(conn, email)?.ok_or_else(|| {
-                AppError::NotFound(format!(
-                    "no user with the email {email}; create it with `delphi admin create-user`"
-                ))
-            })?;
+        if let Some(user) = owner {
             studies::add_member(
                 conn,
                 &studies::MemberRow {
                     study_id: study_id.clone(),
                     user_id: user.id,
-                    role: lifecycle::Role::Owner.as_str().to_owned(),
+                    role: lifecycle::Role::Owner,
                     created_at: now,
                 },
             )?;
@@ -79,7 +102,7 @@ pub fn create_from_definition(
         audit::record(
             conn,
             &study_id,
-            "system",
+            &label,
             "study.created",
             serde_json::json!({"items": definition.items.len(), "panellists": definition.panel.len()}),
         )?;
@@ -109,11 +132,11 @@ pub(crate) fn insert_items(
                 code: item.code.as_str().to_owned(),
                 text: item.text.trim().to_owned(),
                 section: item.section.trim().to_owned(),
-                origin: origin.as_str().to_owned(),
+                origin,
                 origin_round,
                 replaces_id: None,
                 change_note: None,
-                status: ItemStatus::Active.as_str().to_owned(),
+                status: ItemStatus::Active,
                 created_at: now + chrono::Duration::microseconds(i as i64),
             }
         })
@@ -183,54 +206,76 @@ fn insert_panellists(
 /// next-round plan).
 pub fn add_items(
     app: &App,
-    study_id: &str,
+    actor: &Actor,
+    slug: &str,
     definitions: &[ItemDefinition],
 ) -> Result<(), AppError> {
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
-        let study = load(conn, study_id)?;
-        if study.status != StudyStatus::Draft.as_str() {
+        let (study, grant) = access::study(conn, actor, slug, Permission::Manage)?;
+        if study.status != StudyStatus::Draft {
             return Err(AppError::Conflict(
                 "the study is running: add items through the next round's plan".to_owned(),
             ));
         }
-        insert_items(conn, study_id, definitions, ItemOrigin::Seeded, None)?;
-        Ok(())
+        insert_items(conn, &study.id, definitions, ItemOrigin::Seeded, None)?;
+        audit::record(
+            conn,
+            &study.id,
+            &grant.label,
+            "items.added",
+            serde_json::json!({"items": definitions.len()}),
+        )
     })
 }
 
 /// Adds people to the panel (they are invited from the next round that opens).
 pub fn add_panellists(
     app: &App,
-    study_id: &str,
+    actor: &Actor,
+    slug: &str,
     panel: &[PanellistDefinition],
 ) -> Result<(), AppError> {
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
-        let study = load(conn, study_id)?;
-        if study.status == StudyStatus::Completed.as_str() {
+        let (study, grant) = access::study(conn, actor, slug, Permission::Manage)?;
+        if study.status == StudyStatus::Completed {
             return Err(AppError::Conflict("the study is completed".to_owned()));
         }
-        insert_panellists(app, conn, study_id, panel)
+        insert_panellists(app, conn, &study.id, panel)?;
+        audit::record(
+            conn,
+            &study.id,
+            &grant.label,
+            "panellists.added",
+            serde_json::json!({"panellists": panel.len()}),
+        )
     })
 }
 
 /// Changes an item's words, only while nobody has rated it.
-pub fn edit_item_text(app: &App, study_id: &str, code: &str, text: &str) -> Result<(), AppError> {
+pub fn edit_item_text(
+    app: &App,
+    actor: &Actor,
+    slug: &str,
+    code: &str,
+    text: &str,
+) -> Result<(), AppError> {
     if text.trim().is_empty() {
         return Err(AppError::invalid("text", "the item text is empty"));
     }
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
-        let item = items::find_by_code(conn, study_id, code)?
+        let (study, grant) = access::study(conn, actor, slug, Permission::Manage)?;
+        let item = items::find_by_code(conn, &study.id, code)?
             .ok_or_else(|| AppError::NotFound(format!("no item {code} in this study")))?;
         let rated = items::response_count(conn, &item.id)?;
         lifecycle::check_item_editable(rated as u64)?;
         items::set_text(conn, &item.id, text.trim())?;
         audit::record(
             conn,
-            study_id,
-            "system",
+            &study.id,
+            &grant.label,
             "item.edited",
             serde_json::json!({"code": code}),
         )
@@ -238,42 +283,54 @@ pub fn edit_item_text(app: &App, study_id: &str, code: &str, text: &str) -> Resu
 }
 
 /// Completes the study: no more rounds.
-pub fn complete(app: &App, study_id: &str) -> Result<(), AppError> {
+pub fn complete(app: &App, actor: &Actor, slug: &str) -> Result<(), AppError> {
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
-        let study = load(conn, study_id)?;
-        let open = rounds::for_study(conn, study_id)?
+        let (study, grant) = access::study(conn, actor, slug, Permission::Manage)?;
+        let open = rounds::for_study(conn, &study.id)?
             .iter()
-            .any(|r| r.status == "open");
-        lifecycle::check_complete(StudyStatus::parse(&study.status)?, open)?;
-        studies::set_status(
-            conn,
-            study_id,
-            StudyStatus::Completed.as_str(),
-            delphi_store::now(),
-        )?;
+            .any(|r| r.status == RoundStatus::Open);
+        lifecycle::check_complete(study.status, open)?;
+        studies::set_status(conn, &study.id, StudyStatus::Completed, delphi_store::now())?;
         audit::record(
             conn,
-            study_id,
-            "system",
+            &study.id,
+            &grant.label,
             "study.completed",
             serde_json::json!({}),
         )
     })
 }
 
+/// The panellist with this pseudonym in the study, or "not found".
+fn panellist_of(
+    conn: &mut DbConnection,
+    study: &studies::StudyRow,
+    pseudonym: &str,
+) -> Result<panellists::PanellistRow, AppError> {
+    panellists::for_study(conn, &study.id)?
+        .into_iter()
+        .find(|p| p.pseudonym == pseudonym)
+        .ok_or_else(|| AppError::NotFound(format!("this study has no panellist {pseudonym}")))
+}
+
 /// Issues a new link for a panellist (the old link stops working). Returns the new link.
-pub fn reissue_link(app: &App, panellist_id: &str) -> Result<String, AppError> {
+pub fn reissue_link(
+    app: &App,
+    actor: &Actor,
+    slug: &str,
+    pseudonym: &str,
+) -> Result<String, AppError> {
     let token = tokens::issue(&app.secret);
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
-        let person = panellists::find(conn, panellist_id)?
-            .ok_or_else(|| AppError::NotFound("no such panellist".to_owned()))?;
+        let (study, grant) = access::study(conn, actor, slug, Permission::Manage)?;
+        let person = panellist_of(conn, &study, pseudonym)?;
         panellists::replace_token(conn, &person.id, &token.hash, &token.sealed)?;
         audit::record(
             conn,
-            &person.study_id,
-            "system",
+            &study.id,
+            &grant.label,
             "panellist.link_reissued",
             serde_json::json!({"pseudonym": person.pseudonym}),
         )
@@ -282,25 +339,29 @@ pub fn reissue_link(app: &App, panellist_id: &str) -> Result<String, AppError> {
 }
 
 /// Revokes a panellist's link.
-pub fn revoke_link(app: &App, panellist_id: &str) -> Result<(), AppError> {
+pub fn revoke_link(app: &App, actor: &Actor, slug: &str, pseudonym: &str) -> Result<(), AppError> {
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
-        let person = panellists::find(conn, panellist_id)?
-            .ok_or_else(|| AppError::NotFound("no such panellist".to_owned()))?;
+        let (study, grant) = access::study(conn, actor, slug, Permission::Manage)?;
+        let person = panellist_of(conn, &study, pseudonym)?;
         panellists::revoke_token(conn, &person.id, delphi_store::now())?;
         audit::record(
             conn,
-            &person.study_id,
-            "system",
+            &study.id,
+            &grant.label,
             "panellist.link_revoked",
             serde_json::json!({"pseudonym": person.pseudonym}),
         )
     })
 }
 
-/// Loads a study or says it does not exist.
+/// Loads a study by id (for use cases that reached it through a row they already hold).
 pub(crate) fn load(conn: &mut DbConnection, study_id: &str) -> Result<studies::StudyRow, AppError> {
-    studies::find(conn, study_id)?.ok_or_else(|| AppError::NotFound("no such study".to_owned()))
+    studies::find(conn, study_id)?.ok_or_else(|| {
+        AppError::Refused(Refusal::NoSuchStudy {
+            slug: study_id.to_owned(),
+        })
+    })
 }
 
 /// Reads a study's settings.

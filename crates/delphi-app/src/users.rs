@@ -8,6 +8,7 @@ use delphi_core::lifecycle::Role;
 use delphi_core::values::Email;
 use delphi_store::{studies, users};
 
+use crate::access::{self, Actor, Permission, Refusal};
 use crate::{App, AppError};
 
 /// A logged-in user as the pages need it.
@@ -34,14 +35,23 @@ impl From<users::UserRow> for User {
     }
 }
 
-/// Creates a login. The password needs at least 12 characters.
+/// Creates a login (the operator, or a site administrator). The password needs at least 12
+/// characters.
 pub fn create_user(
     app: &App,
+    actor: &Actor,
     email: &str,
     name: &str,
     password: &str,
     is_admin: bool,
 ) -> Result<User, AppError> {
+    let mut conn = app.conn()?;
+    if *actor != Actor::Operator {
+        let creator = access::signed_in_user(&mut conn, actor)?;
+        if !creator.is_admin {
+            return Err(AppError::Refused(Refusal::WrongCaller));
+        }
+    }
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e.0))?;
     if password.chars().count() < 12 {
         return Err(AppError::invalid(
@@ -64,7 +74,6 @@ pub fn create_user(
         is_admin,
         created_at: delphi_store::now(),
     };
-    let mut conn = app.conn()?;
     if users::find_by_email(&mut conn, &row.email)?.is_some() {
         return Err(AppError::Conflict(format!(
             "a user with the email {} exists already",
@@ -100,75 +109,40 @@ pub fn find(app: &App, id: &str) -> Result<Option<User>, AppError> {
     Ok(users::find(&mut conn, id)?.map(User::from))
 }
 
-/// Gives the user with `email` a role in a study (`owner`, `researcher` or `analyst`), or
-/// changes the role they have.
-pub fn add_member(app: &App, study_id: &str, email: &str, role: &str) -> Result<Role, AppError> {
-    let role = Role::parse(role).map_err(|_| {
-        AppError::invalid(
-            "role",
-            format!("`{role}` is not a role: choose owner, researcher or analyst"),
-        )
-    })?;
+/// Gives the user with `email` a role in the study `slug`, or changes the role they have
+/// (owners only).
+pub fn add_member(
+    app: &App,
+    actor: &Actor,
+    slug: &str,
+    email: &str,
+    role: Role,
+) -> Result<Role, AppError> {
     let mut conn = app.conn()?;
-    crate::studies::load(&mut conn, study_id)?;
-    let user = users::find_by_email(&mut conn, email.trim())?.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "no user with the email {email}; create it with `delphi admin create-user`"
-        ))
-    })?;
     delphi_store::write_tx(&mut conn, |conn| {
-        studies::remove_member(conn, study_id, &user.id)?;
+        let (study, grant) = access::study(conn, actor, slug, Permission::Own)?;
+        let user = users::find_by_email(conn, email.trim())?.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "no user with the email {email}; create it with `delphi admin create-user`"
+            ))
+        })?;
+        studies::remove_member(conn, &study.id, &user.id)?;
         studies::add_member(
             conn,
             &studies::MemberRow {
-                study_id: study_id.to_owned(),
+                study_id: study.id.clone(),
                 user_id: user.id.clone(),
-                role: role.as_str().to_owned(),
+                role,
                 created_at: delphi_store::now(),
             },
         )?;
         crate::audit::record(
             conn,
-            study_id,
-            "system",
+            &study.id,
+            &grant.label,
             "member.added",
-            serde_json::json!({"user": user.email, "role": role.as_str()}),
+            serde_json::json!({"user": user.email, "role": role}),
         )
     })?;
     Ok(role)
-}
-
-/// What a user wants to do to a study.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Read results and exports.
-    Read,
-    /// Change the study (items, panel, rounds).
-    Manage,
-}
-
-/// The user's role in the study if it allows `access`; administrators may do everything.
-pub fn authorize(
-    app: &App,
-    user: &User,
-    study_id: &str,
-    access: Access,
-) -> Result<Option<Role>, AppError> {
-    let mut conn = app.conn()?;
-    let role = studies::member_role(&mut conn, study_id, &user.id)?
-        .map(|r| Role::parse(&r))
-        .transpose()?;
-    let allowed = user.is_admin
-        || match (role, access) {
-            (Some(_), Access::Read) => true,
-            (Some(role), Access::Manage) => role.can_manage(),
-            (None, _) => false,
-        };
-    if allowed {
-        Ok(role)
-    } else {
-        Err(AppError::Forbidden(
-            "you do not have access to this study".to_owned(),
-        ))
-    }
 }

@@ -52,7 +52,8 @@ pub fn run(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
                 password
             };
             let app = crate::runtime::open_app(config, std::path::Path::new("delphi.secret"))?;
-            delphi_app::users::create_user(&app, &email, &name, &password, admin)?;
+            let operator = delphi_app::Actor::Operator;
+            delphi_app::users::create_user(&app, &operator, &email, &name, &password, admin)?;
             println!("Created user {email}.");
             if generate_password {
                 println!("Password: {password}");

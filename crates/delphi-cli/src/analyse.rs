@@ -20,7 +20,9 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, clap::Args)]
 pub struct AnalyseArgs {
     /// Ratings CSV with columns round,item_id,panellist_id,stakeholder_group,rating
-    /// (an empty rating means "unable to rate").
+    /// (an empty rating means "unable to rate"). The platform's responses export reads as it
+    /// is: rows whose `counted` column is false are skipped, and with an `unable_to_rate`
+    /// column an empty rating is "unable to rate" only where that column is true.
     #[arg(value_name = "RATINGS.csv")]
     pub input: PathBuf,
     /// Lowest point of the rating scale.

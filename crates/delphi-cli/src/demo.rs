@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use delphi_app::opening::RoundOptions;
 use delphi_app::participation::AnswerInput;
-use delphi_app::{closing, next_round, opening, participation, queries, studies, users, App};
+use delphi_app::{
+    closing, next_round, opening, participation, queries, studies, users, Actor, App,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -18,6 +20,10 @@ const STUDY_TOML: &str = include_str!("../../../examples/splw-leadership/study.t
 const ITEMS_CSV: &str = include_str!("../../../examples/splw-leadership/items.csv");
 const PANEL_CSV: &str = include_str!("../../../examples/splw-leadership/panel.csv");
 const RESEARCHER: &str = "researcher@example.org";
+/// The example study's short name.
+const SLUG: &str = "splw-leadership";
+/// The demo prepares its folder as the operator of the server it starts.
+const OPERATOR: &Actor = &Actor::Operator;
 
 /// Options of `delphi demo`.
 #[derive(Debug, clap::Args)]
@@ -59,31 +65,40 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     };
     let app = crate::runtime::open_app(&config, &data_dir.join("secret.key"))?;
     let marker = data_dir.join(".seeded");
-    let study_id = match queries::list_studies(&app)?.into_iter().find(|s| s.slug == "splw-leadership") {
-        Some(study) if marker.exists() => study.id,
-        Some(_) => anyhow::bail!(
+    let seeded = queries::studies_for(&app, OPERATOR)?
+        .into_iter()
+        .any(|s| s.slug == SLUG);
+    match seeded {
+        true if marker.exists() => {}
+        true => anyhow::bail!(
             "the demo folder {} was left half-prepared (was the first run interrupted?); delete it and run `delphi demo` again",
             data_dir.display()
         ),
-        None => {
-            let id = seed(&app, &data_dir)?;
+        false => {
+            seed(&app, &data_dir)?;
             std::fs::write(&marker, "seeded\n").context("marking the demo folder as prepared")?;
-            id
         }
-    };
+    }
     if args.no_serve {
-        return print_welcome(&app, &study_id, &data_dir, &base_url);
+        return print_welcome(&app, &data_dir, &base_url);
     }
     let mail_url = format!("file://{}", data_dir.join("emails").display());
     let welcome_app = app.clone();
     crate::runtime::run_server(app, listener, &mail_url, move || {
-        print_welcome(&welcome_app, &study_id, &data_dir, &base_url)
+        print_welcome(&welcome_app, &data_dir, &base_url)
     })
 }
 
-fn seed(app: &App, data_dir: &Path) -> anyhow::Result<String> {
+fn seed(app: &App, data_dir: &Path) -> anyhow::Result<()> {
     let password = crate::admin::generate_password_text();
-    users::create_user(app, RESEARCHER, "Demo Researcher", &password, true)?;
+    users::create_user(
+        app,
+        OPERATOR,
+        RESEARCHER,
+        "Demo Researcher",
+        &password,
+        true,
+    )?;
     write_private(
         &data_dir.join("researcher-login.txt"),
         &format!("{RESEARCHER}\n{password}\n"),
@@ -91,11 +106,12 @@ fn seed(app: &App, data_dir: &Path) -> anyhow::Result<String> {
     let definition =
         delphi_core::definition::StudyDefinition::parse(STUDY_TOML, ITEMS_CSV, PANEL_CSV)
             .map_err(|e| anyhow::anyhow!("the bundled example study is invalid:\n{e}"))?;
-    let study_id = studies::create_from_definition(app, &definition, Some(RESEARCHER))?;
+    studies::create_from_definition(app, OPERATOR, &definition, Some(RESEARCHER))?;
     let fortnight = || Some(chrono::Utc::now().naive_utc() + chrono::Duration::days(14));
     opening::open_first_round(
         app,
-        &study_id,
+        OPERATOR,
+        SLUG,
         &RoundOptions {
             deadline: fortnight(),
             instructions:
@@ -103,8 +119,8 @@ fn seed(app: &App, data_dir: &Path) -> anyhow::Result<String> {
                     .into(),
         },
     )?;
-    simulate_round_one(app, &study_id, &definition)?;
-    closing::close_round(app, &study_id)?;
+    simulate_round_one(app, &definition)?;
+    closing::close_round(app, OPERATOR, SLUG)?;
     let edits = [delphi_core::planning::PlanEdit::Add {
         code: delphi_core::values::ItemCode::parse("C13")?,
         section: "Community level".into(),
@@ -114,32 +130,33 @@ fn seed(app: &App, data_dir: &Path) -> anyhow::Result<String> {
     }];
     next_round::open_next_round(
         app,
-        &study_id,
+        OPERATOR,
+        SLUG,
         &edits,
         &RoundOptions {
             deadline: fortnight(),
             instructions: "You can now see how the panel rated each statement in round 1. Please rate again; you may keep or change your view.".into(),
         },
     )?;
-    Ok(study_id)
+    Ok(())
 }
 
 /// Three quarters of the panel rate every item: each item has its own typical importance,
 /// each panellist their own leaning, a little "unable to rate" and a few comments.
 fn simulate_round_one(
     app: &App,
-    study_id: &str,
     definition: &delphi_core::definition::StudyDefinition,
 ) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(2026);
-    let links = queries::panellist_links(app, study_id)?;
+    let links = queries::panellist_links(app, OPERATOR, SLUG)?;
     let responders = links.len() * 3 / 4;
     let typical: Vec<f64> = (0..definition.items.len())
         .map(|_| rng.gen_range(4.0..8.8))
         .collect();
-    for (_, _, link) in links.iter().take(responders) {
-        let token = link.rsplit('/').next().unwrap_or_default();
-        participation::consent(app, token)?;
+    for link in links.iter().take(responders) {
+        let token = link.link.rsplit('/').next().unwrap_or_default();
+        let panellist = Actor::Panellist(token.to_owned());
+        participation::consent(app, &panellist)?;
         let leaning: f64 = rng.gen_range(-1.0..1.0);
         let answers: Vec<AnswerInput> = definition
             .items
@@ -161,22 +178,22 @@ fn simulate_round_one(
                 }
             })
             .collect();
-        participation::save_answers(app, token, &answers)?;
-        participation::submit(app, token)?;
+        participation::save_answers(app, &panellist, &answers)?;
+        participation::submit(app, &panellist)?;
     }
     Ok(())
 }
 
-fn print_welcome(app: &App, study_id: &str, data_dir: &Path, base_url: &str) -> anyhow::Result<()> {
+fn print_welcome(app: &App, data_dir: &Path, base_url: &str) -> anyhow::Result<()> {
     let login = std::fs::read_to_string(data_dir.join("researcher-login.txt")).unwrap_or_default();
     let mut lines = login.lines();
     let (email, password) = (
         lines.next().unwrap_or(RESEARCHER),
         lines.next().unwrap_or("(see researcher-login.txt)"),
     );
-    let summary = queries::study_summary(app, study_id)?;
+    let summary = queries::study_summary(app, OPERATOR, SLUG)?;
     let mut out = String::new();
-    let links = queries::panellist_links(app, study_id)?;
+    let links = queries::panellist_links(app, OPERATOR, SLUG)?;
     out.push('\n');
     let _ = writeln!(out, "Delphi demo: \"{}\"", summary.title);
     for round in &summary.rounds {
@@ -196,12 +213,12 @@ fn print_welcome(app: &App, study_id: &str, data_dir: &Path, base_url: &str) -> 
         "Panellist links (each opens that panellist's round 2 page with the panel's feedback):"
     );
     let mut shown_groups = Vec::new();
-    for (pseudonym, group, link) in &links {
-        if shown_groups.contains(group) {
+    for link in &links {
+        if shown_groups.contains(&link.group) {
             continue;
         }
-        shown_groups.push(group.clone());
-        let _ = writeln!(out, "  {pseudonym} ({group})  {link}");
+        shown_groups.push(link.group.clone());
+        let _ = writeln!(out, "  {} ({})  {}", link.pseudonym, link.group, link.link);
         if shown_groups.len() == 3 {
             break;
         }

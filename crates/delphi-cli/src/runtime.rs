@@ -50,8 +50,12 @@ pub fn migrate(config: &Config) -> anyhow::Result<()> {
 pub fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<()> {
     let app = open_app(config, Path::new("delphi.secret"))?;
     let definition = read_definition(&args.dir)?;
-    let study =
-        delphi_app::studies::create_from_definition(&app, &definition, args.owner.as_deref())?;
+    let study = delphi_app::studies::create_from_definition(
+        &app,
+        &delphi_app::Actor::Operator,
+        &definition,
+        args.owner.as_deref(),
+    )?;
     println!(
         "Imported study \"{}\" ({} items, {} panellists) as a draft: {}",
         definition.title,

@@ -1,6 +1,7 @@
-//! `delphi study ...`: the researcher's round work from a terminal, until the `/admin` pages
-//! exist. Each subcommand calls one use case of `delphi-app` and prints what it did; `--json`
-//! prints the same facts for scripts.
+//! `delphi study ...`: the researcher's round work from a terminal (the same use cases as the
+//! `/admin` pages, for scripts and servers without a browser). Each subcommand calls one use
+//! case of `delphi-app` as the command-line operator and prints what it did; `--json` prints
+//! the same facts for scripts.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -9,12 +10,13 @@ use anyhow::{anyhow, bail};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use delphi_app::opening::RoundOptions;
 use delphi_app::queries::{RoundSummary, StudySummary};
-use delphi_app::{closing, next_round, opening, outbox, queries, reminders, App};
+use delphi_app::{closing, next_round, opening, outbox, queries, reminders, Actor, App};
+use delphi_core::states::{RoundStatus, Verdict};
 
 use crate::config::Config;
 
-/// Who the audit log names for work done from the command line.
-const ACTOR: &str = "cli";
+/// Whoever runs the command on the server: they hold the database and its key.
+const OPERATOR: &Actor = &Actor::Operator;
 
 /// The researcher's subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -141,8 +143,11 @@ fn execute(out: &mut String, app: &App, command: StudyCommand) -> anyhow::Result
             json,
         } => mail(out, app, &study, round, panellists, json),
         StudyCommand::Member { study, email, role } => {
-            let summary = summary(app, &study)?;
-            let role = delphi_app::users::add_member(app, &summary.id, &email, &role)?;
+            summary(app, &study)?;
+            let role = role.parse().map_err(|_| {
+                anyhow!("`{role}` is not a role: choose owner, researcher or analyst")
+            })?;
+            let role = delphi_app::users::add_member(app, OPERATOR, &study, &email, role)?;
             writeln!(out, "{email} is now {role} of `{study}`.")?;
             Ok(())
         }
@@ -166,21 +171,18 @@ fn parse_deadline(text: &str) -> Result<NaiveDateTime, String> {
 }
 
 fn summary(app: &App, slug: &str) -> anyhow::Result<StudySummary> {
-    let studies = queries::list_studies(app)?;
-    let study = studies.iter().find(|s| s.slug == slug).ok_or_else(|| {
-        let known: Vec<&str> = studies.iter().map(|s| s.slug.as_str()).collect();
-        if known.is_empty() {
-            anyhow!(
-                "there is no study `{slug}`: no study has been imported yet (`delphi import DIR`)"
-            )
-        } else {
-            anyhow!(
-                "there is no study `{slug}`; the studies are: {}",
-                known.join(", ")
-            )
-        }
-    })?;
-    Ok(queries::study_summary(app, &study.id)?)
+    let mut studies = queries::studies_for(app, OPERATOR)?;
+    if let Some(at) = studies.iter().position(|s| s.slug == slug) {
+        return Ok(studies.swap_remove(at));
+    }
+    let known: Vec<&str> = studies.iter().map(|s| s.slug.as_str()).collect();
+    if known.is_empty() {
+        bail!("there is no study `{slug}`: no study has been imported yet (`delphi import DIR`)")
+    }
+    bail!(
+        "there is no study `{slug}`; the studies are: {}",
+        known.join(", ")
+    )
 }
 
 /// The round numbered `number`, or the latest one.
@@ -214,12 +216,11 @@ fn round_count(summary: &StudySummary) -> String {
 }
 
 fn list(out: &mut String, app: &App) -> anyhow::Result<()> {
-    let studies = queries::list_studies(app)?;
+    let studies = queries::studies_for(app, OPERATOR)?;
     if studies.is_empty() {
         writeln!(out, "No studies yet. Import one with `delphi import DIR`.")?;
     }
-    for study in studies {
-        let summary = queries::study_summary(app, &study.id)?;
+    for summary in studies {
         writeln!(
             out,
             "{:<24} {:<10} {}  ({})",
@@ -257,9 +258,9 @@ fn open_round(
 ) -> anyhow::Result<()> {
     let summary = summary(app, slug)?;
     let opened = if summary.rounds.is_empty() {
-        opening::open_first_round(app, &summary.id, &options)?
+        opening::open_first_round(app, OPERATOR, slug, &options)?
     } else {
-        next_round::open_next_round(app, &summary.id, &[], &options)?
+        next_round::open_next_round(app, OPERATOR, slug, &[], &options)?
     };
     writeln!(
             out,
@@ -271,19 +272,19 @@ fn open_round(
 }
 
 fn close_round(out: &mut String, app: &App, slug: &str) -> anyhow::Result<()> {
-    let summary = summary(app, slug)?;
-    let closed = closing::close_round(app, &summary.id)?;
-    let tally = |key: &str| closed.tally.get(key).copied().unwrap_or(0);
+    summary(app, slug)?;
+    let closed = closing::close_round(app, OPERATOR, slug)?;
+    let tally = |verdict: Verdict| closed.tally.get(&verdict).copied().unwrap_or(0);
     writeln!(
         out,
         "Round {} of `{slug}` is closed: results stored for {} items \
          (consensus in {}, consensus out {}, no consensus {}, not classified {}).",
         closed.number,
         closed.items,
-        tally("in"),
-        tally("out"),
-        tally("none"),
-        tally("not_classified")
+        tally(Verdict::In),
+        tally(Verdict::Out),
+        tally(Verdict::None),
+        tally(Verdict::NotClassified)
     )?;
     if let Some(reason) = closed.stop {
         writeln!(out, "The stopping rule is met: {reason}.")?;
@@ -304,18 +305,18 @@ fn results(
         None => summary
             .rounds
             .iter()
-            .filter(|r| r.status == "closed")
+            .filter(|r| r.status == RoundStatus::Closed)
             .max_by_key(|r| r.number)
             .ok_or_else(|| anyhow!("study `{slug}` has no closed round yet"))?,
     };
-    if round.status != "closed" {
+    if round.status != RoundStatus::Closed {
         bail!(
             "round {} of `{slug}` is {}: results exist once it closes",
             round.number,
             round.status
         );
     }
-    let rows = queries::round_results(app, &round.id)?;
+    let rows = queries::round_results(app, OPERATOR, slug, round.number)?;
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
         return Ok(());
@@ -326,28 +327,24 @@ fn results(
         "{:<6} {:>4} {:>7} {:>6} {:>8} {:>8}  classification",
         "item", "n", "median", "IQR", "% agree", "% disag."
     )?;
-    for row in rows.iter().filter(|r| r.group == "ALL") {
-        let stats = &row.stats["statistics"];
-        let quantile_type = row.stats["quantile_type"].as_u64().unwrap_or(7);
-        let number = |key: &str| {
-            stats[key]
-                .as_f64()
-                .map_or_else(|| "-".to_owned(), delphi_app::panellist::format_number)
+    for row in rows
+        .iter()
+        .filter(|r| r.group == delphi_core::results::WHOLE_PANEL)
+    {
+        let stats = &row.result.statistics;
+        let number = |value: Option<f64>| {
+            value.map_or_else(|| "-".to_owned(), delphi_app::panellist::format_number)
         };
         writeln!(
             out,
             "{:<6} {:>4} {:>7} {:>6} {:>8} {:>8}  {}",
             row.code,
-            number("n_valid"),
-            number("median"),
-            number(if quantile_type == 6 {
-                "iqr_t6"
-            } else {
-                "iqr_t7"
-            }),
-            number("pct_agree"),
-            number("pct_disagree"),
-            row.classification.as_deref().unwrap_or("-")
+            stats.n_valid,
+            number(stats.median),
+            number(row.result.quartiles().iqr),
+            number(stats.pct_agree),
+            number(stats.pct_disagree),
+            row.classification.map_or("-", Verdict::as_str)
         )?;
     }
     Ok(())
@@ -355,14 +352,10 @@ fn results(
 
 fn remind(out: &mut String, app: &App, slug: &str, occasion: Option<&str>) -> anyhow::Result<()> {
     let summary = summary(app, slug)?;
-    let round = summary
-        .rounds
-        .iter()
-        .find(|r| r.status == "open")
-        .ok_or_else(|| {
-            anyhow!("study `{slug}` has no open round: reminders go only while a round is open")
-        })?;
-    let report = reminders::remind_now(app, ACTOR, &round.id, occasion)?;
+    let round = summary.open_round().ok_or_else(|| {
+        anyhow!("study `{slug}` has no open round: reminders go only while a round is open")
+    })?;
+    let report = reminders::remind_now(app, OPERATOR, slug, occasion)?;
     writeln!(
         out,
         "Round {}: {} reminders queued; {} non-submitters already had this reminder.",
@@ -381,7 +374,7 @@ fn mail(
 ) -> anyhow::Result<()> {
     let summary = summary(app, slug)?;
     if per_panellist {
-        let people = outbox::panellist_mail(app, &summary.id)?;
+        let people = outbox::panellist_mail(app, OPERATOR, slug)?;
         if json {
             writeln!(out, "{}", serde_json::to_string_pretty(&people)?)?;
             return Ok(());
@@ -408,7 +401,7 @@ fn mail(
         return Ok(());
     }
     let round = round_of(&summary, number)?;
-    let state = outbox::round_mail(app, &round.id)?;
+    let state = outbox::round_mail(app, OPERATOR, slug, round.number)?;
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&state)?)?;
         return Ok(());
@@ -449,12 +442,12 @@ fn retry(
 ) -> anyhow::Result<()> {
     let summary = summary(app, slug)?;
     if let Some(id) = message {
-        outbox::retry(app, ACTOR, &summary.id, id)?;
+        outbox::retry(app, OPERATOR, slug, id)?;
         writeln!(out, "Message {id} will be sent again by the next delivery.")?;
         return Ok(());
     }
     let round = round_of(&summary, number)?;
-    let n = outbox::retry_round(app, ACTOR, &summary.id, &round.id)?;
+    let n = outbox::retry_round(app, OPERATOR, slug, round.number)?;
     writeln!(
         out,
         "Round {}: {n} failed messages will be sent again by the next delivery.",

@@ -27,7 +27,7 @@ fn json_to_stdout_by_default() {
     );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(doc["items"][0]["item_id"], "I1");
-    assert_eq!(doc["items"][0]["comet"], "in");
+    assert_eq!(doc["items"][0]["comet"], "in"); // not-a-state: analyse output
     assert_eq!(doc["kendall"][0]["W_uncorrected"], 0.35625);
     assert!(doc["stability"].as_array().is_some_and(|s| !s.is_empty()));
 }

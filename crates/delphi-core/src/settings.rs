@@ -25,6 +25,43 @@ pub struct StudySettings {
     /// Who is invited to rounds after the first.
     #[serde(default)]
     pub later_round_invitations: LaterRoundInvitations,
+    /// Which answers count in a round's results (fixed with the protocol at round 1).
+    #[serde(default)]
+    pub counting: CountingSettings,
+}
+
+/// Which answers count in a round's results. Fixed with the protocol when round 1 opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountingSettings {
+    /// Whether answers saved but never submitted count (default: submitted answers only).
+    #[serde(default)]
+    pub unsubmitted: bool,
+    /// What happens to the answers a panellist submitted before withdrawing.
+    #[serde(default)]
+    pub withdrawn: WithdrawnAnswers,
+}
+
+/// What happens to a withdrawn panellist's earlier submitted answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WithdrawnAnswers {
+    /// They still count (the usual consent text: "answers given before withdrawing are kept").
+    #[default]
+    Keep,
+    /// They no longer count from the round after the withdrawal.
+    Drop,
+}
+
+/// How `every_group(...)` treats a stakeholder group with fewer answers than the minimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShortGroupPolicy {
+    /// The item is not classified as consensus; the results name the group (the default).
+    #[default]
+    NotConsensus,
+    /// The rule is applied to the groups with enough answers only.
+    GroupsWithData,
 }
 
 fn yes() -> bool {
@@ -66,6 +103,9 @@ pub struct ConsensusSettings {
     /// Quantile type for median/IQR: 7 (default) or 6.
     #[serde(default = "default_quantile_type")]
     pub quantile_type: u8,
+    /// How `every_group(...)` treats a group short of answers.
+    #[serde(default)]
+    pub short_groups: ShortGroupPolicy,
 }
 
 fn default_min_n() -> u32 {
@@ -213,6 +253,7 @@ impl ConsensusSettings {
             consensus_out,
             min_n_for_classification: default_min_n(),
             quantile_type: default_quantile_type(),
+            short_groups: ShortGroupPolicy::default(),
         })
     }
 }
@@ -328,6 +369,7 @@ mod tests {
             feedback: FeedbackSettings::default(),
             outlier_reason: None,
             later_round_invitations: LaterRoundInvitations::default(),
+            counting: CountingSettings::default(),
         }
     }
 

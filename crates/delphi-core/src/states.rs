@@ -27,7 +27,7 @@ macro_rules! text_enum {
             pub const ALL: &'static [Self] = &[$(Self::$variant),+];
 
             /// The stored text (matches the database CHECK constraint).
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $text),+ }
             }
 
@@ -42,7 +42,7 @@ macro_rules! text_enum {
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
+                f.pad(self.as_str())
             }
         }
 
@@ -289,6 +289,16 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&Verdict::NotClassified).unwrap(),
             "\"not_classified\""
+        );
+    }
+
+    #[test]
+    fn labels_name_every_status() {
+        assert_eq!(Verdict::In.label(), "Consensus reached to include");
+        assert_eq!(Verdict::None.label(), "No consensus yet");
+        assert_eq!(
+            Verdict::NotClassified.label(),
+            "Not classified (too few ratings)"
         );
     }
 }

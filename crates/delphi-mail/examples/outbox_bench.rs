@@ -37,9 +37,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ));
     }
     let definition = StudyDefinition::parse(toml, items, &panel)?;
-    let study_id = studies::create_from_definition(&app, &definition, None)?;
+    let operator = delphi_app::Actor::Operator;
+    studies::create_from_definition(&app, &operator, &definition, None)?;
     let started = Instant::now();
-    let opened = opening::open_first_round(&app, &study_id, &opening::RoundOptions::default())?;
+    let opened = opening::open_first_round(
+        &app,
+        &operator,
+        &definition.slug,
+        &opening::RoundOptions::default(),
+    )?;
     println!(
         "opening round 1 queued {} invitations in {:.2} s",
         opened.invited,

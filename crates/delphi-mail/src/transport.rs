@@ -138,7 +138,7 @@ impl Transport {
                     tls = match value {
                         "starttls" | "required" => "starttls",
                         "opportunistic" => "opportunistic",
-                        "none" => "none",
+                        "none" => "none", // not-a-state: a TLS mode
                         other => {
                             return Err(bad(&format!(
                                 "tls={other:?}: use tls=starttls, tls=opportunistic or tls=none"

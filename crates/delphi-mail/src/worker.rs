@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use delphi_app::email_templates::{self, ComposedEmail, CustomWording, EmailVariables};
 use delphi_app::{tokens, App};
+use delphi_core::states::MailKind;
 use delphi_render::Templates;
 use delphi_store::outbox::{self, OutboxRow, Outcome};
 use delphi_store::{email_templates as wording_store, panellists, DbConnection};
@@ -219,7 +220,12 @@ impl Worker {
         let app = self.app.clone();
         let days = self.config.reminder_days_before.clone();
         tokio::task::spawn_blocking(move || {
-            delphi_app::reminders::queue_scheduled(&app, delphi_store::now(), &days)
+            delphi_app::reminders::queue_scheduled(
+                &app,
+                &delphi_app::Actor::MailWorker,
+                delphi_store::now(),
+                &days,
+            )
         })
         .await
         .map_err(|e| MailError::Internal(e.to_string()))?
@@ -358,7 +364,7 @@ impl Worker {
             lease,
             self.config.batch_size,
         )?;
-        let mut wordings: HashMap<(String, String), Option<CustomWording>> = HashMap::new();
+        let mut wordings: HashMap<(String, MailKind), Option<CustomWording>> = HashMap::new();
         let mut prepared = Vec::with_capacity(rows.len());
         for row in rows {
             prepared.push(match self.prepare(&mut conn, &row, &mut wordings) {
@@ -373,20 +379,20 @@ impl Worker {
         &self,
         conn: &mut DbConnection,
         row: &OutboxRow,
-        wordings: &mut HashMap<(String, String), Option<CustomWording>>,
+        wordings: &mut HashMap<(String, MailKind), Option<CustomWording>>,
     ) -> Result<Message, String> {
         let context: serde_json::Value = serde_json::from_str(&row.context)
             .map_err(|e| format!("the stored variables are not JSON: {e}"))?;
         let (composed, test) = match email_templates::test_parts(&context) {
-            Some((vars, wording)) => (self.compose(&row.kind, &vars, wording.as_ref())?, true),
+            Some((vars, wording)) => (self.compose(row.kind, &vars, wording.as_ref())?, true),
             None => {
                 let vars = self.variables(conn, row, &context)?;
-                let key = (row.study_id.clone().unwrap_or_default(), row.kind.clone());
+                let key = (row.study_id.clone().unwrap_or_default(), row.kind);
                 let wording = match wordings.get(&key) {
                     Some(w) => w.clone(),
                     None => {
                         let w = match &row.study_id {
-                            Some(study) => wording_store::find(conn, study, &row.kind)
+                            Some(study) => wording_store::find(conn, study, row.kind)
                                 .map_err(|e| format!("reading the study's wording: {e}"))?
                                 .map(|r| CustomWording {
                                     subject: r.subject,
@@ -398,7 +404,7 @@ impl Worker {
                         w
                     }
                 };
-                (self.compose(&row.kind, &vars, wording.as_ref())?, false)
+                (self.compose(row.kind, &vars, wording.as_ref())?, false)
             }
         };
         self.build(row, composed, test)
@@ -406,7 +412,7 @@ impl Worker {
 
     fn compose(
         &self,
-        kind: &str,
+        kind: MailKind,
         vars: &EmailVariables,
         wording: Option<&CustomWording>,
     ) -> Result<ComposedEmail, String> {
@@ -429,7 +435,7 @@ impl Worker {
         let person = panellists::find(conn, panellist_id)
             .map_err(|e| format!("reading the panellist: {e}"))?
             .ok_or("the panellist no longer exists")?;
-        if person.withdrawn_at.is_some() && row.kind != "withdrawal" {
+        if person.withdrawn_at.is_some() && row.kind != MailKind::Withdrawal {
             return Err("not sent: the panellist has withdrawn from the study".to_owned());
         }
         let token =

@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 
-use delphi_app::email_templates::{compose, ComposedEmail, CustomWording, EmailVariables, KINDS};
+use delphi_app::email_templates::{compose, ComposedEmail, CustomWording, EmailVariables};
+use delphi_core::states::MailKind;
 use delphi_render::Templates;
 
 const TITLE: &str = "Leadership for social prescribing link workers";
@@ -55,13 +56,13 @@ fn check(name: &str, actual: &str) -> Option<String> {
 fn every_kind_renders_and_matches_its_snapshot() {
     let templates = Templates::load().expect("templates load");
     let mut problems = Vec::new();
-    for kind in KINDS {
+    for &kind in MailKind::EDITABLE {
         let vars = EmailVariables::fixture(kind, TITLE, BASE);
         let mail = compose(&templates, kind, &vars, None)
             .unwrap_or_else(|e| panic!("{kind} does not render in strict mode: {e}"));
         assert!(!mail.subject.is_empty() && !mail.subject.contains('\n'));
         assert!(mail.html.contains("<!DOCTYPE html>"), "{kind}");
-        if kind != "withdrawal" {
+        if kind != MailKind::Withdrawal {
             for part in [&mail.text, &mail.html] {
                 assert!(
                     part.contains(&vars.link),
@@ -77,7 +78,7 @@ fn every_kind_renders_and_matches_its_snapshot() {
                 );
             }
         }
-        problems.extend(check(kind, &render_snapshot(&mail)));
+        problems.extend(check(kind.as_str(), &render_snapshot(&mail)));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -86,7 +87,7 @@ fn every_kind_renders_and_matches_its_snapshot() {
 fn missing_name_and_deadline_read_naturally() {
     let templates = Templates::load().expect("templates load");
     let mut problems = Vec::new();
-    for kind in ["invitation", "thank_you"] {
+    for kind in [MailKind::Invitation, MailKind::ThankYou] {
         let vars = EmailVariables {
             name: None,
             deadline: None,
@@ -111,14 +112,14 @@ fn missing_name_and_deadline_read_naturally() {
 #[test]
 fn a_study_wording_renders_in_the_shared_layout() {
     let templates = Templates::load().expect("templates load");
-    let vars = EmailVariables::fixture("reminder", TITLE, BASE);
+    let vars = EmailVariables::fixture(MailKind::Reminder, TITLE, BASE);
     let custom = CustomWording {
         subject: "Round {{round_number}} closes soon".to_owned(),
         body_text: "{{> greeting}}\n\nJust a nudge: round {{round_number}} closes on \
                     {{deadline}}.\nYour link: {{link}}\n\n{{> signoff}}\n"
             .to_owned(),
     };
-    let mail = compose(&templates, "reminder", &vars, Some(&custom)).expect("renders");
+    let mail = compose(&templates, MailKind::Reminder, &vars, Some(&custom)).expect("renders");
     let problems: Vec<String> = check("edited-reminder", &render_snapshot(&mail))
         .into_iter()
         .collect();

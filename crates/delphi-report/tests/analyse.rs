@@ -65,7 +65,7 @@ fn csv_has_one_row_per_round_item_and_group() {
     // a_small I1 round 1 = 7,7,8,8,9: type 6 gives Q3 = 8.5 (type 7 would give 8).
     assert_eq!(&i1[col("q3")], "8.5");
     assert_eq!(&i1[col("quantile_type")], "6");
-    assert_eq!(&i1[col("comet")], "in");
+    assert_eq!(&i1[col("comet")], "in"); // not-a-state: an output column of delphi analyse
 }
 
 #[test]
@@ -276,4 +276,72 @@ fn files_larger_than_the_read_buffer() {
     let n_utr: u64 = all.iter().map(|r| r["n_utr"].as_u64().expect("n")).sum();
     assert_eq!(n_utr, expected_utr);
     assert_eq!(n_valid + n_utr, 250_000);
+}
+
+#[test]
+fn counted_and_unable_to_rate_columns_select_the_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("responses.csv");
+    std::fs::write(
+        &path,
+        "round,item_id,panellist_id,stakeholder_group,rating,unable_to_rate,counted\n\
+         1,I1,P1,A,8,false,true\n\
+         1,I1,P2,A,2,false,false\n\
+         1,I1,P3,A,,true,TRUE\n\
+         1,I1,P4,A,,false,1\n\
+         1,I1,P5,B,9,no,yes\n",
+    )
+    .expect("write");
+    let out = run_to_string(&AnalyseOptions::new(&path))
+        .map_err(|(e, _)| e.to_string())
+        .expect("analyse");
+    let doc: Value = serde_json::from_str(&out).expect("JSON");
+    let all = &doc["items"][0];
+    assert_eq!(all["group"], "ALL");
+    assert_eq!(all["n_valid"], 2, "P2 is not counted, P4 gave no answer");
+    assert_eq!(all["n_utr"], 1);
+    assert_eq!(all["median"], 8.5);
+
+    let head = "round,item_id,panellist_id,stakeholder_group,rating,unable_to_rate,counted\n";
+    let message = error_for(&format!("{head}1,I1,P1,A,7,true,true\n"), |_| {});
+    assert!(
+        message.contains("line 2: rating \"7\" with unable_to_rate true"),
+        "{message}"
+    );
+    let message = error_for(&format!("{head}1,I1,P1,A,7,false,maybe\n"), |_| {});
+    assert!(
+        message.contains("line 2: counted \"maybe\" is not true or false"),
+        "{message}"
+    );
+    let message = error_for(&format!("{head}1,I1,P1,A,7,false,false\n"), |_| {});
+    assert!(message.contains("there are no rating rows"), "{message}");
+}
+
+#[test]
+fn csv_output_neutralises_identifiers_a_spreadsheet_would_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ratings.csv");
+    std::fs::write(
+        &path,
+        format!("{HEADER}1,\"=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",P1,@group,7\n1,I2,P1,@group,-\n")
+            .replace(",-\n", ",8\n"),
+    )
+    .expect("write");
+    let mut opts = AnalyseOptions::new(&path);
+    opts.format = Format::Csv;
+    let out = run_to_string(&opts)
+        .map_err(|(e, _)| e.to_string())
+        .expect("analyse");
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let ids: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
+    assert!(
+        ids.contains(&"'=HYPERLINK(\"http://evil\",\"x\")"),
+        "{ids:?}"
+    );
+    let groups: Vec<&str> = rows.iter().map(|r| &r[2]).collect();
+    assert!(
+        groups.contains(&"'@group") && groups.contains(&"ALL"),
+        "{groups:?}"
+    );
 }

@@ -100,12 +100,13 @@ fn reproduces_the_authors_per_item_percentages() {
 fn matches_the_oracle_on_every_item_statistic() {
     let dir = enlight_dir();
     let dataset = read_dataset(&dir.join("enlight_round1.csv"), 1, 7).expect("read");
-    // The oracle's ENLIGHT run: one band 1–7, agree 5–7, disagree 1–3, RAND midpoint 5.
+    // The oracle's ENLIGHT run: one band 1–7, agree 5–7, disagree 1–3. The RAND asymmetry
+    // index is taken about the scale's own midpoint (4 on 1–7, STATISTICS.md §3.2), as
+    // `for_scale` sets it: nothing is forced here.
     let mut cfg = DescribeConfig::for_scale(1, 7);
     cfg.bands = vec![Band::new(1, 7)];
     cfg.agree = Band::new(5, 7);
     cfg.disagree = Band::new(1, 3);
-    cfg.rand.midpoint = 5.0;
     let ours = serde_json::to_value(delphi_stats::report(&dataset, &cfg)).expect("serialise");
     let expected: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("expected_enlight_round1.json")).expect("oracle"),

@@ -2,6 +2,7 @@
 //! embedded default for that study.
 
 use chrono::NaiveDateTime;
+use delphi_core::states::MailKind;
 use diesel::prelude::*;
 
 use crate::schema::email_templates;
@@ -13,8 +14,9 @@ use crate::{with_conn, DbConnection};
 pub struct EmailTemplateRow {
     /// Study.
     pub study_id: String,
-    /// Email kind, e.g. `invitation`.
-    pub kind: String,
+    /// Which email.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kind: MailKind,
     /// Handlebars source of the subject.
     pub subject: String,
     /// Handlebars source of the plain-text body.
@@ -27,10 +29,10 @@ pub struct EmailTemplateRow {
 pub fn find(
     conn: &mut DbConnection,
     study_id: &str,
-    kind: &str,
+    kind: MailKind,
 ) -> QueryResult<Option<EmailTemplateRow>> {
     email_templates::table
-        .find((study_id, kind))
+        .find((study_id, kind.as_str()))
         .select(EmailTemplateRow::as_select())
         .first(conn)
         .optional()
@@ -48,7 +50,7 @@ pub fn for_study(conn: &mut DbConnection, study_id: &str) -> QueryResult<Vec<Ema
 /// Saves the study's wording of a kind (insert or replace).
 pub fn upsert(conn: &mut DbConnection, row: &EmailTemplateRow) -> QueryResult<()> {
     with_conn!(conn, |c| diesel::insert_into(email_templates::table)
-        .values(row)
+        .values(row.clone())
         .on_conflict((email_templates::study_id, email_templates::kind))
         .do_update()
         .set((
@@ -61,7 +63,8 @@ pub fn upsert(conn: &mut DbConnection, row: &EmailTemplateRow) -> QueryResult<()
 }
 
 /// Goes back to the default wording; returns whether the study had its own.
-pub fn delete(conn: &mut DbConnection, study_id: &str, kind: &str) -> QueryResult<bool> {
-    let deleted = diesel::delete(email_templates::table.find((study_id, kind))).execute(conn)?;
+pub fn delete(conn: &mut DbConnection, study_id: &str, kind: MailKind) -> QueryResult<bool> {
+    let deleted =
+        diesel::delete(email_templates::table.find((study_id, kind.as_str()))).execute(conn)?;
     Ok(deleted == 1)
 }

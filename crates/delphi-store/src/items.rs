@@ -1,6 +1,7 @@
 //! Items: never edited in place once rated; rewording makes a new item.
 
 use chrono::NaiveDateTime;
+use delphi_core::states::{ItemOrigin, ItemStatus};
 use diesel::prelude::*;
 
 use crate::schema::{items, responses};
@@ -20,16 +21,18 @@ pub struct ItemRow {
     pub text: String,
     /// Section heading.
     pub section: String,
-    /// `seeded`, `added` or `reworded`.
-    pub origin: String,
+    /// Seeded, added or reworded.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub origin: ItemOrigin,
     /// Round in which it was added or reworded.
     pub origin_round: Option<i32>,
     /// The item it rewords.
     pub replaces_id: Option<String>,
     /// Why it was added or reworded.
     pub change_note: Option<String>,
-    /// `active`, `retired`, `replaced` or `dropped`.
-    pub status: String,
+    /// Active, retired, replaced or dropped.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: ItemStatus,
     /// Added.
     pub created_at: NaiveDateTime,
 }
@@ -38,7 +41,7 @@ pub struct ItemRow {
 pub fn insert_many(conn: &mut DbConnection, rows: &[ItemRow]) -> QueryResult<()> {
     for row in rows {
         diesel::insert_into(items::table)
-            .values(row)
+            .values(row.clone())
             .execute(conn)?;
     }
     Ok(())
@@ -76,9 +79,9 @@ pub fn for_study(conn: &mut DbConnection, study_id: &str) -> QueryResult<Vec<Ite
 }
 
 /// Sets an item's status.
-pub fn set_status(conn: &mut DbConnection, id: &str, status: &str) -> QueryResult<()> {
+pub fn set_status(conn: &mut DbConnection, id: &str, status: ItemStatus) -> QueryResult<()> {
     diesel::update(items::table.find(id))
-        .set(items::status.eq(status))
+        .set(items::status.eq(status.as_str()))
         .execute(conn)
         .map(drop)
 }

@@ -33,3 +33,9 @@ pub fn is_unique_violation(error: &QueryError) -> bool {
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
 }
+
+/// A stored value that does not parse, as a query error that names it (never a silent
+/// default).
+pub(crate) fn damaged(error: impl std::error::Error + Send + Sync + 'static) -> QueryError {
+    diesel::result::Error::DeserializationError(Box::new(error))
+}

@@ -8,20 +8,18 @@
 //! by the next claim (with the same Message-ID, so a receiver can recognise a repeat).
 
 use chrono::NaiveDateTime;
+use delphi_core::states::{MailKind, OutboxStatus};
 use diesel::prelude::*;
 
 use crate::schema::outbox;
 use crate::{with_conn, write_tx, DbConnection};
 
-/// `queued`: waiting for (another) delivery attempt.
-pub const QUEUED: &str = "queued";
-/// `sent`: the SMTP server (or the folder) accepted it.
-pub const SENT: &str = "sent";
-/// `failed`: every attempt failed; kept with its last error until retried.
-pub const FAILED: &str = "failed";
+const QUEUED: &str = OutboxStatus::Queued.as_str();
+const SENT: &str = OutboxStatus::Sent.as_str();
+const FAILED: &str = OutboxStatus::Failed.as_str();
 
 /// A row of `outbox`.
-#[derive(Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     /// UUID; the Message-ID derives from it.
@@ -32,16 +30,18 @@ pub struct OutboxRow {
     pub round_id: Option<String>,
     /// Recipient panellist.
     pub panellist_id: Option<String>,
-    /// Template kind: `invitation`, `round_opened`, `reminder`, `thank_you`, `withdrawal`.
-    pub kind: String,
+    /// What the message is.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kind: MailKind,
     /// Address.
     pub recipient: String,
     /// Template variables as JSON (never the link token).
     pub context: String,
     /// Unique key that makes a second enqueue of the same message a no-op.
     pub dedupe_key: Option<String>,
-    /// `queued`, `sent` or `failed`.
-    pub status: String,
+    /// Queued, sent or failed.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: OutboxStatus,
     /// Delivery attempts so far.
     pub attempts: i32,
     /// Not before.
@@ -65,8 +65,8 @@ pub struct NewOutboxMessage {
     pub round_id: Option<String>,
     /// Recipient panellist.
     pub panellist_id: Option<String>,
-    /// Template kind.
-    pub kind: String,
+    /// What the message is.
+    pub kind: MailKind,
     /// Address.
     pub recipient: String,
     /// Template variables.
@@ -82,11 +82,11 @@ impl NewOutboxMessage {
             study_id: self.study_id.clone(),
             round_id: self.round_id.clone(),
             panellist_id: self.panellist_id.clone(),
-            kind: self.kind.clone(),
+            kind: self.kind,
             recipient: self.recipient.clone(),
             context: self.context.to_string(),
             dedupe_key: self.dedupe_key.clone(),
-            status: QUEUED.to_owned(),
+            status: OutboxStatus::Queued,
             attempts: 0,
             next_attempt_at: now,
             locked_until: None,
@@ -109,7 +109,7 @@ pub fn enqueue(
     // ON CONFLICT DO NOTHING, not a lookup first: two concurrent enqueues of the same key on
     // PostgreSQL must not turn into a unique-violation error.
     let inserted = with_conn!(conn, |c| diesel::insert_into(outbox::table)
-        .values(&row)
+        .values(row.clone())
         .on_conflict(outbox::dedupe_key)
         .do_nothing()
         .execute(c))?;
@@ -149,50 +149,35 @@ pub fn claim_due(
     limit: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
     let until = now + lease;
-    write_tx(conn, |conn| match conn {
-        DbConnection::Pg(c) => {
-            let ids: Vec<String> = outbox::table
-                .filter(outbox::status.eq(QUEUED))
-                .filter(outbox::next_attempt_at.le(now))
-                .filter(
-                    outbox::locked_until
-                        .is_null()
-                        .or(outbox::locked_until.le(now)),
-                )
-                .order((outbox::next_attempt_at, outbox::created_at))
-                .limit(limit)
-                .select(outbox::id)
-                .for_update()
-                .skip_locked()
-                .load(c)?;
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            let mut rows: Vec<OutboxRow> =
-                diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-                    .set(outbox::locked_until.eq(until))
-                    .returning(OutboxRow::as_returning())
-                    .get_results(c)?;
-            rows.sort_by_key(|r| (r.next_attempt_at, r.created_at));
-            Ok(rows)
-        }
-        DbConnection::Sqlite(c) => {
-            use diesel::sql_types::{BigInt, Timestamp};
-            let mut rows: Vec<OutboxRow> = diesel::sql_query(
-                "UPDATE outbox SET locked_until = ? WHERE id IN (\
-                   SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? \
-                   AND (locked_until IS NULL OR locked_until <= ?) \
-                   ORDER BY next_attempt_at, created_at LIMIT ?) \
-                 RETURNING *",
+    write_tx(conn, |conn| {
+        let due = outbox::table
+            .filter(outbox::status.eq(QUEUED))
+            .filter(outbox::next_attempt_at.le(now))
+            .filter(
+                outbox::locked_until
+                    .is_null()
+                    .or(outbox::locked_until.le(now)),
             )
-            .bind::<Timestamp, _>(until)
-            .bind::<Timestamp, _>(now)
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .load(c)?;
-            rows.sort_by_key(|r| (r.next_attempt_at, r.created_at));
-            Ok(rows)
+            .order((outbox::next_attempt_at, outbox::created_at))
+            .limit(limit)
+            .select(outbox::id);
+        let ids: Vec<String> = match conn {
+            // Concurrent workers skip each other's rows instead of waiting for them.
+            DbConnection::Pg(c) => due.for_update().skip_locked().load(c)?,
+            // BEGIN IMMEDIATE already keeps every other writer out.
+            DbConnection::Sqlite(c) => due.load(c)?,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
+        let mut rows: Vec<OutboxRow> = with_conn!(conn, |c| diesel::update(
+            outbox::table.filter(outbox::id.eq_any(&ids))
+        )
+        .set(outbox::locked_until.eq(until))
+        .returning(OutboxRow::as_returning())
+        .get_results(c))?;
+        rows.sort_by_key(|r| (r.next_attempt_at, r.created_at));
+        Ok(rows)
     })
 }
 
@@ -368,13 +353,22 @@ pub fn for_round(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<Out
 pub fn counts_for_round(
     conn: &mut DbConnection,
     round_id: &str,
-) -> QueryResult<Vec<(String, String, i64)>> {
-    outbox::table
+) -> QueryResult<Vec<(MailKind, OutboxStatus, i64)>> {
+    let rows: Vec<(String, String, i64)> = outbox::table
         .filter(outbox::round_id.eq(round_id))
         .group_by((outbox::kind, outbox::status))
         .select((outbox::kind, outbox::status, diesel::dsl::count_star()))
         .order((outbox::kind, outbox::status))
-        .load(conn)
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(kind, status, n)| {
+            Ok((
+                MailKind::parse(&kind).map_err(crate::damaged)?,
+                OutboxStatus::parse(&status).map_err(crate::damaged)?,
+                n,
+            ))
+        })
+        .collect()
 }
 
 /// A round's messages that have a problem: failed, or queued after a failed attempt.
@@ -408,9 +402,11 @@ pub struct MessageFact {
     /// Round.
     pub round_id: Option<String>,
     /// Kind.
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: MailKind,
     /// Status.
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: OutboxStatus,
     /// Queued.
     pub created_at: NaiveDateTime,
     /// Delivered.
@@ -459,7 +455,7 @@ mod tests {
             study_id: None,
             round_id: None,
             panellist_id: None,
-            kind: "invitation".to_owned(),
+            kind: MailKind::Invitation,
             recipient: recipient.to_owned(),
             context: serde_json::json!({"study_title": "T"}),
             dedupe_key: key.map(str::to_owned),
@@ -550,15 +546,15 @@ mod tests {
             ];
             assert_eq!(record_all(&mut conn, &outcomes).unwrap(), 3);
             let sent = find(&mut conn, &id("sent")).unwrap().unwrap();
-            assert_eq!((sent.status.as_str(), sent.attempts), (SENT, 1));
+            assert_eq!((sent.status, sent.attempts), (OutboxStatus::Sent, 1));
             assert_eq!(sent.sent_at, Some(now));
             let retry = find(&mut conn, &id("retry")).unwrap().unwrap();
-            assert_eq!((retry.status.as_str(), retry.attempts), (QUEUED, 1));
+            assert_eq!((retry.status, retry.attempts), (OutboxStatus::Queued, 1));
             assert_eq!(retry.next_attempt_at, retry_at);
             assert_eq!(retry.locked_until, None);
             assert_eq!(retry.last_error.as_deref(), Some("connection refused"));
             let failed = find(&mut conn, &id("failed")).unwrap().unwrap();
-            assert_eq!(failed.status, FAILED);
+            assert_eq!(failed.status, OutboxStatus::Failed);
             assert_eq!(failed.last_error.as_deref(), Some("mailbox unavailable"));
             // Marking a row that is no longer queued changes nothing.
             assert!(!mark_sent(&mut conn, &id("failed"), now).unwrap());
@@ -572,7 +568,7 @@ mod tests {
             assert!(retry_failed(&mut conn, &id("failed"), retry_at).unwrap());
             assert!(!retry_failed(&mut conn, &id("failed"), retry_at).unwrap());
             let failed = find(&mut conn, &id("failed")).unwrap().unwrap();
-            assert_eq!((failed.status.as_str(), failed.attempts), (QUEUED, 0));
+            assert_eq!((failed.status, failed.attempts), (OutboxStatus::Queued, 0));
         }
     }
 

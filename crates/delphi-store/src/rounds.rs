@@ -1,6 +1,7 @@
 //! Rounds, the items each round asks, and who was invited to each.
 
 use chrono::NaiveDateTime;
+use delphi_core::states::{Disposition, RoundStatus};
 use diesel::prelude::*;
 
 use crate::schema::{participations, round_items, rounds};
@@ -16,8 +17,9 @@ pub struct RoundRow {
     pub study_id: String,
     /// 1, 2, 3...
     pub number: i32,
-    /// `draft`, `open` or `closed`.
-    pub status: String,
+    /// Draft, open or closed.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: RoundStatus,
     /// Instructions shown at the top of the round.
     pub instructions: String,
     /// Optional deadline (UTC).
@@ -40,8 +42,9 @@ pub struct RoundItemRow {
     pub item_id: String,
     /// Display order.
     pub position: i32,
-    /// `new`, `carried`, `reworded` or `for_information`.
-    pub disposition: String,
+    /// New, carried, reworded or shown for information.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub disposition: Disposition,
 }
 
 /// A row of `participations`.
@@ -63,7 +66,7 @@ pub struct ParticipationRow {
 /// Inserts a round.
 pub fn insert(conn: &mut DbConnection, row: &RoundRow) -> QueryResult<()> {
     diesel::insert_into(rounds::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(drop)
 }
@@ -99,17 +102,27 @@ pub fn latest(conn: &mut DbConnection, study_id: &str) -> QueryResult<Option<Rou
 /// Marks a round open.
 pub fn open(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(rounds::table.find(id))
-        .set((rounds::status.eq("open"), rounds::opened_at.eq(at)))
+        .set((
+            rounds::status.eq(RoundStatus::Open.as_str()),
+            rounds::opened_at.eq(at),
+        ))
         .execute(conn)
         .map(drop)
 }
 
 /// Marks an open round closed; returns false when it was not open (a concurrent close).
 pub fn close(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
-    diesel::update(rounds::table.find(id).filter(rounds::status.eq("open")))
-        .set((rounds::status.eq("closed"), rounds::closed_at.eq(at)))
-        .execute(conn)
-        .map(|n| n == 1)
+    diesel::update(
+        rounds::table
+            .find(id)
+            .filter(rounds::status.eq(RoundStatus::Open.as_str())),
+    )
+    .set((
+        rounds::status.eq(RoundStatus::Closed.as_str()),
+        rounds::closed_at.eq(at),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// Sets or clears the deadline.
@@ -128,7 +141,7 @@ pub fn set_deadline(
 pub fn insert_items(conn: &mut DbConnection, rows: &[RoundItemRow]) -> QueryResult<()> {
     for row in rows {
         diesel::insert_into(round_items::table)
-            .values(row)
+            .values(row.clone())
             .execute(conn)?;
     }
     Ok(())

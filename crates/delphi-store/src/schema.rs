@@ -25,6 +25,13 @@ diesel::table! {
         rule_locked_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        team_name -> Text,
+        team_institution -> Text,
+        team_contact -> Text,
+        ethics_reference -> Text,
+        registry_id -> Text,
+        info_url -> Text,
+        time_zone -> Text,
     }
 }
 

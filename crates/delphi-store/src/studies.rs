@@ -3,11 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use delphi_core::states::{Role, StudyStatus};
+
 use crate::schema::{stakeholder_groups, studies, study_members};
 use crate::DbConnection;
 
 /// A row of `studies`.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = studies)]
 pub struct StudyRow {
     /// UUID.
@@ -20,8 +22,9 @@ pub struct StudyRow {
     pub description: String,
     /// Consent text.
     pub consent_text: String,
-    /// `draft`, `running` or `completed`.
-    pub status: String,
+    /// Draft, running or completed.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: StudyStatus,
     /// `StudySettings` as JSON.
     pub settings: String,
     /// When the consensus rule was locked (round 1 opened).
@@ -30,6 +33,20 @@ pub struct StudyRow {
     pub created_at: NaiveDateTime,
     /// Last changed.
     pub updated_at: NaiveDateTime,
+    /// The research team's name, shown to panellists (may be empty until set).
+    pub team_name: String,
+    /// The team's institution.
+    pub team_institution: String,
+    /// The team's contact address (Reply-To of every email).
+    pub team_contact: String,
+    /// The ethics committee's reference.
+    pub ethics_reference: String,
+    /// A protocol registry id (e.g. COMET's database entry).
+    pub registry_id: String,
+    /// A link to the participant information.
+    pub info_url: String,
+    /// The study's time zone (an IANA name such as `Europe/London`).
+    pub time_zone: String,
 }
 
 /// A row of `study_members`.
@@ -40,8 +57,9 @@ pub struct MemberRow {
     pub study_id: String,
     /// User.
     pub user_id: String,
-    /// `owner`, `researcher` or `analyst`.
-    pub role: String,
+    /// Owner, researcher or analyst.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub role: Role,
     /// Added.
     pub created_at: NaiveDateTime,
 }
@@ -65,7 +83,7 @@ pub struct GroupRow {
 /// Inserts a study.
 pub fn insert(conn: &mut DbConnection, row: &StudyRow) -> QueryResult<()> {
     diesel::insert_into(studies::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(drop)
 }
@@ -100,11 +118,14 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<StudyRow>> {
 pub fn set_status(
     conn: &mut DbConnection,
     id: &str,
-    status: &str,
+    status: StudyStatus,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(studies::table.find(id))
-        .set((studies::status.eq(status), studies::updated_at.eq(at)))
+        .set((
+            studies::status.eq(status.as_str()),
+            studies::updated_at.eq(at),
+        ))
         .execute(conn)
         .map(drop)
 }
@@ -137,7 +158,7 @@ pub fn set_settings(
 /// Adds a member.
 pub fn add_member(conn: &mut DbConnection, row: &MemberRow) -> QueryResult<()> {
     diesel::insert_into(study_members::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(drop)
 }
@@ -154,12 +175,14 @@ pub fn member_role(
     conn: &mut DbConnection,
     study_id: &str,
     user_id: &str,
-) -> QueryResult<Option<String>> {
-    study_members::table
+) -> QueryResult<Option<Role>> {
+    let role: Option<String> = study_members::table
         .find((study_id, user_id))
         .select(study_members::role)
         .first(conn)
-        .optional()
+        .optional()?;
+    role.map(|text| Role::parse(&text).map_err(crate::damaged))
+        .transpose()
 }
 
 /// Inserts a stakeholder group.

@@ -103,3 +103,168 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// Every row of every table, as text, table by table in primary-key order: two snapshots are
+/// equal exactly when nothing was written in between (the authorisation tests compare one
+/// taken before a refused call with one taken after).
+pub fn snapshot(
+    conn: &mut crate::DbConnection,
+) -> diesel::QueryResult<std::collections::BTreeMap<&'static str, Vec<String>>> {
+    use diesel::prelude::*;
+
+    use crate::schema::*;
+    use crate::{audit, email_templates as wording, outbox as mail};
+    use crate::{items as item_rows, panellists as panel_rows, responses as response_rows};
+    use crate::{results as res, rounds as rnd, studies as st, users as us};
+
+    fn rows<T: std::fmt::Debug>(loaded: Vec<T>) -> Vec<String> {
+        loaded.iter().map(|row| format!("{row:?}")).collect()
+    }
+    let mut all = std::collections::BTreeMap::new();
+    all.insert(
+        "users",
+        rows(
+            users::table
+                .order(users::id)
+                .select(us::UserRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "studies",
+        rows(
+            studies::table
+                .order(studies::id)
+                .select(st::StudyRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "study_members",
+        rows(
+            study_members::table
+                .order((study_members::study_id, study_members::user_id))
+                .select(st::MemberRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "stakeholder_groups",
+        rows(
+            stakeholder_groups::table
+                .order(stakeholder_groups::id)
+                .select(st::GroupRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "panellists",
+        rows(
+            panellists::table
+                .order(panellists::id)
+                .select(panel_rows::PanellistRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "items",
+        rows(
+            items::table
+                .order(items::id)
+                .select(item_rows::ItemRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "rounds",
+        rows(
+            rounds::table
+                .order(rounds::id)
+                .select(rnd::RoundRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "round_items",
+        rows(
+            round_items::table
+                .order((round_items::round_id, round_items::item_id))
+                .select(rnd::RoundItemRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "participations",
+        rows(
+            participations::table
+                .order((participations::round_id, participations::panellist_id))
+                .select(rnd::ParticipationRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "responses",
+        rows(
+            responses::table
+                .order((
+                    responses::round_id,
+                    responses::item_id,
+                    responses::panellist_id,
+                ))
+                .select(response_rows::ResponseRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    let stored: Vec<(String, String, String, Option<String>, String)> = results::table
+        .order((results::round_id, results::item_id, results::group_code))
+        .select((
+            results::round_id,
+            results::item_id,
+            results::group_code,
+            results::classification,
+            results::stats,
+        ))
+        .load(conn)?;
+    all.insert("results", rows(stored));
+    all.insert(
+        "comment_reviews",
+        rows(
+            comment_reviews::table
+                .order((
+                    comment_reviews::round_id,
+                    comment_reviews::item_id,
+                    comment_reviews::panellist_id,
+                ))
+                .select(res::CommentReviewRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "email_templates",
+        rows(
+            email_templates::table
+                .order((email_templates::study_id, email_templates::kind))
+                .select(wording::EmailTemplateRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "outbox",
+        rows(
+            outbox::table
+                .order(outbox::id)
+                .select(mail::OutboxRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "audit_log",
+        rows(
+            audit_log::table
+                .order(audit_log::id)
+                .select(audit::AuditRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    Ok(all)
+}

@@ -26,7 +26,8 @@ fn setup() -> (TestDb, WebState, String) {
 
 fn benches(c: &mut Criterion) {
     let (_db, state, token) = setup();
-    let page = panellist::page(&state.app, &token).expect("the page loads");
+    let panellist = delphi_app::Actor::Panellist(token.clone());
+    let page = panellist::page(&state.app, &panellist).expect("the page loads");
     if let panellist::PageState::Rating(round) = &page.state {
         let with_feedback = round
             .sections
@@ -49,7 +50,7 @@ fn benches(c: &mut Criterion) {
         "load and render the 60-item round page with feedback",
         |b| {
             b.iter(|| {
-                let page = panellist::page(&state.app, &token).expect("the page loads");
+                let page = panellist::page(&state.app, &panellist).expect("the page loads");
                 render_page(&state, &token, &page, View::Page, None, None).expect("renders")
             })
         },
@@ -60,7 +61,7 @@ fn benches(c: &mut Criterion) {
             value = value % 9 + 1;
             participation::save_answer(
                 &state.app,
-                &token,
+                &panellist,
                 &AnswerInput {
                     item_code: "I2".to_owned(),
                     rating: Some(value),

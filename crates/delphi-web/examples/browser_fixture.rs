@@ -27,14 +27,23 @@ fn main() -> std::io::Result<()> {
     // Round 1 closed.
     let closed = fixture::round_one(&app, "browser-closed", 3, 5);
     fixture::answer_round_one(&app, &closed, &[4]);
-    delphi_app::closing::close_round(&app, &closed.study_id)
+    delphi_app::closing::close_round(&app, fixture::OPERATOR, &closed.slug)
         .map_err(|e| std::io::Error::other(e.to_string()))?;
 
     // A researcher who owns the round-2 study, for the /admin pages.
     let io = |e: delphi_app::AppError| std::io::Error::other(e.to_string());
-    delphi_app::users::create_user(&app, RESEARCHER, "Rhea Researcher", PASSWORD, false)
-        .map_err(io)?;
-    delphi_app::users::add_member(&app, &two.study_id, RESEARCHER, "owner").map_err(io)?;
+    let operator = fixture::OPERATOR;
+    delphi_app::users::create_user(
+        &app,
+        operator,
+        RESEARCHER,
+        "Rhea Researcher",
+        PASSWORD,
+        false,
+    )
+    .map_err(io)?;
+    let owner = delphi_core::states::Role::Owner;
+    delphi_app::users::add_member(&app, operator, &two.slug, RESEARCHER, owner).map_err(io)?;
 
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let base = format!("http://{}", listener.local_addr()?);

@@ -148,7 +148,7 @@ fn main() -> Result<(), Error> {
     let app = App::new(pool, SecretKey::generate(), "http://127.0.0.1");
     let study = fixture::round_one(&app, "load", 60, panel);
     for token in &study.tokens {
-        delphi_app::participation::consent(&app, token)?;
+        delphi_app::participation::consent(&app, &delphi_app::Actor::Panellist(token.clone()))?;
     }
 
     let listener = TcpListener::bind("127.0.0.1:0")?;

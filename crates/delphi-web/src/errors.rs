@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use delphi_app::AppError;
+use delphi_app::{AppError, Refusal};
 
 /// The 404 page: the same bytes for every unknown or revoked link, and for any unknown path.
 pub const NOT_FOUND_PAGE: &str = "<!doctype html><html lang=en><head><meta charset=utf-8>\
@@ -19,6 +19,11 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) | AppError::RoundClosed(_) => StatusCode::CONFLICT,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::Refused(Refusal::NotSignedIn) => StatusCode::UNAUTHORIZED,
+        AppError::Refused(Refusal::NoSuchStudy { .. } | Refusal::UnknownLink) => {
+            StatusCode::NOT_FOUND
+        }
+        AppError::Refused(_) => StatusCode::FORBIDDEN,
         AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -100,6 +105,27 @@ impl ResponseError for ApiError {
             .insert_header(("Cache-Control", "no-store"))
             .json(serde_json::json!({ "error": error }))
     }
+}
+
+/// A small page that says what went wrong (for requests refused before any handler runs).
+pub fn message_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    let mut body = String::with_capacity(400 + message.len());
+    body.push_str(
+        "<!doctype html><html lang=en><head><meta charset=utf-8>\
+         <meta name=viewport content=\"width=device-width,initial-scale=1\"><title>",
+    );
+    crate::escape::escape_into(&mut body, title);
+    body.push_str(
+        "</title><link rel=stylesheet href=/static/p.css></head><body><main id=main><h1>",
+    );
+    crate::escape::escape_into(&mut body, title);
+    body.push_str("</h1><p>");
+    crate::escape::escape_into(&mut body, message);
+    body.push_str("</p><p>Please go back, reload the page and try again.</p></main></body></html>");
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body)
 }
 
 /// The plain 404 page.

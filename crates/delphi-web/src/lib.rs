@@ -21,6 +21,8 @@ mod admin;
 mod assets;
 mod csrf;
 mod errors;
+mod escape;
+pub mod forms;
 mod health;
 mod panellist;
 mod security;

@@ -1,17 +1,9 @@
 //! Turning an outbox row's variables into a message: subject, plain text and HTML, from the
 //! embedded templates or from a study's own wording.
 
+use delphi_core::states::MailKind;
 use delphi_render::{Format, RenderError, Templates};
 use serde::{Deserialize, Serialize};
-
-/// The email kinds, in the order a panellist meets them.
-pub const KINDS: [&str; 5] = [
-    "invitation",
-    "round_opened",
-    "reminder",
-    "thank_you",
-    "withdrawal",
-];
 
 /// Every variable a template may use, with what it holds (shown to researchers editing).
 pub const VARIABLES: [(&str, &str); 7] = [
@@ -85,21 +77,21 @@ impl EmailVariables {
     }
 
     /// Example values for previews, validation and snapshot tests.
-    pub fn fixture(kind: &str, study_title: &str, base_url: &str) -> Self {
+    pub fn fixture(kind: MailKind, study_title: &str, base_url: &str) -> Self {
         let link = format!(
             "{}/p/EXAMPLE-personal-link-0123456",
             base_url.trim_end_matches('/')
         );
-        let later = kind == "round_opened";
+        let later = kind == MailKind::RoundOpened;
         Self {
             study_title: study_title.to_owned(),
             name: Some("Alex Morgan".to_owned()),
             round_number: match kind {
-                "withdrawal" => None,
-                "round_opened" => Some(2),
+                MailKind::Withdrawal => None,
+                MailKind::RoundOpened => Some(2),
                 _ => Some(1),
             },
-            deadline: (kind != "withdrawal")
+            deadline: (kind != MailKind::Withdrawal)
                 .then(|| "Friday 4 December 2026, 17:00 UTC".to_owned()),
             changes_summary: later.then(|| {
                 changes_summary(&serde_json::json!({
@@ -221,7 +213,7 @@ pub struct ComposeError {
 /// templates.
 pub fn compose(
     templates: &Templates,
-    kind: &str,
+    kind: MailKind,
     vars: &EmailVariables,
     custom: Option<&CustomWording>,
 ) -> Result<ComposedEmail, ComposeError> {
@@ -363,12 +355,12 @@ mod tests {
     #[test]
     fn edited_text_becomes_html_with_links_and_escaping() {
         let templates = Templates::load().unwrap();
-        let vars = EmailVariables::fixture("reminder", "A <b> study", "https://d.org");
+        let vars = EmailVariables::fixture(MailKind::Reminder, "A <b> study", "https://d.org");
         let custom = CustomWording {
             subject: "Hi\n{{name}}".to_owned(),
             body_text: "Dear {{name}} <3,\n\nYour link: {{link}}.\nThanks".to_owned(),
         };
-        let mail = compose(&templates, "reminder", &vars, Some(&custom)).unwrap();
+        let mail = compose(&templates, MailKind::Reminder, &vars, Some(&custom)).unwrap();
         assert_eq!(mail.subject, "Hi Alex Morgan");
         assert!(mail.text.contains("Dear Alex Morgan <3,"), "{}", mail.text);
         assert!(
@@ -387,7 +379,7 @@ mod tests {
             subject: "ok".to_owned(),
             body_text: "{{deadlnie}}".to_owned(),
         };
-        let err = compose(&templates, "reminder", &vars, Some(&bad)).unwrap_err();
+        let err = compose(&templates, MailKind::Reminder, &vars, Some(&bad)).unwrap_err();
         assert_eq!(err.part, "body_text");
         assert!(err.to_string().contains("deadlnie"), "{err}");
     }
@@ -401,7 +393,13 @@ mod tests {
 
     fn validate(draft: &CustomWording) -> Result<ComposedEmail, crate::AppError> {
         let templates = Templates::load().unwrap();
-        crate::email_templates::validate(&templates, "reminder", "S", "https://d.org", draft)
+        crate::email_templates::validate(
+            &templates,
+            MailKind::Reminder,
+            "S",
+            "https://d.org",
+            draft,
+        )
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::sync::OnceLock;
 
+use delphi_core::states::MailKind;
 use delphi_render::{Templates, MAX_UNTRUSTED_OUTPUT};
 
 use crate::email_templates::{validate, withdraw_link, CustomWording, EmailVariables};
@@ -85,7 +86,7 @@ fn fuzz_email_wording() {
             subject: subject.to_owned(),
             body_text: body_text.to_owned(),
         };
-        for kind in ["invitation", "withdrawal"] {
+        for kind in [MailKind::Invitation, MailKind::Withdrawal] {
             let Ok(mail) = validate(
                 templates(),
                 kind,

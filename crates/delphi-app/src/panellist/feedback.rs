@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
 use delphi_core::settings::FeedbackSettings;
+use delphi_core::states::{CommentDecision, Verdict};
 use delphi_store::results::{ResultRow, ALL_GROUPS};
 use delphi_store::{responses, results, rounds, DbConnection};
 
@@ -27,29 +28,7 @@ struct Stored {
     q3: Option<f64>,
     iqr: Option<f64>,
     counts: Vec<u64>,
-    classification: Option<String>,
-}
-
-/// The part of a stored result that feedback reads.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct StoredJson {
-    statistics: StatsJson,
-    quantile_type: Option<u8>,
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct StatsJson {
-    n_valid: Option<u64>,
-    median: Option<f64>,
-    q1_t6: Option<f64>,
-    q3_t6: Option<f64>,
-    iqr_t6: Option<f64>,
-    q1_t7: Option<f64>,
-    q3_t7: Option<f64>,
-    iqr_t7: Option<f64>,
-    counts: std::collections::BTreeMap<String, u64>,
+    classification: Option<Verdict>,
 }
 
 /// A closed round's stored results as feedback reads them. They are written once, in the
@@ -76,34 +55,26 @@ impl RoundResults {
     }
 
     fn add(&mut self, row: ResultRow, (min, max): (i32, i32)) {
-        // Only the few fields feedback needs are read; the rest of the stored JSON is skipped.
-        let stored: StoredJson = serde_json::from_str(&row.stats).unwrap_or_default();
-        let stats = stored.statistics;
-        let n = stats.n_valid.unwrap_or(row.n_valid.max(0) as u64);
+        let result = &row.result;
+        let n = result.statistics.n_valid;
         if row.group_code != ALL_GROUPS {
-            self.groups
-                .entry(row.item_id)
-                .or_default()
-                .push((row.group_code, n, stats.median));
+            self.groups.entry(row.item_id).or_default().push((
+                row.group_code,
+                n,
+                result.statistics.median,
+            ));
             return;
         }
-        let (q1, q3, iqr) = if stored.quantile_type == Some(6) {
-            (stats.q1_t6, stats.q3_t6, stats.iqr_t6)
-        } else {
-            (stats.q1_t7, stats.q3_t7, stats.iqr_t7)
-        };
-        let counts = (min..=max)
-            .map(|point| stats.counts.get(&point.to_string()).copied().unwrap_or(0))
-            .collect();
+        let quartiles = result.quartiles();
         self.overall.insert(
             row.item_id,
             Stored {
                 n,
-                median: stats.median,
-                q1,
-                q3,
-                iqr,
-                counts,
+                median: result.statistics.median,
+                q1: quartiles.q1,
+                q3: quartiles.q3,
+                iqr: quartiles.iqr,
+                counts: result.counts(min, max),
                 classification: row.classification,
             },
         );
@@ -179,7 +150,7 @@ impl PreviousRound {
         if settings.comments {
             let released: Vec<_> = results::comment_reviews(conn, &round.id)?
                 .into_iter()
-                .filter(|r| r.decision == "released")
+                .filter(|r| r.decision == CommentDecision::Released)
                 .collect();
             if !released.is_empty() {
                 let written: HashMap<(String, String), String> =
@@ -283,12 +254,11 @@ impl PreviousRound {
                     .distribution
                     .then(|| chart(&s.counts, scale, own_row.and_then(|r| r.rating))),
                 groups,
-                status: settings
-                    .status
-                    .then(|| s.classification.as_deref().map(status_label))
-                    .flatten()
-                    .map(str::to_owned),
-                status_code: s.classification.clone().filter(|_| settings.status),
+                status: s
+                    .classification
+                    .filter(|_| settings.status)
+                    .map(|verdict| verdict.label().to_owned()),
+                status_code: s.classification.filter(|_| settings.status),
             }
         });
         FeedbackView {
@@ -303,16 +273,6 @@ impl PreviousRound {
                 Vec::new()
             },
         }
-    }
-}
-
-/// The words shown for a stored classification.
-pub(super) fn status_label(code: &str) -> &'static str {
-    match code {
-        "in" => "Consensus reached to include",
-        "out" => "Consensus reached to exclude",
-        "none" => "No consensus yet",
-        _ => "Not classified (too few ratings)",
     }
 }
 
@@ -375,16 +335,6 @@ mod tests {
                 w: 8,
                 h: 15
             })
-        );
-    }
-
-    #[test]
-    fn labels_name_every_status() {
-        assert_eq!(status_label("in"), "Consensus reached to include");
-        assert_eq!(status_label("none"), "No consensus yet");
-        assert_eq!(
-            status_label("not_classified"),
-            "Not classified (too few ratings)"
         );
     }
 }

@@ -11,13 +11,14 @@ use super::feedback::{PreviousRound, ResultsCache};
 use super::view::{
     ClosedView, ItemView, PageState, PanellistPage, PointView, RoundView, SectionView, StudyInfo,
 };
-use crate::{participation, App, AppError};
+use crate::access::{self, Actor};
+use crate::{App, AppError};
 
-/// The panellist page for a token. Unknown and revoked tokens give the same
-/// [`AppError::NotFound`].
-pub fn page(app: &App, token: &str) -> Result<PanellistPage, AppError> {
+/// The panellist page of the panellist `actor` (their link). Unknown and revoked links give
+/// the same refusal.
+pub fn page(app: &App, actor: &Actor) -> Result<PanellistPage, AppError> {
     let mut conn = app.conn()?;
-    read_tx(&mut conn, |conn| page_in(conn, &app.results, token))
+    read_tx(&mut conn, |conn| page_in(conn, &app.results, actor))
 }
 
 /// [`page`] on a connection the caller holds, with the previous rounds' parsed results
@@ -25,9 +26,9 @@ pub fn page(app: &App, token: &str) -> Result<PanellistPage, AppError> {
 pub fn page_in(
     conn: &mut DbConnection,
     cache: &ResultsCache,
-    token: &str,
+    actor: &Actor,
 ) -> Result<PanellistPage, AppError> {
-    let person = participation::resolve(conn, token)?;
+    let person = access::panellist(conn, actor)?;
     let study = crate::studies::load(conn, &person.study_id)?;
     let info = StudyInfo {
         title: study.title.clone(),
@@ -49,19 +50,19 @@ pub fn page_in(
             withdrawn_at: when(at),
         });
     }
-    if study.status == StudyStatus::Completed.as_str() {
+    if study.status == StudyStatus::Completed {
         return done(PageState::Completed);
     }
     let all_rounds = rounds::for_study(conn, &study.id)?;
     let last_closed = all_rounds
         .iter()
         .rev()
-        .find(|r| r.status == RoundStatus::Closed.as_str())
+        .find(|r| r.status == RoundStatus::Closed)
         .map(|r| r.number);
     let Some(round) = all_rounds.last() else {
         return done(PageState::NotOpen { last_closed });
     };
-    match RoundStatus::parse(&round.status)? {
+    match round.status {
         RoundStatus::Draft => done(PageState::NotOpen { last_closed }),
         RoundStatus::Closed => {
             let answered = responses::for_panellist(conn, &round.id, &person.id)?
@@ -89,7 +90,7 @@ pub fn page_in(
             }
             let previous = all_rounds
                 .iter()
-                .find(|r| r.number == round.number - 1 && r.status == RoundStatus::Closed.as_str());
+                .find(|r| r.number == round.number - 1 && r.status == RoundStatus::Closed);
             let view = round_view(
                 conn,
                 cache,
@@ -157,7 +158,7 @@ fn round_view(
         let item = all_items.get(&round_item.item_id).ok_or_else(|| {
             AppError::Internal("a round item points at a missing item".to_owned())
         })?;
-        let disposition = Disposition::parse(&round_item.disposition)?;
+        let disposition = round_item.disposition;
         let for_information = disposition == Disposition::ForInformation;
         let replaced = item.replaces_id.as_ref().and_then(|id| all_items.get(id));
         let response = saved.get(&item.id);

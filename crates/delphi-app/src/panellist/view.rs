@@ -219,7 +219,7 @@ pub struct PanelStats {
     /// The item's status label, when shown.
     pub status: Option<String>,
     /// The status code (`in`, `out`, `none`, `not_classified`), when shown.
-    pub status_code: Option<String>,
+    pub status_code: Option<delphi_core::Verdict>,
 }
 
 /// A stakeholder group's median.

@@ -12,48 +12,59 @@ fn illegal_transitions_are_refused() {
     on_each_backend(|app| {
         let id = import(app, &small("illegal"));
         assert_eq!(
-            closing::close_round(app, &id).unwrap_err().code(),
+            closing::close_round(app, OPERATOR, &id).unwrap_err().code(),
             "conflict",
             "nothing to close"
         );
         assert_eq!(
-            next_round::preview(app, &id, &[]).unwrap_err().code(),
+            next_round::preview(app, OPERATOR, &id, &[])
+                .unwrap_err()
+                .code(),
             "conflict",
             "no round yet"
         );
         open_first(app, &id);
-        let again = open_first_round(app, &id, &RoundOptions::default()).unwrap_err();
+        let again = open_first_round(app, OPERATOR, &id, &RoundOptions::default()).unwrap_err();
         assert_eq!(again.code(), "conflict");
-        let next =
-            next_round::open_next_round(app, &id, &[], &RoundOptions::default()).unwrap_err();
+        let next = next_round::open_next_round(app, OPERATOR, &id, &[], &RoundOptions::default())
+            .unwrap_err();
         assert!(next.to_string().contains("still open"), "{next}");
-        closing::close_round(app, &id).unwrap();
+        closing::close_round(app, OPERATOR, &id).unwrap();
         assert_eq!(
-            closing::close_round(app, &id).unwrap_err().code(),
+            closing::close_round(app, OPERATOR, &id).unwrap_err().code(),
             "conflict",
             "already closed"
         );
         let tokens = tokens(app, &id);
-        let late = participation::save_answer(app, &tokens[0], &answer("A1", Some(5))).unwrap_err();
+        let late = participation::save_answer(app, &panellist(&tokens[0]), &answer("A1", Some(5)))
+            .unwrap_err();
         assert_eq!(late.code(), "round_closed");
         assert!(
             late.to_string().contains("saved before it closed are kept"),
             "{late}"
         );
         assert_eq!(
-            participation::submit(app, &tokens[0]).unwrap_err().code(),
-            "round_closed"
-        );
-        let dup = studies::create_from_definition(app, &small("illegal"), None).unwrap_err();
-        assert_eq!(dup.code(), "conflict");
-        assert_eq!(
-            studies::create_from_definition(app, &small("owner"), Some("ghost@example.org"))
+            participation::submit(app, &panellist(&tokens[0]))
                 .unwrap_err()
                 .code(),
+            "round_closed"
+        );
+        let dup =
+            studies::create_from_definition(app, OPERATOR, &small("illegal"), None).unwrap_err();
+        assert_eq!(dup.code(), "conflict");
+        assert_eq!(
+            studies::create_from_definition(
+                app,
+                OPERATOR,
+                &small("owner"),
+                Some("ghost@example.org")
+            )
+            .unwrap_err()
+            .code(),
             "not_found"
         );
         assert_eq!(
-            studies::add_items(app, &id, &small("x").items)
+            studies::add_items(app, OPERATOR, &id, &small("x").items)
                 .unwrap_err()
                 .code(),
             "conflict"
@@ -70,12 +81,14 @@ fn empty_rounds_and_past_deadlines_are_refused() {
             instructions: String::new(),
         };
         assert_eq!(
-            open_first_round(app, &id, &past).unwrap_err().field(),
+            open_first_round(app, OPERATOR, &id, &past)
+                .unwrap_err()
+                .field(),
             Some("deadline")
         );
         let mut conn = app.conn().unwrap();
         assert!(
-            delphi_store::rounds::for_study(&mut conn, &id)
+            delphi_store::rounds::for_study(&mut conn, &study_id(app, &id))
                 .unwrap()
                 .is_empty(),
             "nothing half-written"
@@ -97,20 +110,24 @@ fn bad_answers_are_refused_with_the_field_named() {
         let tokens = tokens(app, &id);
         let other_tokens = tokens_of(app, &other);
         let token = &tokens[0];
-        let before = participation::save_answer(app, token, &answer("A1", Some(5))).unwrap_err();
+        let before =
+            participation::save_answer(app, &panellist(token), &answer("A1", Some(5))).unwrap_err();
         assert!(before.to_string().contains("consent"), "{before}");
-        participation::consent(app, token).unwrap();
-        let off = participation::save_answer(app, token, &answer("A1", Some(10))).unwrap_err();
+        participation::consent(app, &panellist(token)).unwrap();
+        let off = participation::save_answer(app, &panellist(token), &answer("A1", Some(10)))
+            .unwrap_err();
         assert_eq!((off.code(), off.field()), ("invalid_input", Some("rating")));
         assert_eq!(off.to_string(), "rating 10 is outside the scale 1-9");
-        let zero = participation::save_answer(app, token, &answer("A1", Some(0))).unwrap_err();
+        let zero =
+            participation::save_answer(app, &panellist(token), &answer("A1", Some(0))).unwrap_err();
         assert_eq!(zero.field(), Some("rating"));
-        let unknown = participation::save_answer(app, token, &answer("Z9", Some(5))).unwrap_err();
+        let unknown =
+            participation::save_answer(app, &panellist(token), &answer("Z9", Some(5))).unwrap_err();
         assert_eq!(unknown.code(), "not_found");
         let mut both = answer("A1", Some(5));
         both.unable_to_rate = true;
         assert_eq!(
-            participation::save_answer(app, token, &both)
+            participation::save_answer(app, &panellist(token), &both)
                 .unwrap_err()
                 .field(),
             Some("rating")
@@ -118,17 +135,19 @@ fn bad_answers_are_refused_with_the_field_named() {
         let mut long = answer("A1", Some(5));
         long.comment = Some("x".repeat(participation::MAX_COMMENT + 1));
         assert_eq!(
-            participation::save_answer(app, token, &long)
+            participation::save_answer(app, &panellist(token), &long)
                 .unwrap_err()
                 .field(),
             Some("comment")
         );
         // A token of one study used against an item only another study asks.
-        let foreign = participation::save_answer(app, token, &answer("B1", Some(5))).unwrap_err();
+        let foreign =
+            participation::save_answer(app, &panellist(token), &answer("B1", Some(5))).unwrap_err();
         assert_eq!(foreign.code(), "not_found");
-        participation::save_answer(app, &other_tokens[0], &answer("B1", Some(5))).unwrap_err(); // not consented there
+        participation::save_answer(app, &panellist(&other_tokens[0]), &answer("B1", Some(5)))
+            .unwrap_err(); // not consented there
         let mut conn = app.conn().unwrap();
-        let other_round = delphi_store::rounds::latest(&mut conn, &other)
+        let other_round = delphi_store::rounds::latest(&mut conn, &study_id(app, &other))
             .unwrap()
             .unwrap();
         assert!(
@@ -151,21 +170,24 @@ fn unknown_and_revoked_links_look_the_same() {
         open_first(app, &id);
         let tokens = tokens(app, &id);
         let mut conn = app.conn().unwrap();
-        let person = delphi_store::panellists::for_study(&mut conn, &id)
+        let person = delphi_store::panellists::for_study(&mut conn, &study_id(app, &id))
             .unwrap()
             .remove(0);
-        studies::revoke_link(app, &person.id).unwrap();
-        let revoked = participation::consent(app, &tokens[0]).unwrap_err();
-        let never = participation::consent(app, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap_err();
-        let junk = participation::consent(app, "../../etc/passwd").unwrap_err();
+        studies::revoke_link(app, OPERATOR, &id, &person.pseudonym).unwrap();
+        let revoked = participation::consent(app, &panellist(&tokens[0])).unwrap_err();
+        let never = participation::consent(app, &panellist("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+            .unwrap_err();
+        let junk = participation::consent(app, &panellist("../../etc/passwd")).unwrap_err();
         assert_eq!(revoked.code(), "not_found");
         assert_eq!(revoked.to_string(), never.to_string());
         assert_eq!(never.to_string(), junk.to_string());
-        let link = studies::reissue_link(app, &person.id).unwrap();
+        let link = studies::reissue_link(app, OPERATOR, &id, &person.pseudonym).unwrap();
         let fresh = link.rsplit('/').next().unwrap();
-        participation::consent(app, fresh).unwrap();
+        participation::consent(app, &panellist(fresh)).unwrap();
         assert_eq!(
-            participation::consent(app, &tokens[0]).unwrap_err().code(),
+            participation::consent(app, &panellist(&tokens[0]))
+                .unwrap_err()
+                .code(),
             "not_found",
             "the old link stays dead"
         );
@@ -177,7 +199,7 @@ fn planning_edits_that_cannot_apply_are_refused_and_nothing_changes() {
     on_each_backend(|app| {
         let id = import(app, &small("plan-bad"));
         open_first(app, &id);
-        closing::close_round(app, &id).unwrap();
+        closing::close_round(app, OPERATOR, &id).unwrap();
         let code = |s: &str| ItemCode::parse(s).unwrap();
         let reuse = [PlanEdit::Add {
             code: code("A1"),
@@ -185,12 +207,12 @@ fn planning_edits_that_cannot_apply_are_refused_and_nothing_changes() {
             text: "dup".into(),
             note: None,
         }];
-        let err =
-            next_round::open_next_round(app, &id, &reuse, &RoundOptions::default()).unwrap_err();
+        let err = next_round::open_next_round(app, OPERATOR, &id, &reuse, &RoundOptions::default())
+            .unwrap_err();
         assert_eq!((err.code(), err.field()), ("invalid_input", Some("plan")));
         let mut conn = app.conn().unwrap();
         assert_eq!(
-            delphi_store::rounds::for_study(&mut conn, &id)
+            delphi_store::rounds::for_study(&mut conn, &study_id(app, &id))
                 .unwrap()
                 .len(),
             1,

@@ -1,8 +1,9 @@
 //! Shared helpers: an app per backend, the example study, panellist tokens.
 
 use delphi_app::participation::AnswerInput;
-use delphi_app::{opening, participation, queries, studies, App, SecretKey};
+use delphi_app::{opening, participation, queries, studies, Actor, App, SecretKey};
 use delphi_core::definition::StudyDefinition;
+use delphi_core::states::MailKind;
 use delphi_store::testing::TestDb;
 
 /// Runs `body` once per configured backend.
@@ -36,26 +37,46 @@ pub fn small(slug: &str) -> StudyDefinition {
     StudyDefinition::parse(&study, items, &panel).expect("the small study parses")
 }
 
+/// The suites arrange studies as the command-line operator.
+pub const OPERATOR: &Actor = &Actor::Operator;
+
+/// The caller a personal link makes.
+pub fn panellist(token: &str) -> Actor {
+    Actor::Panellist(token.to_owned())
+}
+
+/// Imports a study as the operator; returns its short name (what use cases take).
 pub fn import(app: &App, definition: &StudyDefinition) -> String {
-    studies::create_from_definition(app, definition, None).expect("import")
+    studies::create_from_definition(app, OPERATOR, definition, None).expect("import");
+    definition.slug.clone()
+}
+
+/// A study's id (what the store's queries take), from its short name.
+pub fn study_id(app: &App, slug: &str) -> String {
+    let mut conn = app.conn().expect("connection");
+    delphi_store::studies::find_by_slug(&mut conn, slug)
+        .expect("a lookup")
+        .expect("the study")
+        .id
 }
 
 /// The personal tokens of a study's panel, in pseudonym order.
-pub fn tokens(app: &App, study_id: &str) -> Vec<String> {
-    queries::panellist_links(app, study_id)
+pub fn tokens(app: &App, slug: &str) -> Vec<String> {
+    queries::panellist_links(app, OPERATOR, slug)
         .expect("links")
         .into_iter()
-        .map(|(_, _, link)| link.rsplit('/').next().expect("token").to_owned())
+        .map(|link| link.link.rsplit('/').next().expect("token").to_owned())
         .collect()
 }
 
-pub fn open_first(app: &App, study_id: &str) -> opening::OpenedRound {
-    opening::open_first_round(app, study_id, &opening::RoundOptions::default())
+pub fn open_first(app: &App, slug: &str) -> opening::OpenedRound {
+    opening::open_first_round(app, OPERATOR, slug, &opening::RoundOptions::default())
         .expect("round 1 opens")
 }
 
 pub fn rate(app: &App, token: &str, code: &str, rating: i32) {
-    participation::save_answer(app, token, &answer(code, Some(rating))).expect("rating saves");
+    participation::save_answer(app, &panellist(token), &answer(code, Some(rating)))
+        .expect("rating saves");
 }
 
 pub fn answer(code: &str, rating: Option<i32>) -> AnswerInput {
@@ -68,7 +89,7 @@ pub fn answer(code: &str, rating: Option<i32>) -> AnswerInput {
     }
 }
 
-pub fn count_outbox(app: &App, round_id: &str, kind: &str) -> usize {
+pub fn count_outbox(app: &App, round_id: &str, kind: MailKind) -> usize {
     let mut conn = app.conn().expect("connection");
     delphi_store::outbox::for_round(&mut conn, round_id)
         .expect("outbox")

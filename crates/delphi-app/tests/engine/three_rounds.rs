@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use delphi_app::opening::RoundOptions;
 use delphi_app::{closing, next_round, participation, queries, studies};
 use delphi_core::planning::PlanEdit;
+use delphi_core::states::{Disposition, ItemOrigin, ItemStatus, MailKind, RoundStatus, Verdict};
 use delphi_core::values::ItemCode;
 use delphi_store::{items, responses, rounds};
 
@@ -30,14 +31,16 @@ fn a_three_round_study_keeps_lineage_and_the_words_rated() {
         let mut seen_text: Vec<(String, String, String, String)> = Vec::new(); // (round, item id, panellist token, text)
         let mut rate_round = |round_number: i32| {
             let mut conn = app.conn().unwrap();
-            let round = rounds::latest(&mut conn, &id).unwrap().unwrap();
+            let round = rounds::latest(&mut conn, &study_id(app, &id))
+                .unwrap()
+                .unwrap();
             assert_eq!(round.number, round_number);
             let asked = rounds::items(&mut conn, &round.id).unwrap();
             for (p, token) in tokens.iter().enumerate() {
-                participation::consent(app, token).unwrap();
+                participation::consent(app, &panellist(token)).unwrap();
                 for ri in asked
                     .iter()
-                    .filter(|ri| ri.disposition != "for_information")
+                    .filter(|ri| ri.disposition != Disposition::ForInformation)
                 {
                     let item = items::find(&mut conn, &ri.item_id).unwrap().unwrap();
                     rate(
@@ -53,14 +56,14 @@ fn a_three_round_study_keeps_lineage_and_the_words_rated() {
                         item.text.clone(),
                     ));
                 }
-                participation::submit(app, token).unwrap();
+                participation::submit(app, &panellist(token)).unwrap();
             }
         };
         open_first(app, &id);
         rate_round(1);
-        let closed = closing::close_round(app, &id).unwrap();
-        assert_eq!(closed.tally.get("in"), Some(&1));
-        assert_eq!(closed.tally.get("out"), Some(&1));
+        let closed = closing::close_round(app, OPERATOR, &id).unwrap();
+        assert_eq!(closed.tally.get(&Verdict::In), Some(&1));
+        assert_eq!(closed.tally.get(&Verdict::Out), Some(&1));
 
         let code = |s: &str| ItemCode::parse(s).unwrap();
         let edits = vec![
@@ -77,21 +80,26 @@ fn a_three_round_study_keeps_lineage_and_the_words_rated() {
                 note: None,
             },
         ];
-        let plan = next_round::preview(app, &id, &edits).unwrap();
+        let plan = next_round::preview(app, OPERATOR, &id, &edits).unwrap();
         assert_eq!(plan.retired, vec![code("A1"), code("A3")]);
         let round2 =
-            next_round::open_next_round(app, &id, &edits, &RoundOptions::default()).unwrap();
+            next_round::open_next_round(app, OPERATOR, &id, &edits, &RoundOptions::default())
+                .unwrap();
         assert_eq!((round2.number, round2.items, round2.invited), (2, 3, 10));
-        assert_eq!(count_outbox(app, &round2.round_id, "round_opened"), 10);
+        assert_eq!(
+            count_outbox(app, &round2.round_id, MailKind::RoundOpened),
+            10
+        );
         rate_round(2);
-        closing::close_round(app, &id).unwrap();
+        closing::close_round(app, OPERATOR, &id).unwrap();
 
         let drop = vec![PlanEdit::Drop { code: code("A4") }];
         let round3 =
-            next_round::open_next_round(app, &id, &drop, &RoundOptions::default()).unwrap();
+            next_round::open_next_round(app, OPERATOR, &id, &drop, &RoundOptions::default())
+                .unwrap();
         assert_eq!(round3.number, 3);
         rate_round(3);
-        let closed3 = closing::close_round(app, &id).unwrap();
+        let closed3 = closing::close_round(app, OPERATOR, &id).unwrap();
         assert!(
             closed3
                 .stop
@@ -102,42 +110,46 @@ fn a_three_round_study_keeps_lineage_and_the_words_rated() {
             closed3.stop
         );
         assert_eq!(
-            next_round::preview(app, &id, &[]).unwrap_err().code(),
+            next_round::preview(app, OPERATOR, &id, &[])
+                .unwrap_err()
+                .code(),
             "conflict",
             "no round 4 in a 3-round protocol"
         );
-        studies::complete(app, &id).unwrap();
+        studies::complete(app, OPERATOR, &id).unwrap();
 
         let mut conn = app.conn().unwrap();
-        let all = items::for_study(&mut conn, &id).unwrap();
+        let all = items::for_study(&mut conn, &study_id(app, &id)).unwrap();
         let by_code: HashMap<&str, &items::ItemRow> =
             all.iter().map(|i| (i.code.as_str(), i)).collect();
-        assert_eq!(by_code["A1"].status, "retired");
-        assert_eq!(by_code["A3"].status, "retired");
-        assert_eq!(by_code["A2"].status, "replaced");
-        assert_eq!(by_code["A4"].status, "dropped");
+        assert_eq!(by_code["A1"].status, ItemStatus::Retired);
+        assert_eq!(by_code["A3"].status, ItemStatus::Retired);
+        assert_eq!(by_code["A2"].status, ItemStatus::Replaced);
+        assert_eq!(by_code["A4"].status, ItemStatus::Dropped);
         assert_eq!(
             by_code["A2r"].replaces_id.as_deref(),
             Some(by_code["A2"].id.as_str()),
             "lineage kept"
         );
-        assert_eq!(by_code["A2r"].origin, "reworded");
+        assert_eq!(by_code["A2r"].origin, ItemOrigin::Reworded);
         assert_eq!(by_code["A2r"].origin_round, Some(2));
-        assert_eq!(by_code["A5"].origin, "added");
+        assert_eq!(by_code["A5"].origin, ItemOrigin::Added);
 
         // Results stored per round, and the reworded item's change is measured against A2.
-        let study_rounds = rounds::for_study(&mut conn, &id).unwrap();
+        let study_rounds = rounds::for_study(&mut conn, &study_id(app, &id)).unwrap();
         assert_eq!(study_rounds.len(), 3);
         for round in &study_rounds {
-            assert_eq!(round.status, "closed");
-            assert!(!queries::round_results(app, &round.id).unwrap().is_empty());
+            assert_eq!(round.status, RoundStatus::Closed);
+            assert!(!queries::round_results(app, OPERATOR, &id, round.number)
+                .unwrap()
+                .is_empty());
         }
-        let r2 = queries::round_results(app, &study_rounds[1].id).unwrap();
+        let r2 = queries::round_results(app, OPERATOR, &id, study_rounds[1].number).unwrap();
         let a2r = r2
             .iter()
             .find(|r| r.code == "A2r" && r.group == "ALL")
             .unwrap();
-        assert_eq!(a2r.stats["change"]["previous_round"], 1);
+        assert_eq!(a2r.result.change.as_ref().unwrap().previous_round, 1);
 
         // Every stored rating is tied to the exact words the panellist saw.
         for (round_id, item_id, _, text) in &seen_text {

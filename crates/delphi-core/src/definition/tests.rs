@@ -247,3 +247,22 @@ fn files_and_row_counts_have_limits_named_in_the_refusal() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn deeply_nested_toml_is_refused_without_exhausting_the_stack() {
+    crate::fuzz_harness::passes_in_a_child_process("definition::tests::child_deeply_nested_toml");
+}
+
+#[test]
+#[ignore = "run in a child process by deeply_nested_toml_is_refused_without_exhausting_the_stack"]
+fn child_deeply_nested_toml() {
+    for (open, close) in [("[", "]"), ("{a=", "}")] {
+        let study = format!(
+            "x = {}1{}\n{STUDY}",
+            open.repeat(100_000),
+            close.repeat(100_000)
+        );
+        let lines = problems(&study, ITEMS, PANEL);
+        assert!(lines[0].starts_with("study.toml line 1"), "{lines:?}");
+    }
+}

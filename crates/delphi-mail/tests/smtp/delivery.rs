@@ -2,7 +2,8 @@
 
 use std::collections::HashSet;
 
-use delphi_app::participation;
+use delphi_app::{participation, Actor};
+use delphi_core::states::{MailKind, OutboxStatus};
 use delphi_store::testing::TestDb;
 
 use crate::support::*;
@@ -48,8 +49,15 @@ async fn opening_a_round_delivers_one_invitation_per_panellist_with_their_link()
             // behind /p/{token}; the HTTP page itself is the web crate's).
             let token = link.rsplit('/').next().expect("a token");
             let mut conn = app.conn().expect("connection");
-            let person = participation::resolve(&mut conn, token).expect("the link works");
+            let person = delphi_store::panellists::find_by_token_hash(
+                &mut conn,
+                &delphi_app::tokens::hash(token),
+            )
+            .expect("a lookup")
+            .expect("the link works");
             assert_eq!(person.email, to);
+            delphi_app::panellist::page(&app, &Actor::Panellist(token.to_owned()))
+                .expect("and opens the page");
         }
         // Nothing is sent twice: a second run finds nothing due.
         let again = worker.run_once().await.expect("runs");
@@ -73,8 +81,14 @@ async fn smtp_authentication_is_used_and_a_wrong_password_is_recorded() {
     drop(conn);
     assert!(rows.iter().all(|r| r.last_error.is_some()), "{rows:?}");
     // Authentication failures are permanent (5xx): failed, visible, retryable.
-    let failed = rows.iter().filter(|r| r.status == "failed").count();
-    let queued = rows.iter().filter(|r| r.status == "queued").count();
+    let failed = rows
+        .iter()
+        .filter(|r| r.status == OutboxStatus::Failed)
+        .count();
+    let queued = rows
+        .iter()
+        .filter(|r| r.status == OutboxStatus::Queued)
+        .count();
     assert_eq!(failed + queued, 3);
     {
         let mut conn = app.conn().expect("connection");
@@ -111,7 +125,7 @@ async fn withdrawn_panellists_get_their_confirmation_and_nothing_else() {
     let links = links(&app, &study_id);
     let (email, link) = links.iter().next().expect("a panellist");
     let token = link.rsplit('/').next().expect("token");
-    participation::withdraw(&app, token).expect("withdraws");
+    participation::withdraw(&app, &Actor::Panellist(token.to_owned())).expect("withdraws");
     let sink = Sink::start(&[]);
     let worker = worker(&app, &sink.url(None), quick_config());
     let report = worker.run_once().await.expect("runs");
@@ -140,11 +154,14 @@ async fn a_researchers_wording_is_checked_previewed_test_sent_and_used() {
     use delphi_app::email_templates::{self as wording, CustomWording};
     let db = TestDb::sqlite();
     let app = app_on(&db);
-    let study_id = delphi_app::studies::create_from_definition(&app, &study("wording", 3), None)
-        .expect("imports");
+    let id =
+        delphi_app::studies::create_from_definition(&app, OPERATOR, &study("wording", 3), None)
+            .expect("imports");
+    let study_id = "wording";
     let templates = delphi_render::Templates::load().expect("templates");
 
-    let current = wording::editable(&app, &templates, &study_id, "invitation").expect("reads");
+    let current = wording::editable(&app, &templates, OPERATOR, study_id, MailKind::Invitation)
+        .expect("reads");
     assert!(!current.customised);
     assert!(current.subject.contains("{{study_title}}"));
 
@@ -155,9 +172,9 @@ async fn a_researchers_wording_is_checked_previewed_test_sent_and_used() {
     let err = wording::save(
         &app,
         &templates,
-        "researcher",
-        &study_id,
-        "invitation",
+        OPERATOR,
+        study_id,
+        MailKind::Invitation,
         &unknown,
     )
     .expect_err("refused");
@@ -170,9 +187,9 @@ async fn a_researchers_wording_is_checked_previewed_test_sent_and_used() {
     let err = wording::save(
         &app,
         &templates,
-        "researcher",
-        &study_id,
-        "invitation",
+        OPERATOR,
+        study_id,
+        MailKind::Invitation,
         &broken,
     )
     .expect_err("refused");
@@ -184,8 +201,15 @@ async fn a_researchers_wording_is_checked_previewed_test_sent_and_used() {
         body_text: "{{> greeting}}\n\nPlease join us: {{link}}\n\nTo leave: {{withdraw_link}}\n"
             .to_owned(),
     };
-    let preview =
-        wording::preview(&app, &templates, &study_id, "invitation", Some(&mine)).expect("previews");
+    let preview = wording::preview(
+        &app,
+        &templates,
+        OPERATOR,
+        study_id,
+        MailKind::Invitation,
+        Some(&mine),
+    )
+    .expect("previews");
     assert_eq!(preview.subject, "Your invitation to round 1");
     assert!(
         preview.text.starts_with("Dear Alex Morgan,"),
@@ -198,9 +222,10 @@ async fn a_researchers_wording_is_checked_previewed_test_sent_and_used() {
     wording::send_test(
         &app,
         &templates,
-        &study_id,
-        "invitation",
-        "me@uni.example",
+        OPERATOR,
+        study_id,
+        MailKind::Invitation,
+        Some("me@uni.example"),
         Some(&mine),
     )
     .expect("queued");
@@ -216,20 +241,21 @@ async fn a_researchers_wording_is_checked_previewed_test_sent_and_used() {
     wording::save(
         &app,
         &templates,
-        "researcher",
-        &study_id,
-        "invitation",
+        OPERATOR,
+        study_id,
+        MailKind::Invitation,
         &mine,
     )
     .expect("saved");
     assert!(
-        wording::editable(&app, &templates, &study_id, "invitation")
+        wording::editable(&app, &templates, OPERATOR, study_id, MailKind::Invitation)
             .expect("reads")
             .customised
     );
     let opened = delphi_app::opening::open_first_round(
         &app,
-        &study_id,
+        OPERATOR,
+        study_id,
         &delphi_app::opening::RoundOptions::default(),
     )
     .expect("opens");
@@ -240,11 +266,11 @@ async fn a_researchers_wording_is_checked_previewed_test_sent_and_used() {
         .filter(|m| m.header("subject") == "Your invitation to round 1")
         .collect();
     assert_eq!(invitations.len(), 3, "the study's wording is used");
-    let links = links(&app, &study_id);
+    let links = links(&app, &id);
     for message in &invitations {
         assert_eq!(message.personal_link().as_ref(), links.get(message.rcpt()));
         assert!(message.html.contains("Please join us"), "{}", message.html);
     }
     assert_eq!(statuses(&app, &opened.round_id).1, 3);
-    assert!(wording::reset(&app, "researcher", &study_id, "invitation").expect("resets"));
+    assert!(wording::reset(&app, OPERATOR, study_id, MailKind::Invitation).expect("resets"));
 }

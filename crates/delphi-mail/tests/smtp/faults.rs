@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use delphi_core::states::OutboxStatus;
 use delphi_mail::WorkerConfig;
 use delphi_store::testing::TestDb;
 
@@ -41,7 +42,9 @@ async fn messages_wait_while_the_server_is_down_and_go_once_it_is_back() {
         {
             let mut conn = app.conn().expect("connection");
             let rows = delphi_store::outbox::for_round(&mut conn, &round_id).expect("rows");
-            assert!(rows.iter().all(|r| r.status == "queued" && r.attempts == 1));
+            assert!(rows
+                .iter()
+                .all(|r| r.status == OutboxStatus::Queued && r.attempts == 1));
             let error = rows[0].last_error.clone().unwrap_or_default();
             assert!(
                 error.contains("attempt 1") && error.contains("SMTP"),
@@ -68,7 +71,7 @@ async fn messages_wait_while_the_server_is_down_and_go_once_it_is_back() {
 async fn after_the_last_attempt_a_message_is_failed_visible_and_retryable() {
     let db = TestDb::sqlite();
     let app = app_on(&db);
-    let (study_id, round_id) = open_round(&app, 2);
+    let (_, round_id) = open_round(&app, 2);
     let mut sink = Sink::stopped(&[]);
     let config = WorkerConfig {
         max_attempts: 2,
@@ -89,21 +92,25 @@ async fn after_the_last_attempt_a_message_is_failed_visible_and_retryable() {
         "failed rows stay put"
     );
     sink.up();
-    let mail = delphi_app::outbox::round_mail(&app, &round_id).expect("the outbox state");
+    let mail = delphi_app::outbox::round_mail(&app, OPERATOR, "mail", 1).expect("the outbox state");
     assert_eq!(mail.problems.len(), 2, "{mail:?}");
     assert!(
         mail.problems
             .iter()
-            .all(|p| p.status == "failed" && p.last_error.is_some()),
+            .all(|p| p.status == OutboxStatus::Failed && p.last_error.is_some()),
         "failed, with the last error: {mail:?}"
     );
-    let elsewhere = delphi_app::outbox::retry_round(&app, "researcher", "another-study", &round_id);
+    let elsewhere = delphi_app::outbox::retry_round(&app, OPERATOR, "another-study", 1);
     assert!(
-        matches!(elsewhere, Err(delphi_app::AppError::NotFound(_))),
+        matches!(
+            elsewhere,
+            Err(delphi_app::AppError::Refused(
+                delphi_app::Refusal::NoSuchStudy { .. }
+            ))
+        ),
         "a round of another study is out of reach"
     );
-    let n =
-        delphi_app::outbox::retry_round(&app, "researcher", &study_id, &round_id).expect("retry");
+    let n = delphi_app::outbox::retry_round(&app, OPERATOR, "mail", 1).expect("retry");
     assert_eq!(n, 2);
     assert_eq!(worker.run_once().await.expect("runs").sent, 2);
     assert_eq!(sink.count(), 2);

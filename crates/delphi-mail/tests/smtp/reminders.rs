@@ -4,7 +4,8 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 use delphi_app::participation::{self, AnswerInput};
-use delphi_app::{opening, reminders, studies};
+use delphi_app::{opening, reminders, studies, Actor};
+use delphi_core::states::MailKind;
 use delphi_store::testing::TestDb;
 
 use crate::support::*;
@@ -23,12 +24,13 @@ fn answer(code: &str, rating: i32) -> AnswerInput {
 async fn reminders_reach_exactly_the_non_submitters_once() {
     for db in TestDb::all() {
         let app = app_on(&db);
-        let study_id =
-            studies::create_from_definition(&app, &study("remind", 10), None).expect("imports");
+        let study_id = studies::create_from_definition(&app, OPERATOR, &study("remind", 10), None)
+            .expect("imports");
         let deadline = delphi_store::now() + Duration::days(7);
-        let round = opening::open_first_round(
+        opening::open_first_round(
             &app,
-            &study_id,
+            OPERATOR,
+            "remind",
             &opening::RoundOptions {
                 deadline: Some(deadline),
                 instructions: String::new(),
@@ -41,11 +43,12 @@ async fn reminders_reach_exactly_the_non_submitters_once() {
         let submitters: HashSet<String> = emails[..4].iter().map(|e| (*e).clone()).collect();
         for email in &submitters {
             let token = links[email].rsplit('/').next().expect("token");
-            participation::consent(&app, token).expect("consents");
+            let panellist = Actor::Panellist(token.to_owned());
+            participation::consent(&app, &panellist).expect("consents");
             for code in ["A1", "A2"] {
-                participation::save_answer(&app, token, &answer(code, 8)).expect("saves");
+                participation::save_answer(&app, &panellist, &answer(code, 8)).expect("saves");
             }
-            participation::submit(&app, token).expect("submits");
+            participation::submit(&app, &panellist).expect("submits");
         }
         let sink = Sink::start(&[]);
         let worker = worker(&app, &sink.url(None), quick_config());
@@ -56,11 +59,9 @@ async fn reminders_reach_exactly_the_non_submitters_once() {
         let before = sink.count();
         assert_eq!(before, 10 + 4, "{}", db.label);
 
-        let report =
-            reminders::remind_now(&app, "researcher", &round.round_id, None).expect("queued");
+        let report = reminders::remind_now(&app, OPERATOR, "remind", None).expect("queued");
         assert_eq!((report.queued, report.already_reminded), (6, 0));
-        let again =
-            reminders::remind_now(&app, "researcher", &round.round_id, None).expect("no-op");
+        let again = reminders::remind_now(&app, OPERATOR, "remind", None).expect("no-op");
         assert_eq!(
             (again.queued, again.already_reminded),
             (0, 6),
@@ -90,23 +91,49 @@ async fn reminders_reach_exactly_the_non_submitters_once() {
         }
 
         // Scheduled: 3 days before the deadline, once, whatever the number of checks.
-        let early = reminders::queue_scheduled(&app, deadline - Duration::days(5), &[3, 1])
-            .expect("checks");
+        let early = reminders::queue_scheduled(
+            &app,
+            &Actor::MailWorker,
+            deadline - Duration::days(5),
+            &[3, 1],
+        )
+        .expect("checks");
         assert_eq!(early, 0, "not yet due");
-        let due = reminders::queue_scheduled(&app, deadline - Duration::days(2), &[3, 1])
-            .expect("checks");
+        let due = reminders::queue_scheduled(
+            &app,
+            &Actor::MailWorker,
+            deadline - Duration::days(2),
+            &[3, 1],
+        )
+        .expect("checks");
         assert_eq!(due, 6);
-        let repeat = reminders::queue_scheduled(&app, deadline - Duration::days(2), &[3, 1])
-            .expect("checks");
+        let repeat = reminders::queue_scheduled(
+            &app,
+            &Actor::MailWorker,
+            deadline - Duration::days(2),
+            &[3, 1],
+        )
+        .expect("checks");
         assert_eq!(repeat, 0, "nobody gets the same reminder twice");
-        let last_day = reminders::queue_scheduled(&app, deadline - Duration::hours(12), &[3, 1])
-            .expect("checks");
+        let last_day = reminders::queue_scheduled(
+            &app,
+            &Actor::MailWorker,
+            deadline - Duration::hours(12),
+            &[3, 1],
+        )
+        .expect("checks");
         assert_eq!(last_day, 6, "the 1-day reminder is a different occasion");
-        let after = reminders::queue_scheduled(&app, deadline + Duration::hours(1), &[3, 1])
-            .expect("checks");
+        let after = reminders::queue_scheduled(
+            &app,
+            &Actor::MailWorker,
+            deadline + Duration::hours(1),
+            &[3, 1],
+        )
+        .expect("checks");
         assert_eq!(after, 0, "nothing after the deadline");
 
-        let overview = delphi_app::outbox::panellist_mail(&app, &study_id).expect("overview");
+        let overview =
+            delphi_app::outbox::panellist_mail(&app, OPERATOR, "remind").expect("overview");
         for person in &overview {
             let reminded = !submitters.contains(&person.email);
             assert_eq!(
@@ -117,11 +144,12 @@ async fn reminders_reach_exactly_the_non_submitters_once() {
             );
             assert!(person.last_invitation.is_some());
         }
-        let round_mail = delphi_app::outbox::round_mail(&app, &round.round_id).expect("state");
+        let round_mail =
+            delphi_app::outbox::round_mail(&app, OPERATOR, "remind", 1).expect("state");
         let reminder_counts = round_mail
             .kinds
             .iter()
-            .find(|k| k.kind == "reminder")
+            .find(|k| k.kind == MailKind::Reminder)
             .expect("reminders counted");
         assert_eq!((reminder_counts.sent, reminder_counts.queued), (6, 12));
         assert!(round_mail.problems.is_empty());

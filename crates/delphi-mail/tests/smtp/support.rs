@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use delphi_app::{opening, studies, tokens, App, SecretKey};
+use delphi_app::{opening, studies, tokens, Actor, App, SecretKey};
+use delphi_core::states::OutboxStatus;
+
+/// The suites arrange their studies as the command-line operator.
+pub const OPERATOR: &Actor = &Actor::Operator;
 use delphi_core::definition::StudyDefinition;
 use delphi_mail::{Transport, Worker, WorkerConfig};
 use delphi_store::testing::TestDb;
@@ -312,10 +316,11 @@ pub fn app_on(db: &TestDb) -> App {
 
 /// Imports a study of `panel` people and opens round 1; returns (study id, round id).
 pub fn open_round(app: &App, panel: usize) -> (String, String) {
-    let study_id = studies::create_from_definition(app, &study("mail", panel), None)
+    let study_id = studies::create_from_definition(app, OPERATOR, &study("mail", panel), None)
         .expect("the study imports");
-    let opened = opening::open_first_round(app, &study_id, &opening::RoundOptions::default())
-        .expect("round 1 opens");
+    let opened =
+        opening::open_first_round(app, OPERATOR, "mail", &opening::RoundOptions::default())
+            .expect("round 1 opens");
     (study_id, opened.round_id)
 }
 
@@ -356,8 +361,12 @@ pub fn worker(app: &App, url: &str, config: WorkerConfig) -> Worker {
 pub fn statuses(app: &App, round_id: &str) -> (usize, usize, usize) {
     let mut conn = app.conn().expect("connection");
     let rows = delphi_store::outbox::for_round(&mut conn, round_id).expect("outbox");
-    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
-    (count("queued"), count("sent"), count("failed"))
+    let count = |s: OutboxStatus| rows.iter().filter(|r| r.status == s).count();
+    (
+        count(OutboxStatus::Queued),
+        count(OutboxStatus::Sent),
+        count(OutboxStatus::Failed),
+    )
 }
 
 /// The outbox ids of a round, as Message-IDs.

@@ -7,6 +7,9 @@
 mod read;
 mod write;
 
+pub(crate) use write::csv_fields;
+pub use write::CSV_COLUMNS;
+
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,7 +17,7 @@ use std::path::{Path, PathBuf};
 use delphi_stats::DescribeConfig;
 
 pub use delphi_stats::{Band, QuantileType};
-pub use read::read_dataset;
+pub use read::{read_dataset, COLUMNS, OPTIONAL_COLUMNS};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,7 +32,9 @@ pub enum Format {
 /// What `delphi analyse` was asked to do.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalyseOptions {
-    /// The ratings CSV (`round,item_id,panellist_id,stakeholder_group,rating`).
+    /// The ratings CSV (`round,item_id,panellist_id,stakeholder_group,rating`; with a
+    /// `counted` column, rows where it is false are skipped; with an `unable_to_rate`
+    /// column, an empty rating counts as "unable to rate" only where it is true).
     pub input: PathBuf,
     /// Lowest scale point (default 1).
     pub scale_min: i32,

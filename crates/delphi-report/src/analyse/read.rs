@@ -66,11 +66,28 @@ fn csv_error(path: &Path, error: csv::Error) -> AnalyseError {
     }
 }
 
+/// Optional columns: a row whose `counted` is false is skipped (the study's counting rule
+/// left it out), and with an `unable_to_rate` column an empty rating is "unable to rate" only
+/// when that column is true (otherwise the row holds no answer, e.g. only a comment, and is
+/// skipped). Both are written by the platform's responses export.
+pub const OPTIONAL_COLUMNS: [&str; 2] = ["counted", "unable_to_rate"];
+
 /// Where each required column is, and how many fields a row must have.
 #[derive(Debug, Clone, Copy)]
 struct Columns {
     index: [usize; 5],
+    counted: Option<usize>,
+    unable_to_rate: Option<usize>,
     count: usize,
+}
+
+/// `true`/`false` (also `1`/`0`, `yes`/`no`, any case), or `None`.
+fn parse_bool(bytes: &[u8]) -> Option<bool> {
+    match bytes.to_ascii_lowercase().as_slice() {
+        b"true" | b"1" | b"yes" => Some(true),
+        b"false" | b"0" | b"no" => Some(false),
+        _ => None,
+    }
 }
 
 fn header_columns(path: &Path, fields: &[&[u8]], line: u64) -> Result<Columns, AnalyseError> {
@@ -100,8 +117,11 @@ fn header_columns(path: &Path, fields: &[&[u8]], line: u64) -> Result<Columns, A
             )
         })?;
     }
+    let optional = |name: &str| header.iter().position(|h| h == name);
     Ok(Columns {
         index,
+        counted: optional(OPTIONAL_COLUMNS[0]),
+        unable_to_rate: optional(OPTIONAL_COLUMNS[1]),
         count: fields.len(),
     })
 }
@@ -122,6 +142,23 @@ impl Rows<'_> {
         line: u64,
     ) -> Result<(), AnalyseError> {
         let path = self.path;
+        let flag = |index: Option<usize>, name: &str| -> Result<Option<bool>, AnalyseError> {
+            let Some(index) = index else {
+                return Ok(None);
+            };
+            let bytes = trim(field(index));
+            parse_bool(bytes).map(Some).ok_or_else(|| {
+                AnalyseError::input(
+                    path,
+                    line,
+                    format!("{name} {:?} is not true or false", show(bytes)),
+                )
+            })
+        };
+        if flag(self.columns.counted, "counted")? == Some(false) {
+            return Ok(());
+        }
+        let unable_to_rate = flag(self.columns.unable_to_rate, "unable_to_rate")?;
         let [i_round, i_item, i_panellist, i_group, i_rating] = self.columns.index;
         let round_bytes = trim(field(i_round));
         let round = parse_int(round_bytes).ok_or_else(|| {
@@ -133,8 +170,21 @@ impl Rows<'_> {
         })?;
         let rating_bytes = trim(field(i_rating));
         let rating = if rating_bytes.is_empty() {
+            if unable_to_rate == Some(false) {
+                return Ok(());
+            }
             None
         } else {
+            if unable_to_rate == Some(true) {
+                return Err(AnalyseError::input(
+                    path,
+                    line,
+                    format!(
+                        "rating {:?} with unable_to_rate true: give one or the other",
+                        show(rating_bytes)
+                    ),
+                ));
+            }
             Some(parse_int(rating_bytes).ok_or_else(|| {
                 AnalyseError::input(
                     path,
@@ -161,7 +211,8 @@ impl Rows<'_> {
             return Err(AnalyseError::input(
                 self.path,
                 self.header_line,
-                "there are no rating rows after the header",
+                "there are no rating rows after the header (rows whose counted column is \
+                 false are skipped)",
             ));
         }
         Ok(self.builder.finish())

@@ -1,13 +1,15 @@
 //! Writing the analyse report: JSON in the oracle's layout (with the configuration used), or
-//! a CSV of the main statistics, one row per round, item and group.
+//! a CSV of the main statistics, one row per round, item and group (identifiers that a
+//! spreadsheet would run as a formula are neutralised by [`crate::cells::neutralise`]).
 
 use std::io::{self, Write};
 
 use delphi_stats::report::Report;
-use delphi_stats::{Consensus, DescribeConfig};
+use delphi_stats::{Consensus, DescribeConfig, ItemStatistics, QuantileType};
 use serde::Serialize;
 
 use super::{AnalyseOptions, Format};
+use crate::cells::{neutralise, num};
 
 /// How the numbers were computed, written beside them.
 #[derive(Serialize)]
@@ -101,71 +103,71 @@ pub const CSV_COLUMNS: [&str; 30] = [
     "rand_category",
 ];
 
-/// A number for the CSV: at most 10 decimals, trailing zeros dropped (the JSON keeps full
-/// precision), so 0.12799999999999997 reads 0.128. Empty when undefined.
-fn num(x: Option<f64>) -> String {
-    let Some(v) = x else {
-        return String::new();
-    };
-    let text = format!("{v:.10}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" {
-        "0".to_owned()
-    } else {
-        text.to_owned()
-    }
-}
-
 fn class(c: Option<Consensus>) -> String {
     c.map(|c| c.as_str().to_owned()).unwrap_or_default()
+}
+
+/// The [`CSV_COLUMNS`] of one round × item × group, formatted and neutralised: shared by
+/// `delphi analyse --format csv` and the platform's results export.
+pub(crate) fn csv_fields(
+    round: i64,
+    item_id: &str,
+    group: &str,
+    s: &ItemStatistics,
+    quantile_type: QuantileType,
+    comet_all_groups: Option<Consensus>,
+) -> [String; 30] {
+    let (q1, q3, iqr) = s.quartiles(quantile_type);
+    let mode: Vec<String> = s.mode.iter().map(i32::to_string).collect();
+    [
+        round.to_string(),
+        neutralise(item_id).into_owned(),
+        neutralise(group).into_owned(),
+        s.n_valid.to_string(),
+        s.n_utr.to_string(),
+        s.n_responded.to_string(),
+        num(s.pct_utr),
+        num(s.mean),
+        num(s.sd),
+        num(s.cv),
+        s.min.map(|v| v.to_string()).unwrap_or_default(),
+        s.max.map(|v| v.to_string()).unwrap_or_default(),
+        num(s.median),
+        num(q1),
+        num(q3),
+        num(iqr),
+        quantile_type.number().to_string(),
+        mode.join(" "),
+        s.n_agree.to_string(),
+        num(s.pct_agree),
+        num(s.pct_agree_responded),
+        s.n_disagree.to_string(),
+        num(s.pct_disagree),
+        class(s.comet),
+        class(s.comet_le50out),
+        class(comet_all_groups),
+        num(s.rwg),
+        num(s.ad_median),
+        num(s.rand.as_ref().map(|r| r.type7.di)),
+        s.rand
+            .as_ref()
+            .map(|r| r.category.clone())
+            .unwrap_or_default(),
+    ]
 }
 
 fn write_csv(report: &Report, opts: &AnalyseOptions, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CSV_COLUMNS)?;
     for row in &report.items {
-        let s = &row.stats;
-        let (q1, q3, iqr) = s.quartiles(opts.quantile_type);
-        let mode: Vec<String> = s.mode.iter().map(i32::to_string).collect();
-        let record: [String; 30] = [
-            row.round.to_string(),
-            row.item_id.clone(),
-            row.group.clone(),
-            s.n_valid.to_string(),
-            s.n_utr.to_string(),
-            s.n_responded.to_string(),
-            num(s.pct_utr),
-            num(s.mean),
-            num(s.sd),
-            num(s.cv),
-            s.min.map(|v| v.to_string()).unwrap_or_default(),
-            s.max.map(|v| v.to_string()).unwrap_or_default(),
-            num(s.median),
-            num(q1),
-            num(q3),
-            num(iqr),
-            opts.quantile_type.number().to_string(),
-            mode.join(" "),
-            s.n_agree.to_string(),
-            num(s.pct_agree),
-            num(s.pct_agree_responded),
-            s.n_disagree.to_string(),
-            num(s.pct_disagree),
-            class(s.comet),
-            class(s.comet_le50out),
-            row.comet_all_groups
-                .flatten()
-                .map(|c| c.as_str().to_owned())
-                .unwrap_or_default(),
-            num(s.rwg),
-            num(s.ad_median),
-            num(s.rand.as_ref().map(|r| r.type7.di)),
-            s.rand
-                .as_ref()
-                .map(|r| r.category.clone())
-                .unwrap_or_default(),
-        ];
-        w.write_record(&record)?;
+        w.write_record(csv_fields(
+            row.round,
+            &row.item_id,
+            &row.group,
+            &row.stats,
+            opts.quantile_type,
+            row.comet_all_groups.flatten(),
+        ))?;
     }
     w.flush()
 }
@@ -188,20 +190,5 @@ pub(super) fn write_report(
             out.write_all(b"\n")
         }
         Format::Csv => write_csv(report, opts, out),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::num;
-
-    #[test]
-    fn csv_numbers() {
-        assert_eq!(num(Some(0.127_999_999_999_999_97)), "0.128");
-        assert_eq!(num(Some(96.923_076_923_076_92)), "96.9230769231");
-        assert_eq!(num(Some(8.0)), "8");
-        assert_eq!(num(Some(-0.000_000_000_01)), "0");
-        assert_eq!(num(Some(-1.5)), "-1.5");
-        assert_eq!(num(None), "");
     }
 }

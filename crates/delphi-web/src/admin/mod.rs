@@ -1,15 +1,26 @@
-//! The researcher's pages under `/admin`: sign in, the studies one may open, and a study's
-//! dashboard (rounds with response rates, the latest round's email by kind with failures and
-//! their reasons, each panellist's last invitation and reminder) with the actions "remind
-//! non-submitters" and "send failed email again", and the wording of the study's emails
-//! (edit, preview, send a test to oneself, save, back to the default).
+//! The researcher's pages under `/admin`, one module per area:
 //!
-//! Every page needs a signed-in user ([`session`]); every study page checks the user's role
-//! in that study through `delphi_app::researcher`, so a study one may not read is a 404 and
-//! an analyst's actions are refused. Every form carries the session's CSRF value.
+//! - [`login`]: sign in and out;
+//! - [`studies`]: the studies one may open;
+//! - [`dashboard`]: a study's rounds with response rates, the latest round's email by kind
+//!   with failures and their reasons, each panellist's last invitation and reminder, and the
+//!   actions "remind non-submitters" and "send failed email again";
+//! - [`emails`]: the wording of the study's emails (edit, preview, test, save, reset).
+//!
+//! Handlers take [`extract::SignedIn`] (the session check, done once) or
+//! [`extract::CsrfForm`] (a typed form whose CSRF value was checked), call one use case with
+//! the user as the [`delphi_app::Actor`], and render with [`render`]. The use case checks
+//! the user's role in the study itself: a study one may not read is a 404, an analyst's
+//! actions are refused. A new page is a new module here and a route below.
 
-mod pages;
+mod dashboard;
+mod dashboard_view;
+mod emails;
+mod extract;
+mod login;
+mod render;
 pub mod session;
+mod studies;
 
 use actix_governor::Governor;
 use actix_web::web;
@@ -21,24 +32,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
     cfg.service(
         web::resource("/admin/login")
             .wrap(Governor::new(limit))
-            .route(web::get().to(pages::login_form))
-            .route(web::post().to(pages::login)),
+            .route(web::get().to(login::form))
+            .route(web::post().to(login::sign_in)),
     )
     .service(
         web::scope("/admin")
-            .route("", web::get().to(pages::studies))
-            .route("/", web::get().to(pages::studies))
-            .route("/logout", web::post().to(pages::logout))
-            .route("/studies/{slug}", web::get().to(pages::study))
-            .route("/studies/{slug}/remind", web::post().to(pages::remind))
-            .route("/studies/{slug}/retry", web::post().to(pages::retry))
-            .route(
-                "/studies/{slug}/emails/{kind}",
-                web::get().to(pages::wording),
-            )
-            .route(
-                "/studies/{slug}/emails/{kind}",
-                web::post().to(pages::act_on_wording),
-            ),
+            .route("", web::get().to(studies::list))
+            .route("/", web::get().to(studies::list))
+            .route("/logout", web::post().to(login::sign_out))
+            .route("/studies/{slug}", web::get().to(dashboard::show))
+            .route("/studies/{slug}/remind", web::post().to(dashboard::remind))
+            .route("/studies/{slug}/retry", web::post().to(dashboard::retry))
+            .route("/studies/{slug}/emails/{kind}", web::get().to(emails::show))
+            .route("/studies/{slug}/emails/{kind}", web::post().to(emails::act)),
     );
 }

@@ -5,6 +5,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use delphi_app::panellist;
 use delphi_app::participation::{self, AnswerInput};
+use delphi_app::Actor;
 use serde::{Deserialize, Serialize};
 
 use super::pages::blocking;
@@ -35,8 +36,8 @@ pub async fn show(
     state: web::Data<WebState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (app, t) = (state.app.clone(), token.into_inner());
-    let page = blocking(move || panellist::page(&app, &t)).await?;
+    let (app, actor) = (state.app.clone(), Actor::Panellist(token.into_inner()));
+    let page = blocking(move || panellist::page(&app, &actor)).await?;
     Ok(json(&page))
 }
 
@@ -47,8 +48,8 @@ pub async fn consent(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     check_csrf(&state, &token, &request)?;
-    let (app, t) = (state.app.clone(), token.into_inner());
-    blocking(move || participation::consent(&app, &t)).await?;
+    let (app, actor) = (state.app.clone(), Actor::Panellist(token.into_inner()));
+    blocking(move || participation::consent(&app, &actor)).await?;
     Ok(json(&serde_json::json!({ "consented": true })))
 }
 
@@ -96,8 +97,8 @@ pub async fn save(
         comment: body.comment,
         reason: body.reason,
     };
-    let app = state.app.clone();
-    let saved = blocking(move || participation::save_answer(&app, &token, &input)).await?;
+    let (app, actor) = (state.app.clone(), Actor::Panellist(token));
+    let saved = blocking(move || participation::save_answer(&app, &actor, &input)).await?;
     let (rating, unable_to_rate) = match saved.answer {
         delphi_core::values::Answer::Rated(r) => (Some(r.value()), false),
         delphi_core::values::Answer::UnableToRate => (None, true),
@@ -118,8 +119,8 @@ pub async fn submit(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     check_csrf(&state, &token, &request)?;
-    let (app, t) = (state.app.clone(), token.into_inner());
-    let submission = blocking(move || participation::submit(&app, &t)).await?;
+    let (app, actor) = (state.app.clone(), Actor::Panellist(token.into_inner()));
+    let submission = blocking(move || participation::submit(&app, &actor)).await?;
     Ok(json(&serde_json::json!({
         "submitted": true,
         "unrated": submission.unrated,
@@ -133,7 +134,7 @@ pub async fn withdraw(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     check_csrf(&state, &token, &request)?;
-    let (app, t) = (state.app.clone(), token.into_inner());
-    blocking(move || participation::withdraw(&app, &t)).await?;
+    let (app, actor) = (state.app.clone(), Actor::Panellist(token.into_inner()));
+    blocking(move || participation::withdraw(&app, &actor)).await?;
     Ok(json(&serde_json::json!({ "withdrawn": true })))
 }

@@ -6,21 +6,7 @@ use std::fmt::Write as _;
 
 use delphi_app::panellist::{ItemView, PanelStats};
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            '`' => out.push_str("&#x60;"),
-            '=' => out.push_str("&#x3D;"),
-            c => out.push(c),
-        }
-    }
-}
+use crate::escape::escape_into;
 
 /// The radio buttons of one item: one per scale point with its label, plus "Unable to rate"
 /// when the study offers it, inside `<div class=sc>`.

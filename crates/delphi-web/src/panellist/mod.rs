@@ -3,6 +3,7 @@
 //! unknown or revoked tokens all get the same 404.
 
 mod api;
+mod context;
 mod controls;
 mod form;
 mod pages;
@@ -13,7 +14,7 @@ use actix_governor::{
     governor::middleware::NoOpMiddleware, Governor, GovernorConfig, PeerIpKeyExtractor,
 };
 use actix_web::{web, HttpResponse};
-use delphi_app::panellist::PanellistPage;
+use delphi_app::panellist::{PageState, PanellistPage};
 use serde::Serialize;
 
 use crate::WebState;
@@ -74,11 +75,9 @@ impl Notice {
     }
 }
 
-/// Everything a panellist template sees.
+/// What every panellist page has besides its state.
 #[derive(Serialize)]
-struct PageContext<'a> {
-    #[serde(flatten)]
-    page: &'a PanellistPage,
+struct Common<'a> {
     /// `/p/{token}`: the base of every link and form on the page.
     base: String,
     /// The CSRF value for this link.
@@ -86,7 +85,7 @@ struct PageContext<'a> {
     /// A fixed message after an action.
     notice: Option<&'static str>,
     /// The error that stopped an action.
-    error: Option<String>,
+    error: Option<&'a str>,
     /// The page's title.
     title: String,
     /// Whether the page loads the script.
@@ -95,20 +94,29 @@ struct PageContext<'a> {
     withdraw_link: bool,
 }
 
+/// Everything the template of a page other than the open round sees.
+#[derive(Serialize)]
+struct PageContext<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    #[serde(flatten)]
+    page: &'a PanellistPage,
+}
+
 /// The template of a page state (and of the confirmation pages).
 fn template_of(page: &PanellistPage, view: View) -> &'static str {
     match view {
         View::ConfirmSubmit => "panellist/submit.html",
         View::ConfirmWithdraw => "panellist/withdraw.html",
         View::Error => "panellist/error.html",
-        View::Page => match page.state.name() {
-            "consent" => "panellist/consent.html",
-            "rating" => "panellist/round.html",
-            "not_open" => "panellist/not_open.html",
-            "closed" => "panellist/closed.html",
-            "not_invited" => "panellist/not_invited.html",
-            "completed" => "panellist/completed.html",
-            _ => "panellist/withdrawn.html",
+        View::Page => match page.state {
+            PageState::Consent { .. } => "panellist/consent.html",
+            PageState::Rating(_) => "panellist/round.html",
+            PageState::NotOpen { .. } => "panellist/not_open.html",
+            PageState::Closed(_) => "panellist/closed.html",
+            PageState::NotInvited { .. } => "panellist/not_invited.html",
+            PageState::Completed => "panellist/completed.html",
+            PageState::Withdrawn { .. } => "panellist/withdrawn.html",
         },
     }
 }
@@ -127,7 +135,6 @@ pub enum View {
 }
 
 fn title_of(page: &PanellistPage, view: View) -> String {
-    use delphi_app::panellist::PageState;
     match (view, &page.state) {
         (View::ConfirmSubmit, _) => "Submit your answers".to_owned(),
         (View::ConfirmWithdraw, _) => "Withdraw from the study".to_owned(),
@@ -153,68 +160,29 @@ pub fn render_page(
 ) -> Result<String, delphi_render::RenderError> {
     let withdrawable = !matches!(
         page.state,
-        delphi_app::panellist::PageState::Withdrawn { .. }
-            | delphi_app::panellist::PageState::Completed
+        PageState::Withdrawn { .. } | PageState::Completed
     );
-    let context = PageContext {
-        page,
+    let common = Common {
         base: format!("/p/{token}"),
         csrf: crate::csrf::csrf_token(&state.app.secret, token),
         notice: notice.map(Notice::text),
-        error,
+        error: error.as_deref(),
         title: title_of(page, view),
-        script: view == View::Page && page.state.name() == "rating",
+        script: view == View::Page && matches!(page.state, PageState::Rating(_)),
         withdraw_link: withdrawable && view != View::ConfirmWithdraw,
     };
     let name = template_of(page, view);
     match (&page.state, view) {
-        (delphi_app::panellist::PageState::Rating(round), View::Page) => {
-            let data =
-                with_controls(&context, round).map_err(|e| delphi_render::RenderError::Render {
-                    name: name.to_owned(),
-                    reason: e.to_string(),
-                })?;
-            state.templates.render(name, &data)
+        (PageState::Rating(round), View::Page) => {
+            let context = context::RoundPage {
+                common,
+                study: &page.study,
+                state: context::RoundContext::of(round),
+            };
+            state.templates.render(name, &context)
         }
-        _ => state.templates.render(name, &context),
+        _ => state.templates.render(name, &PageContext { common, page }),
     }
-}
-
-/// The round page's data with each item's rating controls written in (`controls`, raw HTML)
-/// in place of its list of points.
-fn with_controls(
-    context: &PageContext<'_>,
-    round: &delphi_app::panellist::RoundView,
-) -> Result<serde_json::Value, serde_json::Error> {
-    let mut data = serde_json::to_value(context)?;
-    let sections = data["state"]["sections"].as_array_mut();
-    for (section, typed) in sections.into_iter().flatten().zip(&round.sections) {
-        let items = section["items"].as_array_mut();
-        for (item, typed) in items.into_iter().flatten().zip(&typed.items) {
-            if let Some(object) = item.as_object_mut() {
-                object.remove("points");
-                if let (Some(stats), Some(typed_stats)) = (
-                    object
-                        .get_mut("feedback")
-                        .and_then(|f| f.get_mut("stats"))
-                        .and_then(|s| s.as_object_mut()),
-                    typed.feedback.as_ref().and_then(|f| f.stats.as_ref()),
-                ) {
-                    stats.remove("chart");
-                    stats.remove("groups");
-                    stats.insert(
-                        "drawn".to_owned(),
-                        controls::drawn_stats(typed_stats).into(),
-                    );
-                }
-                object.insert(
-                    "controls".to_owned(),
-                    controls::scale(typed, round.unable_to_rate).into(),
-                );
-            }
-        }
-    }
-    Ok(data)
 }
 
 /// An HTML response that is never cached (pages carry the panellist's answers).

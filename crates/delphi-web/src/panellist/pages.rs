@@ -3,8 +3,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use delphi_app::panellist::{self, PanellistPage};
-use delphi_app::{participation, AppError};
+use delphi_app::panellist::{self, PageState, PanellistPage};
+use delphi_app::{participation, Actor, AppError, Refusal};
 
 use super::form::{self, Intent};
 use super::{html, render_page, see_other, Notice, View};
@@ -12,17 +12,17 @@ pub(super) use crate::blocking;
 use crate::errors::{not_found, status_of};
 use crate::WebState;
 
-type Fields = web::Form<Vec<(String, String)>>;
+use crate::forms::Fields;
 
 /// Loads the page for a token (and records the first opening of an open round).
 async fn load(state: &WebState, token: &str) -> Result<PanellistPage, AppError> {
     let app = state.app.clone();
-    let token = token.to_owned();
+    let actor = Actor::Panellist(token.to_owned());
     blocking(move || {
-        let page = panellist::page(&app, &token)?;
+        let page = panellist::page(&app, &actor)?;
         if page.first_open {
             // Only a statistic for the researcher: a failure must not cost the page.
-            if let Err(error) = participation::mark_opened(&app, &token) {
+            if let Err(error) = participation::mark_opened(&app, &actor) {
                 tracing::warn!(%error, "could not record the first opening");
             }
         }
@@ -53,7 +53,7 @@ fn draw(
 
 /// Shows why an action was refused, on a page of the study (or the 404 for a bad link).
 async fn refused(state: &WebState, token: &str, error: AppError) -> HttpResponse {
-    if matches!(&error, AppError::NotFound(m) if m == participation::UNKNOWN_LINK) {
+    if matches!(error, AppError::Refused(Refusal::UnknownLink)) {
         return not_found();
     }
     let status = status_of(&error);
@@ -75,11 +75,8 @@ fn csrf_ok(state: &WebState, token: &str, presented: &str) -> bool {
     crate::csrf::verify(&state.app.secret, token, presented)
 }
 
-fn csrf_of(fields: &[(String, String)]) -> &str {
-    fields
-        .iter()
-        .find(|(name, _)| name == crate::csrf::FIELD)
-        .map_or("", |(_, value)| value.as_str())
+fn csrf_of(fields: &Fields) -> &str {
+    fields.get(crate::csrf::FIELD)
 }
 
 async fn csrf_refused(state: &WebState, token: &str) -> HttpResponse {
@@ -111,7 +108,7 @@ pub async fn show(
             notice,
             None,
         ),
-        Err(AppError::NotFound(_)) => not_found(),
+        Err(AppError::Refused(Refusal::UnknownLink)) => not_found(),
         Err(error) => refused(&state, &token, error).await,
     }
 }
@@ -125,8 +122,8 @@ pub async fn consent(
     if !csrf_ok(&state, &token, csrf_of(&fields)) {
         return csrf_refused(&state, &token).await;
     }
-    let (app, t) = (state.app.clone(), token.clone());
-    match blocking(move || participation::consent(&app, &t)).await {
+    let (app, actor) = (state.app.clone(), Actor::Panellist(token.clone()));
+    match blocking(move || participation::consent(&app, &actor)).await {
         Ok(()) => see_other(format!("/p/{token}")),
         Err(error) => refused(&state, &token, error).await,
     }
@@ -141,12 +138,16 @@ pub async fn save(
     if !csrf_ok(&state, &token, csrf_of(&fields)) {
         return csrf_refused(&state, &token).await;
     }
-    let form = match form::parse(&fields) {
+    let form = match form::parse(fields.pairs()) {
         Ok(form) => form,
         Err(error) => return refused(&state, &token, error).await,
     };
-    let (app, t, answers) = (state.app.clone(), token.clone(), form.answers);
-    match blocking(move || participation::save_answers(&app, &t, &answers)).await {
+    let (app, actor, answers) = (
+        state.app.clone(),
+        Actor::Panellist(token.clone()),
+        form.answers,
+    );
+    match blocking(move || participation::save_answers(&app, &actor, &answers)).await {
         Ok(_) if form.intent == Intent::Submit => see_other(format!("/p/{token}/submit")),
         Ok(_) => see_other(format!("/p/{token}?n=saved")),
         Err(error) => refused(&state, &token, error).await,
@@ -156,7 +157,7 @@ pub async fn save(
 /// `GET /p/{token}/submit`: confirmation naming the items not rated yet.
 pub async fn confirm_submit(state: web::Data<WebState>, token: web::Path<String>) -> HttpResponse {
     match load(&state, &token).await {
-        Ok(page) if page.state.name() == "rating" => draw(
+        Ok(page) if matches!(page.state, PageState::Rating(_)) => draw(
             &state,
             &token,
             &page,
@@ -166,7 +167,7 @@ pub async fn confirm_submit(state: web::Data<WebState>, token: web::Path<String>
             None,
         ),
         Ok(_) => see_other(format!("/p/{token}")),
-        Err(AppError::NotFound(_)) => not_found(),
+        Err(AppError::Refused(Refusal::UnknownLink)) => not_found(),
         Err(error) => refused(&state, &token, error).await,
     }
 }
@@ -180,8 +181,8 @@ pub async fn submit(
     if !csrf_ok(&state, &token, csrf_of(&fields)) {
         return csrf_refused(&state, &token).await;
     }
-    let (app, t) = (state.app.clone(), token.clone());
-    match blocking(move || participation::submit(&app, &t)).await {
+    let (app, actor) = (state.app.clone(), Actor::Panellist(token.clone()));
+    match blocking(move || participation::submit(&app, &actor)).await {
         Ok(_) => see_other(format!("/p/{token}?n=submitted")),
         Err(error) => refused(&state, &token, error).await,
     }
@@ -193,7 +194,9 @@ pub async fn confirm_withdraw(
     token: web::Path<String>,
 ) -> HttpResponse {
     match load(&state, &token).await {
-        Ok(page) if page.state.name() == "withdrawn" => see_other(format!("/p/{token}")),
+        Ok(page) if matches!(page.state, PageState::Withdrawn { .. }) => {
+            see_other(format!("/p/{token}"))
+        }
         Ok(page) => draw(
             &state,
             &token,
@@ -203,7 +206,7 @@ pub async fn confirm_withdraw(
             None,
             None,
         ),
-        Err(AppError::NotFound(_)) => not_found(),
+        Err(AppError::Refused(Refusal::UnknownLink)) => not_found(),
         Err(error) => refused(&state, &token, error).await,
     }
 }
@@ -217,8 +220,8 @@ pub async fn withdraw(
     if !csrf_ok(&state, &token, csrf_of(&fields)) {
         return csrf_refused(&state, &token).await;
     }
-    let (app, t) = (state.app.clone(), token.clone());
-    match blocking(move || participation::withdraw(&app, &t)).await {
+    let (app, actor) = (state.app.clone(), Actor::Panellist(token.clone()));
+    match blocking(move || participation::withdraw(&app, &actor)).await {
         Ok(()) => see_other(format!("/p/{token}")),
         Err(error) => refused(&state, &token, error).await,
     }

@@ -3,6 +3,7 @@
 //! an analyst may not do.
 
 use delphi_app::users;
+use delphi_core::states::{MailKind, OutboxStatus, Role};
 use reqwest::blocking::{Client, Response};
 use reqwest::redirect::Policy;
 
@@ -81,14 +82,17 @@ fn arranged(t: &TestApp) -> (fixture::Fixture, Vec<String>) {
         ("analyst@example.org", "Ann Analyst"),
         ("outsider@example.org", "Otto Outsider"),
     ] {
-        users::create_user(&t.app, email, name, PASSWORD, false).expect("a user");
+        users::create_user(&t.app, fixture::OPERATOR, email, name, PASSWORD, false)
+            .expect("a user");
     }
     let f = fixture::round_one(&t.app, "adm", 4, 6);
-    users::add_member(&t.app, &f.study_id, "owner@example.org", "owner").expect("owner");
-    users::add_member(&t.app, &f.study_id, "analyst@example.org", "analyst").expect("analyst");
-    let refused = users::add_member(&t.app, &f.study_id, "analyst@example.org", "boss");
+    let member =
+        |email: &str, role| users::add_member(&t.app, fixture::OPERATOR, "adm", email, role);
+    member("owner@example.org", Role::Owner).expect("owner");
+    member("analyst@example.org", Role::Analyst).expect("analyst");
+    let refused = "boss".parse::<Role>();
     assert!(
-        refused.is_err_and(|e| e.to_string().contains("`boss` is not a role")),
+        refused.is_err_and(|e| e.to_string().contains("\"boss\"")),
         "an unknown role is refused by name"
     );
     let mut conn = t.app.conn().expect("a connection");
@@ -329,7 +333,7 @@ fn the_dashboard_shows_rounds_email_and_panellists_and_acts_on_them() {
     let row = delphi_store::outbox::find(&mut conn, &theirs)
         .expect("find")
         .expect("a row");
-    assert_eq!(row.status, "failed", "untouched");
+    assert_eq!(row.status, OutboxStatus::Failed, "untouched");
 }
 
 #[test]
@@ -447,7 +451,9 @@ fn a_researcher_words_an_email_previews_it_tests_it_and_saves_it() {
     let tests = delphi_store::outbox::facts_for_study(&mut conn, &f.study_id)
         .expect("facts")
         .into_iter()
-        .filter(|m| m.kind == "reminder" && m.panellist_id.is_none() && m.round_id.is_none())
+        .filter(|m| {
+            m.kind == MailKind::Reminder && m.panellist_id.is_none() && m.round_id.is_none()
+        })
         .count();
     assert_eq!(tests, 1, "one test message queued, through the outbox");
 

@@ -98,7 +98,7 @@ fn refusals_carry_status_code_and_field() {
     assert_eq!(api_error(crossed).1, "csrf");
 
     // Closed round.
-    delphi_app::closing::close_round(&t.app, &a.study_id).unwrap();
+    delphi_app::closing::close_round(&t.app, fixture::OPERATOR, &a.slug).unwrap();
     let (status, code, _) = api_error(t.put_answer(token, "I1", json!({"rating": 3})));
     assert_eq!((status, code.as_str()), (409, "round_closed"));
 
@@ -107,7 +107,8 @@ fn refusals_carry_status_code_and_field() {
     let person = delphi_store::panellists::for_study(&mut conn, &b.study_id)
         .unwrap()
         .remove(0);
-    delphi_app::studies::revoke_link(&t.app, &person.id).unwrap();
+    delphi_app::studies::revoke_link(&t.app, fixture::OPERATOR, &b.slug, &person.pseudonym)
+        .unwrap();
     let (status, code, _) = api_error(t.put_answer(b_token, "I1", json!({"rating": 3})));
     assert_eq!((status, code.as_str()), (404, "not_found"));
     let unknown = t.get("/api/v1/p/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");

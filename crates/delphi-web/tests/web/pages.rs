@@ -104,7 +104,7 @@ fn every_other_state_has_its_own_page() {
 
     let f = fixture::round_one(&t.app, "states", 3, 6);
     fixture::answer_round_one(&t.app, &f, &[5]);
-    delphi_app::closing::close_round(&t.app, &f.study_id).unwrap();
+    delphi_app::closing::close_round(&t.app, fixture::OPERATOR, &f.slug).unwrap();
     let closed = t.page(&format!("/p/{}", f.tokens[0]), 200);
     assert!(closed.contains("Round 1 has closed"));
     assert!(
@@ -124,7 +124,8 @@ fn every_other_state_has_its_own_page() {
     // Round 2 invites round-1 responders only: panellist 5 is not invited.
     delphi_app::next_round::open_next_round(
         &t.app,
-        &f.study_id,
+        fixture::OPERATOR,
+        &f.slug,
         &[],
         &delphi_app::opening::RoundOptions::default(),
     )
@@ -135,8 +136,8 @@ fn every_other_state_has_its_own_page() {
         "{not_invited}"
     );
 
-    delphi_app::closing::close_round(&t.app, &f.study_id).unwrap();
-    delphi_app::studies::complete(&t.app, &f.study_id).unwrap();
+    delphi_app::closing::close_round(&t.app, fixture::OPERATOR, &f.slug).unwrap();
+    delphi_app::studies::complete(&t.app, fixture::OPERATOR, &f.slug).unwrap();
     let completed = t.page(&format!("/p/{}", f.tokens[0]), 200);
     assert!(completed.contains("This study has finished"), "{completed}");
 }

@@ -40,7 +40,8 @@ fn unknown_and_revoked_links_get_the_same_bytes() {
     let person = delphi_store::panellists::for_study(&mut conn, &f.study_id)
         .unwrap()
         .remove(0);
-    delphi_app::studies::revoke_link(&t.app, &person.id).unwrap();
+    delphi_app::studies::revoke_link(&t.app, fixture::OPERATOR, &f.slug, &person.pseudonym)
+        .unwrap();
 
     let never = "A".repeat(revoked.len());
     let mut bodies = Vec::new();

@@ -23,7 +23,11 @@ fn weigh(t: &TestApp, token: &str) -> (usize, usize) {
 fn the_60_item_round_pages_weigh_under_60_kb() {
     let t = TestApp::spawn();
     let one = fixture::round_one(&t.app, "weight-1", 60, 5);
-    delphi_app::participation::consent(&t.app, &one.tokens[0]).unwrap();
+    delphi_app::participation::consent(
+        &t.app,
+        &delphi_app::Actor::Panellist(one.tokens[0].clone()),
+    )
+    .unwrap();
     let (items, total) = weigh(&t, &one.tokens[0]);
     assert_eq!(items, 60);
     assert!(total < BUDGET, "round 1: {total} bytes");

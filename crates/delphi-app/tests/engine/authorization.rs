@@ -1,0 +1,486 @@
+//! Who may call which use case: every use case × every kind of caller, on SQLite and
+//! PostgreSQL. What is allowed succeeds; every refusal is the typed `AppError::Refused`
+//! and changes nothing (every row of every table compared before and after).
+
+use delphi_app::email_templates::{self, CustomWording};
+use delphi_app::opening::RoundOptions;
+use delphi_app::participation::AnswerInput;
+use delphi_app::{
+    closing, dashboard, next_round, opening, outbox, panellist, participation, queries, reminders,
+    studies, users, Actor, App, AppError, SecretKey,
+};
+use delphi_core::definition::{ItemDefinition, PanellistDefinition};
+use delphi_core::states::{MailKind, Role};
+use delphi_core::values::{Email, GroupCode, ItemCode};
+use delphi_render::Templates;
+use delphi_store::testing::{snapshot, TestDb};
+
+use crate::support::{answer, panellist, small, tokens, OPERATOR};
+
+/// The kinds of caller the matrix tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    NoUser,
+    UnknownUser,
+    Analyst,
+    Researcher,
+    Owner,
+    OwnerOfAnother,
+    PanellistHere,
+    PanellistElsewhere,
+    Operator,
+    MailWorker,
+}
+
+const CALLERS: [Caller; 10] = [
+    Caller::NoUser,
+    Caller::UnknownUser,
+    Caller::Analyst,
+    Caller::Researcher,
+    Caller::Owner,
+    Caller::OwnerOfAnother,
+    Caller::PanellistHere,
+    Caller::PanellistElsewhere,
+    Caller::Operator,
+    Caller::MailWorker,
+];
+
+/// Who a use case lets in.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    /// Anyone with a role in the study (analysts included), and the operator.
+    Readers,
+    /// Researchers and owners of the study, and the operator.
+    Managers,
+    /// Owners of the study, and the operator.
+    Owners,
+    /// Any signed-in user (who becomes the owner), and the operator.
+    Users,
+    /// A panellist, by their own link (it reaches only their own study).
+    Panellists,
+    /// The operator and the mail worker (work across every study).
+    System,
+    /// The operator (and site administrators, of whom the matrix has none).
+    Operators,
+}
+
+fn allowed(who: Who, caller: Caller) -> bool {
+    use Caller::*;
+    match who {
+        Who::Readers => matches!(caller, Analyst | Researcher | Owner | Operator),
+        Who::Managers => matches!(caller, Researcher | Owner | Operator),
+        Who::Owners => matches!(caller, Owner | Operator),
+        Who::Users => matches!(
+            caller,
+            Analyst | Researcher | Owner | OwnerOfAnother | Operator
+        ),
+        Who::Panellists => matches!(caller, PanellistHere | PanellistElsewhere),
+        Who::System => matches!(caller, Operator | MailWorker),
+        Who::Operators => caller == Operator,
+    }
+}
+
+/// How far the study under test has come before the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd)]
+enum Stage {
+    Draft,
+    Open,
+    Closed,
+}
+
+/// The studies and callers of one attempt.
+struct World {
+    /// The study under test.
+    slug: String,
+    /// A failed message of its round 1 (from `Stage::Open`).
+    failed_message: String,
+    actors: Vec<(Caller, Actor)>,
+}
+
+impl World {
+    fn actor(&self, caller: Caller) -> &Actor {
+        &self
+            .actors
+            .iter()
+            .find(|(c, _)| *c == caller)
+            .expect("every caller has an actor")
+            .1
+    }
+}
+
+/// The users of a database: (analyst, researcher, owner, owner of another study), by id.
+fn users_of(app: &App) -> [String; 4] {
+    let mut conn = app.conn().expect("connection");
+    ["analyst", "researcher", "owner", "other"].map(|name| {
+        let row = delphi_store::users::UserRow {
+            id: delphi_app::new_id(),
+            email: format!("{name}@example.org"),
+            display_name: name.to_owned(),
+            // Never signs in: the matrix calls use cases directly.
+            password_hash: "not a hash".to_owned(),
+            is_admin: false,
+            created_at: delphi_store::now(),
+        };
+        delphi_store::users::insert(&mut conn, &row).expect("a user");
+        row.id
+    })
+}
+
+fn world(app: &App, users: &[String; 4], n: usize, stage: Stage) -> World {
+    let (slug, other) = (format!("here-{n}"), format!("there-{n}"));
+    studies::create_from_definition(app, OPERATOR, &small(&slug), None).expect("imports");
+    studies::create_from_definition(app, OPERATOR, &small(&other), None).expect("imports");
+    let member = |study: &str, user: usize, role| {
+        let email = format!(
+            "{}@example.org",
+            ["analyst", "researcher", "owner", "other"][user]
+        );
+        users::add_member(app, OPERATOR, study, &email, role).expect("a member");
+    };
+    member(&slug, 0, Role::Analyst);
+    member(&slug, 1, Role::Researcher);
+    member(&slug, 2, Role::Owner);
+    member(&other, 3, Role::Owner);
+    opening::open_first_round(app, OPERATOR, &other, &RoundOptions::default()).expect("opens");
+    let there = tokens(app, &other)[0].clone();
+    participation::consent(app, &panellist(&there)).expect("consents");
+    let here = tokens(app, &slug)[0].clone();
+    let mut failed_message = String::new();
+    if stage >= Stage::Open {
+        let round = opening::open_first_round(app, OPERATOR, &slug, &RoundOptions::default())
+            .expect("opens");
+        let mut conn = app.conn().expect("connection");
+        let first = delphi_store::outbox::for_round(&mut conn, &round.round_id).expect("outbox")[0]
+            .id
+            .clone();
+        delphi_store::outbox::mark_failed(&mut conn, &first, "550 no such mailbox").expect("fails");
+        failed_message = first;
+        participation::consent(app, &panellist(&here)).expect("consents");
+    }
+    if stage >= Stage::Closed {
+        for (index, token) in tokens(app, &slug).into_iter().enumerate() {
+            let me = panellist(&token);
+            participation::consent(app, &me).expect("consents");
+            // A1 and A2 reach consensus; A3 and A4 split the panel, so a round 2 can open.
+            let split = if index % 2 == 0 { 1 } else { 9 };
+            for (code, value) in [("A1", 8), ("A2", 8), ("A3", split), ("A4", 10 - split)] {
+                participation::save_answer(app, &me, &answer(code, Some(value))).expect("saves");
+            }
+        }
+        closing::close_round(app, OPERATOR, &slug).expect("closes");
+    }
+    let [analyst, researcher, owner, other_owner] = users.clone();
+    World {
+        slug,
+        failed_message,
+        actors: vec![
+            (Caller::NoUser, Actor::Anonymous),
+            (Caller::UnknownUser, Actor::User(delphi_app::new_id())),
+            (Caller::Analyst, Actor::User(analyst)),
+            (Caller::Researcher, Actor::User(researcher)),
+            (Caller::Owner, Actor::User(owner)),
+            (Caller::OwnerOfAnother, Actor::User(other_owner)),
+            (Caller::PanellistHere, panellist(&here)),
+            (Caller::PanellistElsewhere, panellist(&there)),
+            (Caller::Operator, Actor::Operator),
+            (Caller::MailWorker, Actor::MailWorker),
+        ],
+    }
+}
+
+type Run = fn(&App, &Actor, &World, usize) -> Result<(), AppError>;
+
+struct Case {
+    name: &'static str,
+    who: Who,
+    stage: Stage,
+    run: Run,
+}
+
+fn wording() -> CustomWording {
+    CustomWording {
+        subject: "Round {{round_number}}".to_owned(),
+        body_text: "Hello. Your link: {{link}}".to_owned(),
+    }
+}
+
+fn templates() -> Templates {
+    Templates::load().expect("templates")
+}
+
+fn new_item(n: usize) -> ItemDefinition {
+    ItemDefinition {
+        code: ItemCode::parse(&format!("Z{n}")).expect("a code"),
+        section: "Community level".to_owned(),
+        text: "An added item".to_owned(),
+    }
+}
+
+fn new_person(n: usize) -> PanellistDefinition {
+    PanellistDefinition {
+        email: Email::parse(&format!("late{n}@example.org")).expect("an address"),
+        name: None,
+        group: GroupCode::parse("managers").expect("a group"),
+    }
+}
+
+fn rating() -> AnswerInput {
+    answer("A1", Some(7))
+}
+
+/// Every use case, with who may call it and the stage it needs.
+fn cases() -> Vec<Case> {
+    macro_rules! case {
+        ($name:literal, $who:ident, $stage:ident, $run:expr) => {
+            Case {
+                name: $name,
+                who: Who::$who,
+                stage: Stage::$stage,
+                run: $run,
+            }
+        };
+    }
+    vec![
+        case!("queries::study_summary", Readers, Draft, |a, c, w, _| {
+            queries::study_summary(a, c, &w.slug).map(drop)
+        }),
+        case!("queries::round_results", Readers, Closed, |a, c, w, _| {
+            queries::round_results(a, c, &w.slug, 1).map(drop)
+        }),
+        case!("dashboard::dashboard", Readers, Open, |a, c, w, _| {
+            dashboard::dashboard(a, c, &w.slug).map(drop)
+        }),
+        case!("outbox::round_mail", Readers, Open, |a, c, w, _| {
+            outbox::round_mail(a, c, &w.slug, 1).map(drop)
+        }),
+        case!("outbox::panellist_mail", Readers, Open, |a, c, w, _| {
+            outbox::panellist_mail(a, c, &w.slug).map(drop)
+        }),
+        case!("queries::panellist_links", Managers, Open, |a, c, w, _| {
+            queries::panellist_links(a, c, &w.slug).map(drop)
+        }),
+        case!("studies::add_items", Managers, Draft, |a, c, w, n| {
+            studies::add_items(a, c, &w.slug, &[new_item(n)])
+        }),
+        case!("studies::add_panellists", Managers, Open, |a, c, w, n| {
+            studies::add_panellists(a, c, &w.slug, &[new_person(n)])
+        }),
+        case!("studies::edit_item_text", Managers, Draft, |a, c, w, _| {
+            studies::edit_item_text(a, c, &w.slug, "A1", "New words")
+        }),
+        case!("studies::complete", Managers, Closed, |a, c, w, _| {
+            studies::complete(a, c, &w.slug)
+        }),
+        case!("studies::reissue_link", Managers, Open, |a, c, w, _| {
+            studies::reissue_link(a, c, &w.slug, "P003").map(drop)
+        }),
+        case!("studies::revoke_link", Managers, Open, |a, c, w, _| {
+            studies::revoke_link(a, c, &w.slug, "P003")
+        }),
+        case!(
+            "opening::open_first_round",
+            Managers,
+            Draft,
+            |a, c, w, _| {
+                opening::open_first_round(a, c, &w.slug, &RoundOptions::default()).map(drop)
+            }
+        ),
+        case!("closing::close_round", Managers, Open, |a, c, w, _| {
+            closing::close_round(a, c, &w.slug).map(drop)
+        }),
+        case!("next_round::preview", Managers, Closed, |a, c, w, _| {
+            next_round::preview(a, c, &w.slug, &[]).map(drop)
+        }),
+        case!(
+            "next_round::open_next_round",
+            Managers,
+            Closed,
+            |a, c, w, _| {
+                next_round::open_next_round(a, c, &w.slug, &[], &RoundOptions::default()).map(drop)
+            }
+        ),
+        case!("reminders::remind_now", Managers, Open, |a, c, w, _| {
+            reminders::remind_now(a, c, &w.slug, None).map(drop)
+        }),
+        case!("outbox::retry", Managers, Open, |a, c, w, _| {
+            outbox::retry(a, c, &w.slug, &w.failed_message)
+        }),
+        case!("outbox::retry_round", Managers, Open, |a, c, w, _| {
+            outbox::retry_round(a, c, &w.slug, 1).map(drop)
+        }),
+        case!(
+            "email_templates::editable",
+            Managers,
+            Draft,
+            |a, c, w, _| {
+                email_templates::editable(a, &templates(), c, &w.slug, MailKind::Invitation)
+                    .map(drop)
+            }
+        ),
+        case!("email_templates::wording", Managers, Draft, |a, c, w, _| {
+            email_templates::wording(a, &templates(), c, &w.slug, MailKind::Reminder).map(drop)
+        }),
+        case!("email_templates::preview", Managers, Draft, |a, c, w, _| {
+            let draft = wording();
+            email_templates::preview(
+                a,
+                &templates(),
+                c,
+                &w.slug,
+                MailKind::Invitation,
+                Some(&draft),
+            )
+            .map(drop)
+        }),
+        case!("email_templates::save", Managers, Draft, |a, c, w, _| {
+            email_templates::save(
+                a,
+                &templates(),
+                c,
+                &w.slug,
+                MailKind::Invitation,
+                &wording(),
+            )
+            .map(drop)
+        }),
+        case!("email_templates::reset", Managers, Draft, |a, c, w, _| {
+            email_templates::reset(a, c, &w.slug, MailKind::Invitation).map(drop)
+        }),
+        case!(
+            "email_templates::send_test",
+            Managers,
+            Draft,
+            |a, c, w, _| {
+                let to = Some("tests@example.org");
+                email_templates::send_test(
+                    a,
+                    &templates(),
+                    c,
+                    &w.slug,
+                    MailKind::Reminder,
+                    to,
+                    None,
+                )
+            }
+        ),
+        case!("users::add_member", Owners, Draft, |a, c, w, _| {
+            users::add_member(a, c, &w.slug, "other@example.org", Role::Analyst).map(drop)
+        }),
+        case!(
+            "studies::create_from_definition",
+            Users,
+            Draft,
+            |a, c, _, n| {
+                studies::create_from_definition(a, c, &small(&format!("made-{n}")), None).map(drop)
+            }
+        ),
+        case!("queries::studies_for", Users, Draft, |a, c, _, _| {
+            queries::studies_for(a, c).map(drop)
+        }),
+        case!("users::create_user", Operators, Draft, |a, c, _, n| {
+            let email = format!("new{n}@example.org");
+            users::create_user(a, c, &email, "New", "a long password here", false).map(drop)
+        }),
+        case!("participation::consent", Panellists, Open, |a, c, _, _| {
+            participation::consent(a, c)
+        }),
+        case!(
+            "participation::save_answer",
+            Panellists,
+            Open,
+            |a, c, _, _| { participation::save_answer(a, c, &rating()).map(drop) }
+        ),
+        case!(
+            "participation::save_answers",
+            Panellists,
+            Open,
+            |a, c, _, _| { participation::save_answers(a, c, &[rating()]).map(drop) }
+        ),
+        case!("participation::submit", Panellists, Open, |a, c, _, _| {
+            participation::submit(a, c).map(drop)
+        }),
+        case!("participation::withdraw", Panellists, Open, |a, c, _, _| {
+            participation::withdraw(a, c)
+        }),
+        case!(
+            "participation::mark_opened",
+            Panellists,
+            Open,
+            |a, c, _, _| { participation::mark_opened(a, c) }
+        ),
+        case!("panellist::page", Panellists, Open, |a, c, _, _| {
+            panellist::page(a, c).map(drop)
+        }),
+        case!("reminders::queue_scheduled", System, Open, |a, c, _, _| {
+            reminders::queue_scheduled(a, c, delphi_store::now(), &[3, 1]).map(drop)
+        }),
+    ]
+}
+
+#[test]
+fn every_use_case_lets_in_exactly_its_callers_and_a_refusal_changes_nothing() {
+    let mut problems = Vec::new();
+    let mut matrix = String::from("use case / callers:");
+    for caller in CALLERS {
+        matrix.push_str(&format!(" {caller:?}"));
+    }
+    matrix.push('\n');
+    let cases = cases();
+    for db in TestDb::all() {
+        let app = App::new(db.pool.clone(), SecretKey::generate(), "http://delphi.test");
+        let users = users_of(&app);
+        // Refusals first, on one world per stage: since none may change anything (each is
+        // checked against a snapshot of every table), they can share it.
+        let stages = [Stage::Draft, Stage::Open, Stage::Closed];
+        let shared: Vec<World> = (0..stages.len())
+            .map(|n| world(&app, &users, n, stages[n]))
+            .collect();
+        let mut conn = app.conn().expect("connection");
+        for case in &cases {
+            let refused_world = &shared[stages.iter().position(|s| *s == case.stage).unwrap_or(0)];
+            for caller in CALLERS.into_iter().filter(|c| !allowed(case.who, *c)) {
+                let before = snapshot(&mut conn).expect("snapshot");
+                let outcome = (case.run)(&app, refused_world.actor(caller), refused_world, 900);
+                let after = snapshot(&mut conn).expect("snapshot");
+                match outcome {
+                    Err(AppError::Refused(_)) if before == after => {}
+                    Err(AppError::Refused(why)) => problems.push(format!(
+                        "{} by {caller:?} on {}: refused ({why:?}) but changed the data",
+                        case.name, db.label
+                    )),
+                    other => problems.push(format!(
+                        "{} by {caller:?} on {}: should be refused, got {other:?}",
+                        case.name, db.label
+                    )),
+                }
+            }
+        }
+        drop(conn);
+        // Each allowed caller on a world of its own, in the stage the use case needs.
+        let mut worlds = shared.len();
+        for case in &cases {
+            let mut line = format!("{:<34}", case.name);
+            for caller in CALLERS {
+                let allow = allowed(case.who, caller);
+                line.push_str(if allow { " yes" } else { "  - " });
+                if !allow {
+                    continue;
+                }
+                let fresh = world(&app, &users, worlds, case.stage);
+                worlds += 1;
+                if let Err(error) = (case.run)(&app, fresh.actor(caller), &fresh, worlds) {
+                    problems.push(format!(
+                        "{} by {caller:?} on {}: should succeed, got {error:?}",
+                        case.name, db.label
+                    ));
+                }
+            }
+            if db.label == "sqlite" {
+                matrix.push_str(&line);
+                matrix.push('\n');
+            }
+        }
+    }
+    eprintln!("{matrix}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
