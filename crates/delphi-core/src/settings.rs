@@ -300,6 +300,14 @@ impl StudySettings {
             }
         }
         let consensus = &self.consensus;
+        if let Some(preset) = consensus.preset.as_deref().filter(|p| !p.is_empty()) {
+            if !PRESETS.contains(&preset) {
+                problem(format!(
+                    "consensus.preset: {preset:?} is not a preset; the presets are {}",
+                    PRESETS.join(", ")
+                ));
+            }
+        }
         if let Err(err) = crate::rule::ConsensusRule::parse(&consensus.consensus_in) {
             problem(format!("consensus.consensus_in: {err}"));
         }
