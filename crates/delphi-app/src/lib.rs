@@ -14,6 +14,7 @@ pub mod opening;
 pub mod outbox;
 pub mod panellist;
 pub mod participation;
+pub mod password;
 pub mod queries;
 pub mod reminders;
 pub mod studies;
@@ -61,3 +62,7 @@ impl App {
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
+
+#[cfg(test)]
+#[path = "../../../fuzz/harness.rs"]
+mod fuzz_harness;

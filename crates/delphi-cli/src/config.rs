@@ -89,6 +89,22 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     toml::from_str(&text).with_context(|| format!("in the configuration file {}", path.display()))
 }
 
+/// Creates a folder (and any missing parents) readable by its owner only (0700): the demo's
+/// data folder holds the database, the secret key and the emails with personal links. An
+/// existing folder is left as it is.
+pub fn create_private_dir(path: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(path)
+        .with_context(|| format!("creating the folder {}", path.display()))
+}
+
 /// Writes a file readable by its owner only.
 pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write;
@@ -174,5 +190,25 @@ mod tests {
             !shown.contains("c2VjcmV0") && !shown.contains("pw@h"),
             "{shown}"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_secret_key_file_and_the_data_folder_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| {
+            let mode = std::fs::metadata(path).unwrap().permissions().mode();
+            format!("{:o}", mode & 0o777)
+        };
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("demo/data");
+        create_private_dir(&data).unwrap();
+        assert_eq!(mode(&data), "700");
+        create_private_dir(&data).unwrap();
+        let config = Config::from_layers(FileConfig::default(), env(&[])).unwrap();
+        let key_file = data.join("secret.key");
+        let key = config.secret_key_or_file(&key_file).unwrap();
+        assert_eq!(mode(&key_file), "600");
+        assert_eq!(config.secret_key_or_file(&key_file).unwrap(), key);
     }
 }

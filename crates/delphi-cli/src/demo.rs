@@ -41,8 +41,7 @@ pub struct DemoArgs {
 
 /// Runs the demo until Ctrl-C.
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("creating the demo folder {}", args.data_dir.display()))?;
+    crate::config::create_private_dir(&args.data_dir).context("creating the demo folder")?;
     let data_dir = args
         .data_dir
         .canonicalize()

@@ -18,8 +18,8 @@ impl MailWorker {
     /// Builds the transport from the `mail` setting (`file://dir`, `smtp://...`, `smtps://...`).
     pub fn new(app: &delphi_app::App, mail_url: &str) -> anyhow::Result<Self> {
         if let Some(dir) = mail_url.strip_prefix("file://") {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating the mail folder {dir}"))?;
+            crate::config::create_private_dir(std::path::Path::new(dir))
+                .context("creating the mail folder")?;
         }
         let transport =
             Transport::from_url(mail_url).context("the mail setting is not a usable transport")?;

@@ -9,9 +9,17 @@ pub mod rule;
 pub mod settings;
 pub mod states;
 pub mod stopping;
+pub mod text;
 pub mod values;
 
 pub use results::StoredResult;
 pub use rule::{Classification, Classifier, ConsensusRule, RuleError, RuleInput};
 pub use settings::StudySettings;
 pub use states::Verdict;
+pub use text::{TextError, TextKind};
+
+#[cfg(test)]
+#[path = "../../../fuzz/harness.rs"]
+mod fuzz_harness;
+#[cfg(test)]
+mod fuzz_targets;

@@ -221,7 +221,9 @@ impl ConsensusSettings {
     /// A preset rule set written out for a `min..=max` scale. On 1–9 the bands are the
     /// GRADE thirds (7–9, 1–3); on other scales the top and bottom thirds.
     pub fn preset(name: &str, min: i32, max: i32) -> Result<Self, SettingsError> {
-        let third = ((max - min + 1) / 3).max(1);
+        let points = crate::values::scale_points(min, max).map_err(|e| SettingsError(e.0))?;
+        // At most MAX_SCALE_POINTS within ±MAX_SCALE_MAGNITUDE: nothing below overflows.
+        let third = (points as i32 / 3).max(1);
         let (dlo, dhi) = (min, min + third - 1);
         let (alo, ahi) = (max - third + 1, max);
         let agree_in = format!("pct({alo}, {ahi}) >= 70 && pct({dlo}, {dhi}) < 15");
@@ -267,19 +269,24 @@ impl StudySettings {
         let mut problems = Vec::new();
         let mut problem = |text: String| problems.push(SettingsError(text));
         let scale = &self.scale;
-        if scale.max <= scale.min || scale.max - scale.min > 100 {
-            problem(format!(
-                "scale: min {} and max {} do not make a scale",
-                scale.min, scale.max
-            ));
-        }
-        let points = (scale.max - scale.min + 1).max(0) as usize;
-        if !scale.labels.is_empty() && scale.labels.len() != points {
+        let points = match crate::values::scale_points(scale.min, scale.max) {
+            Ok(points) => points,
+            Err(err) => {
+                problem(format!("scale: {err}"));
+                0
+            }
+        };
+        if points > 0 && !scale.labels.is_empty() && scale.labels.len() != points {
             problem(format!(
                 "scale.labels: {} labels for {} points (give one per point or none)",
                 scale.labels.len(),
                 points
             ));
+        }
+        for (index, label) in scale.labels.iter().enumerate() {
+            if let Err(err) = crate::text::clean(crate::text::TextKind::ScaleLabel, label) {
+                problem(format!("scale.labels[{index}]: {err}"));
+            }
         }
         for (name, [lo, hi]) in [
             ("scale.agree", scale.agree),
@@ -293,6 +300,14 @@ impl StudySettings {
             }
         }
         let consensus = &self.consensus;
+        if let Some(preset) = consensus.preset.as_deref().filter(|p| !p.is_empty()) {
+            if !PRESETS.contains(&preset) {
+                problem(format!(
+                    "consensus.preset: {preset:?} is not a preset; the presets are {}",
+                    PRESETS.join(", ")
+                ));
+            }
+        }
         if let Err(err) = crate::rule::ConsensusRule::parse(&consensus.consensus_in) {
             problem(format!("consensus.consensus_in: {err}"));
         }
@@ -340,5 +355,70 @@ impl StudySettings {
         cfg.agree = delphi_stats::Band::new(self.scale.agree[0], self.scale.agree[1]);
         cfg.disagree = delphi_stats::Band::new(self.scale.disagree[0], self.scale.disagree[1]);
         cfg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings_with_scale(min: i32, max: i32) -> StudySettings {
+        StudySettings {
+            scale: ScaleSettings {
+                min,
+                max,
+                labels: Vec::new(),
+                agree: [max, max],
+                disagree: [min, min],
+            },
+            unable_to_rate: true,
+            consensus: ConsensusSettings::preset("pct75", 1, 9).expect("a preset"),
+            stopping: StoppingSettings::default(),
+            feedback: FeedbackSettings::default(),
+            outlier_reason: None,
+            later_round_invitations: LaterRoundInvitations::default(),
+            counting: CountingSettings::default(),
+        }
+    }
+
+    #[test]
+    fn a_scale_over_the_whole_i32_range_is_refused_naming_the_limit() {
+        let problems = settings_with_scale(i32::MIN, i32::MAX)
+            .validate()
+            .unwrap_err();
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter()
+                .any(|p| p.starts_with("scale: ") && p.contains("2 to 101 points")),
+            "{text:?}"
+        );
+        for (min, max) in [
+            (1, 102),
+            (0, -1),
+            (5, 5),
+            (-1001, -990),
+            (2_000_000_000, 2_000_000_010),
+        ] {
+            assert!(
+                settings_with_scale(min, max).validate().is_err(),
+                "{min}..{max}"
+            );
+        }
+        for (min, max) in [(1, 9), (0, 100), (-3, 3), (-1000, -900), (990, 1000)] {
+            settings_with_scale(min, max)
+                .validate()
+                .unwrap_or_else(|e| panic!("{min}..{max}: {e:?}"));
+        }
+        let err = ConsensusSettings::preset("comet", i32::MIN, i32::MAX).unwrap_err();
+        assert!(err.0.contains("2 to 101 points"), "{err}");
+        let mut labelled = settings_with_scale(1, 3);
+        labelled.scale.labels = vec!["low".into(), "mid\u{202e}".into(), "high".into()];
+        let problems = labelled.validate().unwrap_err();
+        assert!(
+            problems[0]
+                .0
+                .starts_with("scale.labels[1]: the scale label has"),
+            "{problems:?}"
+        );
     }
 }

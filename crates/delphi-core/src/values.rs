@@ -32,6 +32,12 @@ impl Email {
         if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return refuse("it contains a space");
         }
+        if let Some(c) = text.chars().find(|&c| crate::text::forbidden(c).is_some()) {
+            return refuse(&format!(
+                "it contains U+{:04X}, which changes how text around it is shown",
+                u32::from(c)
+            ));
+        }
         let Some((local, domain)) = text.split_once('@') else {
             return refuse("it has no @");
         };
@@ -133,6 +139,33 @@ code_type!(
     "group code"
 );
 
+/// Most points a rating scale may have: 101, a 0–100 scale (the widest scales Delphi
+/// studies use are visual-analogue 0–100; the panellist's page shows one choice per point).
+pub const MAX_SCALE_POINTS: i64 = 101;
+/// Furthest from zero a scale point may lie, so no arithmetic on points can overflow.
+pub const MAX_SCALE_MAGNITUDE: i32 = 1_000;
+
+/// The number of points of `min..=max`, or why that is not a scale: it needs 2 to
+/// [`MAX_SCALE_POINTS`] points, lowest first, within ±[`MAX_SCALE_MAGNITUDE`]. Counted in
+/// i64, so no pair of i32 overflows.
+pub fn scale_points(min: i32, max: i32) -> Result<usize, ValueError> {
+    let points = i64::from(max) - i64::from(min) + 1;
+    if !(2..=MAX_SCALE_POINTS).contains(&points) {
+        return Err(ValueError(format!(
+            "the scale {min}..{max} has {points} points; a scale has 2 to {MAX_SCALE_POINTS} \
+             points, lowest first"
+        )));
+    }
+    if min < -MAX_SCALE_MAGNITUDE || max > MAX_SCALE_MAGNITUDE {
+        return Err(ValueError(format!(
+            "the scale {min}..{max} reaches beyond -{MAX_SCALE_MAGNITUDE}..{MAX_SCALE_MAGNITUDE}, \
+             the limit of a scale's points"
+        )));
+    }
+    // At most MAX_SCALE_POINTS, so it fits.
+    Ok(points as usize)
+}
+
 /// A rating scale `min..=max` with optional labels per point.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scale {
@@ -141,18 +174,9 @@ pub struct Scale {
 }
 
 impl Scale {
-    /// A scale with at least two points and at most 101.
+    /// A scale of 2 to [`MAX_SCALE_POINTS`] points (see [`scale_points`]).
     pub fn new(min: i32, max: i32) -> Result<Self, ValueError> {
-        if max <= min {
-            return Err(ValueError(format!(
-                "the scale {min}..{max} needs max greater than min"
-            )));
-        }
-        if max - min > 100 {
-            return Err(ValueError(format!(
-                "the scale {min}..{max} has more than 101 points"
-            )));
-        }
+        scale_points(min, max)?;
         Ok(Self { min, max })
     }
 
@@ -224,6 +248,7 @@ mod tests {
             "a b@example.org",
             "a@b@c.org",
             "ann@localhost",
+            "ann\u{202e}gro.elpmaxe@example.org",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
@@ -246,6 +271,11 @@ mod tests {
             "rating 10 is outside the scale 1-9"
         );
         assert!(Scale::new(5, 5).is_err());
+        let err = Scale::new(i32::MIN, i32::MAX).unwrap_err();
+        assert!(err.0.contains("2 to 101 points"), "{err}");
+        assert!(Scale::new(0, 100).is_ok());
+        assert!(Scale::new(0, 101).is_err());
+        assert!(Scale::new(2_000_000_000, 2_000_000_010).is_err());
         assert_eq!(pseudonym(17), "P017");
     }
 }

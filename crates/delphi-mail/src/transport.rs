@@ -95,8 +95,7 @@ impl Transport {
                 ));
             }
             let dir = PathBuf::from(path);
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| bad(&format!("cannot create the folder: {e}")))?;
+            create_private_dir(&dir).map_err(|e| bad(&format!("cannot create the folder: {e}")))?;
             return Ok(Self::File { dir });
         }
         let (scheme, rest) = url
@@ -213,9 +212,10 @@ impl Transport {
                     permanent: false,
                     message: format!("writing to {}: {e}", dir.display()),
                 };
-                // Write then rename, so a reader never sees half a message.
+                // Write then rename, so a reader never sees half a message; readable by the
+                // owner only, since each message holds a personal link.
                 let tmp = dir.join(format!(".{id}.eml.tmp"));
-                tokio::fs::write(&tmp, message.formatted())
+                write_private(&tmp, &message.formatted())
                     .await
                     .map_err(transient)?;
                 tokio::fs::rename(&tmp, dir.join(format!("{id}.eml")))
@@ -224,6 +224,43 @@ impl Transport {
             }
         }
     }
+}
+
+/// Creates `dir` and any missing parents, readable by the owner only (0700); an existing
+/// folder is left as it is.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Writes `bytes` to a new file at `path` with mode 0600 (a stale file there from an
+/// interrupted write is replaced), on tokio's blocking pool like `tokio::fs` does.
+async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let (path, bytes) = (path.to_owned(), bytes.to_owned());
+    let write = move || {
+        use std::io::Write;
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options.open(&path)?.write_all(&bytes)
+    };
+    tokio::task::spawn_blocking(write)
+        .await
+        .map_err(std::io::Error::other)?
 }
 
 fn percent_decode(s: &str) -> Result<String, String> {
@@ -302,5 +339,44 @@ mod tests {
         }
         assert_eq!(percent_decode("a%20b").unwrap(), "a b");
         assert!(percent_decode("a%2").is_err());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn eml_files_are_private_to_the_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &std::path::Path| {
+            format!(
+                "{:o}",
+                std::fs::metadata(path)
+                    .expect("metadata")
+                    .permissions()
+                    .mode()
+                    & 0o777
+            )
+        };
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("outbox/mail");
+        let transport = Transport::from_url(&format!("file://{}", dir.display())).unwrap();
+        assert_eq!(mode(&dir), "700", "the folder holds personal links");
+        let message = lettre::Message::builder()
+            .from("study@example.org".parse().unwrap())
+            .to("ann@example.org".parse().unwrap())
+            .subject("Your link")
+            .body("https://d.example.org/p/secret-token".to_owned())
+            .unwrap();
+        transport.send("m1", message.clone()).await.unwrap();
+        let file = dir.join("m1.eml");
+        assert_eq!(mode(&file), "600", "each .eml holds a personal link");
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("secret-token"), "{text}");
+        // A retry overwrites the file and keeps it private.
+        transport.send("m1", message).await.unwrap();
+        assert_eq!(mode(&file), "600");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 }

@@ -13,6 +13,11 @@
 //! Templates whose name ends in `.txt` render without escaping (subjects, plain-text bodies);
 //! every other template (`.html`, `.svg`, ...) escapes HTML. Strict mode is on everywhere: a
 //! variable the context does not have is an error, never an empty string.
+//!
+//! A template given as text ([`Templates::render_str`], a researcher's own email wording) is
+//! untrusted: it may use only variables, `if`/`unless`, comparisons and the shipped partials
+//! by name, may nest at most [`MAX_UNTRUSTED_DEPTH`] deep and write at most
+//! [`MAX_UNTRUSTED_OUTPUT`] bytes (see `untrusted.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -20,8 +25,14 @@ use std::sync::Arc;
 use handlebars::Handlebars;
 
 mod strict;
+mod untrusted;
 use rust_embed::RustEmbed;
 use serde::Serialize;
+
+pub use untrusted::{
+    MAX_DEPTH as MAX_UNTRUSTED_DEPTH, MAX_OUTPUT as MAX_UNTRUSTED_OUTPUT,
+    MAX_SOURCE as MAX_UNTRUSTED_SOURCE,
+};
 
 #[derive(RustEmbed)]
 #[folder = "../../web/templates"]
@@ -65,6 +76,15 @@ pub enum RenderError {
         /// Handlebars' message, with line and column.
         reason: String,
     },
+    /// An untrusted template uses something it may not (a loop, an inline partial, ...),
+    /// nests too deep or writes too much; refused before or while rendering.
+    #[error("template {name:?} is refused: {reason}")]
+    Refused {
+        /// Template (`"edited template"`).
+        name: String,
+        /// What it may not do, with the position or the limit.
+        reason: String,
+    },
     /// A template parsed but could not render against the data (in strict mode, usually a
     /// variable the data does not have).
     #[error("template {name:?} could not render: {reason}")]
@@ -95,6 +115,10 @@ struct Registries {
     text: Handlebars<'static>,
     /// Handlebars keeps partials in the same map as templates; these are left out of `names`.
     partials: BTreeSet<String>,
+    /// The partials of the text registry (`greeting`, `signoff`): what an edited text may include.
+    text_partials: BTreeSet<String>,
+    /// The partials of the HTML registry.
+    html_partials: BTreeSet<String>,
     /// Template sources by name (what a researcher starts editing from).
     sources: BTreeMap<String, String>,
 }
@@ -179,6 +203,7 @@ impl Templates {
         let mut text = registry(Format::Text);
         let mut partials: BTreeMap<(String, bool), String> = BTreeMap::new();
         let mut partial_names = BTreeSet::new();
+        let (mut text_partials, mut html_partials) = (BTreeSet::new(), BTreeSet::new());
         let mut sources = BTreeMap::new();
         for source in embedded_sources()? {
             let is_text = Format::of_name(&source.name) == Format::Text;
@@ -202,6 +227,11 @@ impl Templates {
                 }
                 hb.register_partial(&stem, source.body.as_str())
                     .map_err(syntax)?;
+                if is_text {
+                    text_partials.insert(stem.clone());
+                } else {
+                    html_partials.insert(stem.clone());
+                }
                 partial_names.insert(stem);
             } else {
                 hb.register_template_string(&source.name, source.body.as_str())
@@ -214,6 +244,8 @@ impl Templates {
                 html,
                 text,
                 partials: partial_names,
+                text_partials,
+                html_partials,
                 sources,
             }),
         })
@@ -244,9 +276,13 @@ impl Templates {
             && self.registry_for(Format::of_name(name)).has_template(name)
     }
 
-    /// Renders a template given as text (a researcher's edited email) with the same strict
-    /// setup and partials as the embedded ones: a template that does not parse, or uses a
-    /// variable `data` does not have, is refused with handlebars' reason.
+    /// Renders an untrusted template given as text (a researcher's edited email) with the same
+    /// strict setup as the embedded ones. Refused ([`RenderError::Refused`]) before rendering
+    /// when it is longer than [`MAX_UNTRUSTED_SOURCE`] bytes, nests deeper than
+    /// [`MAX_UNTRUSTED_DEPTH`] or uses anything but variables, `if`/`unless` blocks,
+    /// comparisons and the shipped partials of `format` by name; refused while rendering when
+    /// it would write more than [`MAX_UNTRUSTED_OUTPUT`] bytes. A template that does not parse,
+    /// or uses a variable `data` does not have, is refused with handlebars' reason.
     pub fn render_str(
         &self,
         source: &str,
@@ -254,16 +290,38 @@ impl Templates {
         data: &impl Serialize,
     ) -> Result<String, RenderError> {
         const NAME: &str = "edited template";
-        handlebars::Template::compile(source).map_err(|e| RenderError::Syntax {
+        let refused = |reason: String| RenderError::Refused {
+            name: NAME.to_owned(),
+            reason,
+        };
+        untrusted::check_source(source).map_err(refused)?;
+        let template = handlebars::Template::compile(source).map_err(|e| RenderError::Syntax {
             name: NAME.to_owned(),
             reason: syntax_reason(&e),
         })?;
-        self.registry_for(format)
-            .render_template(source, data)
-            .map_err(|e| RenderError::Render {
-                name: NAME.to_owned(),
-                reason: render_reason(&e),
-            })
+        let partials = match format {
+            Format::Html => &self.inner.html_partials,
+            Format::Text => &self.inner.text_partials,
+        };
+        untrusted::check_template(&template, partials).map_err(refused)?;
+        let mut output = untrusted::LimitedOutput::default();
+        let rendered =
+            self.registry_for(format)
+                .render_template_to_write(source, data, &mut output);
+        if output.overflowed {
+            return Err(refused(format!(
+                "it would write more than {MAX_UNTRUSTED_OUTPUT} bytes, the limit for an \
+                 edited template"
+            )));
+        }
+        rendered.map_err(|e| RenderError::Render {
+            name: NAME.to_owned(),
+            reason: render_reason(&e),
+        })?;
+        String::from_utf8(output.bytes).map_err(|_| RenderError::Render {
+            name: NAME.to_owned(),
+            reason: "the output is not UTF-8".to_owned(),
+        })
     }
 
     /// The source text of a template (not a partial), as embedded.
@@ -319,5 +377,8 @@ fn render_reason(e: &handlebars::RenderError) -> String {
     }
 }
 
+#[cfg(test)]
+#[path = "../../../fuzz/harness.rs"]
+mod fuzz_harness;
 #[cfg(test)]
 mod tests;

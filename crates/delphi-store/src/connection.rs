@@ -87,6 +87,9 @@ impl DatabaseUrl {
     pub fn connect(&self) -> Result<DbConnection, StoreError> {
         Ok(match self {
             Self::Sqlite(path) => {
+                crate::private_file::create_if_missing(path).map_err(|e| {
+                    diesel::ConnectionError::BadConnection(format!("creating {path}: {e}"))
+                })?;
                 let mut conn = SqliteConnection::establish(path)?;
                 // WAL lets readers work beside the writer; NORMAL synchronous in WAL mode keeps
                 // every committed transaction across an application crash (a power cut may

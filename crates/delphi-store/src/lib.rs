@@ -7,6 +7,7 @@ pub mod email_templates;
 pub mod items;
 pub mod outbox;
 pub mod panellists;
+mod private_file;
 pub mod responses;
 pub mod results;
 pub mod rounds;

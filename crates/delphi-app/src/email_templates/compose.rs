@@ -308,6 +308,11 @@ fn segment(text: &str, href: Option<&str>, line_break: bool) -> serde_json::Valu
     serde_json::json!({"text": text, "href": href, "line_break": line_break})
 }
 
+// The fuzz target of `validate` (declared here to leave the module's root to its use cases).
+#[cfg(test)]
+#[path = "fuzz.rs"]
+mod fuzz;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,5 +382,57 @@ mod tests {
         let err = compose(&templates, MailKind::Reminder, &vars, Some(&bad)).unwrap_err();
         assert_eq!(err.part, "body_text");
         assert!(err.to_string().contains("deadlnie"), "{err}");
+    }
+
+    fn wording(body_text: &str) -> CustomWording {
+        CustomWording {
+            subject: "Round {{round_number}}".to_owned(),
+            body_text: body_text.to_owned(),
+        }
+    }
+
+    fn validate(draft: &CustomWording) -> Result<ComposedEmail, crate::AppError> {
+        let templates = Templates::load().unwrap();
+        crate::email_templates::validate(
+            &templates,
+            MailKind::Reminder,
+            "S",
+            "https://d.org",
+            draft,
+        )
+    }
+
+    #[test]
+    fn a_wording_with_only_the_withdraw_link_is_refused() {
+        let err = validate(&wording("Hello,\n\nTo leave: {{withdraw_link}}\n")).unwrap_err();
+        assert_eq!(err.field(), Some("body_text"));
+        assert!(err.to_string().contains("write {{link}}"), "{err}");
+        let err = validate(&wording("Leave: {{link}}/withdraw\n")).unwrap_err();
+        assert_eq!(
+            err.field(),
+            Some("body_text"),
+            "the withdraw link written out"
+        );
+        let mail = validate(&wording("Go: {{link}}\nLeave: {{withdraw_link}}\n")).unwrap();
+        assert!(
+            mail.text.contains("/p/EXAMPLE-personal-link-0123456\n"),
+            "{}",
+            mail.text
+        );
+        validate(&wording("{{withdraw_link}} or rather {{link}}")).unwrap();
+    }
+
+    #[test]
+    fn a_wording_that_recurses_or_loops_is_refused_with_the_field() {
+        let recursive =
+            r#"{{#*inline "a"}}{{> b}}{{/inline}}{{#*inline "b"}}{{> a}}{{/inline}}{{> a}}"#;
+        let err = validate(&wording(&format!("{{{{link}}}}{recursive}"))).unwrap_err();
+        assert_eq!(err.field(), Some("body_text"));
+        assert!(err.to_string().contains("inline partial"), "{err}");
+        let mut subject = wording("{{link}}");
+        subject.subject = "{{#each this}}{{this}}{{/each}}".to_owned();
+        let err = validate(&subject).unwrap_err();
+        assert_eq!(err.field(), Some("subject"));
+        assert!(err.to_string().contains("{{#each}}"), "{err}");
     }
 }

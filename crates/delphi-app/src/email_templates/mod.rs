@@ -15,14 +15,15 @@ pub use editing::{
 
 use chrono::NaiveDateTime;
 use delphi_core::states::MailKind;
+use delphi_core::text::{self, TextKind};
 use delphi_render::Templates;
 
 use crate::AppError;
 
-/// Most characters a subject or body may have.
-pub const MAX_SUBJECT: usize = 300;
+/// Most characters a subject may have.
+pub const MAX_SUBJECT: usize = TextKind::EmailSubject.max_chars();
 /// Most characters a body may have.
-pub const MAX_BODY: usize = 20_000;
+pub const MAX_BODY: usize = TextKind::EmailBody.max_chars();
 
 /// The wording a researcher edits.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -82,29 +83,28 @@ pub fn validate(
     if draft.subject.trim().is_empty() {
         return Err(AppError::invalid("subject", "the subject is empty"));
     }
-    if draft.subject.chars().count() > MAX_SUBJECT {
-        return Err(AppError::invalid(
-            "subject",
-            format!("the subject is longer than {MAX_SUBJECT} characters"),
-        ));
-    }
     if draft.body_text.trim().is_empty() {
         return Err(AppError::invalid("body_text", "the message is empty"));
     }
-    if draft.body_text.chars().count() > MAX_BODY {
-        return Err(AppError::invalid(
-            "body_text",
-            format!("the message is longer than {MAX_BODY} characters"),
-        ));
+    // Control and bidirectional characters, and the length limits of delphi_core::text.
+    for (field, text_kind, source) in [
+        ("subject", TextKind::EmailSubject, &draft.subject),
+        ("body_text", TextKind::EmailBody, &draft.body_text),
+    ] {
+        text::clean(text_kind, source).map_err(|e| AppError::invalid(field, e.0))?;
     }
     let vars = EmailVariables::fixture(kind, study_title, base_url);
     let composed = compose(templates, kind, &vars, Some(draft)).map_err(|e| refusal(&e))?;
-    // Panellists arrive only through their link: a wording without it would strand them.
-    if !composed.text.contains(&vars.link) {
+    // Panellists arrive only through their link: a wording without it would strand them. The
+    // withdraw link is the personal link followed by `/withdraw`, so the personal link is
+    // given only if it appears more often than the withdraw link does.
+    if composed.text.matches(&vars.link).count()
+        <= composed.text.matches(&vars.withdraw_link).count()
+    {
         return Err(AppError::invalid(
             "body_text",
             "the message must give the panellist's personal link: write {{link}} where it \
-             should appear",
+             should appear ({{withdraw_link}} is the link to withdraw, not the personal link)",
         ));
     }
     Ok(composed)

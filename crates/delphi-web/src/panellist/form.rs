@@ -1,8 +1,11 @@
 //! The plain HTML form of a round, read into answers. Field names: `r_CODE` (a scale value,
 //! or `u` for "unable to rate"), `c_CODE` (comment), `x_CODE` (reason); plus `csrf` and `go`.
 
+use std::collections::HashMap;
+
 use delphi_app::participation::AnswerInput;
 use delphi_app::AppError;
+use delphi_core::definition::MAX_ITEMS;
 
 /// What the form asked for besides saving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,18 +27,27 @@ pub struct RoundForm {
     pub answers: Vec<AnswerInput>,
 }
 
-/// The answers of a form as they are read, found by item code in constant time.
+/// The answers of a form in form order, found by item code in constant time (a form may
+/// repeat a code, and naming tens of thousands made a linear search quadratic).
 #[derive(Default)]
 struct Answers {
     list: Vec<AnswerInput>,
-    index: std::collections::HashMap<String, usize>,
+    index: HashMap<String, usize>,
 }
 
 impl Answers {
-    fn of(&mut self, code: &str) -> &mut AnswerInput {
+    fn of(&mut self, code: &str) -> Result<&mut AnswerInput, AppError> {
         let index = match self.index.get(code) {
             Some(&index) => index,
             None => {
+                if self.list.len() >= MAX_ITEMS {
+                    return Err(AppError::invalid(
+                        "answers",
+                        format!(
+                            "the form names more than {MAX_ITEMS} items, more than a study has"
+                        ),
+                    ));
+                }
                 self.list.push(AnswerInput {
                     item_code: code.to_owned(),
                     rating: None,
@@ -47,7 +59,7 @@ impl Answers {
                 self.list.len() - 1
             }
         };
-        &mut self.list[index]
+        Ok(&mut self.list[index])
     }
 }
 
@@ -68,7 +80,8 @@ pub fn parse_rating(code: &str, value: &str) -> Result<(Option<i32>, bool), AppE
     }
 }
 
-/// Reads the submitted fields; unknown fields are ignored.
+/// Reads the submitted fields; unknown fields are ignored. A form naming more than
+/// [`MAX_ITEMS`] items (the most a study has) is refused.
 pub fn parse(fields: &[(String, String)]) -> Result<RoundForm, AppError> {
     let mut form = RoundForm {
         csrf: String::new(),
@@ -87,13 +100,13 @@ pub fn parse(fields: &[(String, String)]) -> Result<RoundForm, AppError> {
             };
         } else if let Some(code) = name.strip_prefix("r_") {
             let (rating, unable) = parse_rating(code, value)?;
-            let answer = answers.of(code);
+            let answer = answers.of(code)?;
             answer.rating = rating;
             answer.unable_to_rate = unable;
         } else if let Some(code) = name.strip_prefix("c_") {
-            answers.of(code).comment = Some(value.clone());
+            answers.of(code)?.comment = Some(value.clone());
         } else if let Some(code) = name.strip_prefix("x_") {
-            answers.of(code).reason = Some(value.clone());
+            answers.of(code)?.reason = Some(value.clone());
         }
     }
     form.answers = answers.list;
@@ -136,5 +149,91 @@ mod tests {
         let err = parse(&fields(&[("r_P1", "seven")])).unwrap_err();
         assert_eq!(err.field(), Some("rating"));
         assert!(err.to_string().contains("P1"), "{err}");
+    }
+
+    #[test]
+    fn a_form_naming_more_items_than_a_study_has_is_refused() {
+        let too_many: Vec<(String, String)> = (0..=delphi_core::definition::MAX_ITEMS)
+            .map(|i| (format!("r_X{i}"), "1".to_owned()))
+            .collect();
+        let err = parse(&too_many).unwrap_err();
+        assert!(err.to_string().contains("more than 2000 items"), "{err}");
+        let repeated: Vec<(String, String)> = (0..10_000)
+            .map(|i| (format!("c_X{}", i % 50), "x".to_owned()))
+            .collect();
+        assert_eq!(parse(&repeated).unwrap().answers.len(), 50);
+    }
+}
+
+/// Fuzz target of the rating-form parser (see `fuzz/harness.rs`): a corpus file holds one
+/// field a line, `name=value`.
+#[cfg(test)]
+#[path = "../../../../fuzz/harness.rs"]
+mod fuzz_harness;
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+
+    const TOKENS: &[&str] = &[
+        "r_",
+        "c_",
+        "x_",
+        "P1",
+        "P2",
+        "=",
+        "\n",
+        "7",
+        "u",
+        "",
+        " ",
+        "-1",
+        "-2147483648",
+        "2147483648",
+        "99999999999999999999",
+        "1e3",
+        "+5",
+        "0x10",
+        "csrf=",
+        "go=submit",
+        "go=save",
+        "\u{0}",
+        "\u{202e}",
+        "%",
+        "&",
+        "r_P1=7\n",
+        "c_P1=x\n",
+    ];
+
+    #[test]
+    fn fuzz_rating_form() {
+        super::fuzz_harness::fuzz("rating_form", TOKENS, |input| {
+            let fields: Vec<(String, String)> = input
+                .split('\n')
+                .map(|line| {
+                    let (name, value) = line.split_once('=').unwrap_or((line, ""));
+                    (name.to_owned(), value.to_owned())
+                })
+                .collect();
+            let Ok(form) = parse(&fields) else {
+                return Ok(());
+            };
+            if form.answers.len() > MAX_ITEMS {
+                return Err(format!("{} answers accepted", form.answers.len()));
+            }
+            let mut codes = std::collections::HashSet::new();
+            for answer in &form.answers {
+                if !codes.insert(answer.item_code.as_str()) {
+                    return Err(format!("item {} answered twice", answer.item_code));
+                }
+                if answer.rating.is_some() && answer.unable_to_rate {
+                    return Err(format!(
+                        "item {} both rated and unable to rate",
+                        answer.item_code
+                    ));
+                }
+            }
+            Ok(())
+        });
     }
 }

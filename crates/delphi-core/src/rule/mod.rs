@@ -15,6 +15,12 @@ use evalexpr::{
 };
 use serde::{Deserialize, Serialize};
 
+/// Most characters a rule may have (the longest preset has under 100).
+pub const MAX_RULE_CHARS: usize = 500;
+/// Deepest nesting of parentheses in a rule, function calls included (`pct(` counts).
+/// `evalexpr` recurses once per level, so a rule nested 50,000 deep overflowed the stack.
+pub const MAX_RULE_DEPTH: usize = 16;
+
 /// The variables a rule may use.
 pub const VARIABLES: [&str; 7] = ["n", "median", "q1", "q3", "iqr", "mean", "sd"];
 
@@ -89,6 +95,7 @@ fn clause_variable(index: usize) -> String {
 impl ConsensusRule {
     /// Parses and checks a rule; the error names the position and the unknown word.
     pub fn parse(source: &str) -> Result<Self, RuleError> {
+        check_size(source)?;
         let (outer_text, inner_texts) = split_group_clauses(source)?;
         let outer = compile(source, &outer_text, inner_texts.len())?;
         let clauses = inner_texts
@@ -169,6 +176,35 @@ fn eval_bool(
         Err(EvalexprError::CustomMessage(message)) => Err(RuleError::Undefined(message)),
         Err(err) => Err(RuleError::NotBoolean(err.to_string())),
     }
+}
+
+/// Refuses a rule longer than [`MAX_RULE_CHARS`] or nested deeper than [`MAX_RULE_DEPTH`],
+/// before anything recursive reads it.
+fn check_size(source: &str) -> Result<(), RuleError> {
+    let length = source.chars().count();
+    if length > MAX_RULE_CHARS {
+        return Err(RuleError::Syntax(format!(
+            "the rule has {length} characters; the limit is {MAX_RULE_CHARS}"
+        )));
+    }
+    let mut depth = 0usize;
+    for (index, c) in source.chars().enumerate() {
+        match c {
+            '(' => {
+                depth += 1;
+                if depth > MAX_RULE_DEPTH {
+                    return Err(RuleError::Syntax(format!(
+                        "the parentheses are nested more than {MAX_RULE_DEPTH} deep at column {}; \
+                         the limit is {MAX_RULE_DEPTH}",
+                        index + 1
+                    )));
+                }
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn compile(
@@ -447,148 +483,4 @@ impl Classifier {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hist(counts: &[(i32, u64)]) -> Histogram {
-        let mut h = Histogram::new(1, 9);
-        for &(point, count) in counts {
-            for _ in 0..count {
-                h.add(point);
-            }
-        }
-        h
-    }
-
-    fn input(h: Histogram) -> RuleInput {
-        RuleInput {
-            overall: h.clone(),
-            groups: vec![("all".into(), h)],
-            quantile_type: QuantileType::Type7,
-        }
-    }
-
-    #[test]
-    fn thresholds_are_exact_at_the_boundary() {
-        let rule = ConsensusRule::parse("pct(7, 9) >= 70").unwrap();
-        assert!(
-            rule.evaluate(&input(hist(&[(8, 14), (5, 6)]))).unwrap(),
-            "14 of 20"
-        );
-        assert!(
-            !rule.evaluate(&input(hist(&[(8, 13), (5, 6)]))).unwrap(),
-            "13 of 19"
-        );
-        assert!(
-            rule.evaluate(&input(hist(&[(8, 7), (5, 3)]))).unwrap(),
-            "7 of 10"
-        );
-        let low = ConsensusRule::parse("pct(1, 3) < 15").unwrap();
-        assert!(
-            !low.evaluate(&input(hist(&[(2, 3), (8, 17)]))).unwrap(),
-            "3 of 20"
-        );
-        assert!(
-            low.evaluate(&input(hist(&[(2, 2), (8, 18)]))).unwrap(),
-            "2 of 20"
-        );
-    }
-
-    #[test]
-    fn unknown_words_are_named_with_their_position() {
-        let err = ConsensusRule::parse("medain >= 7").unwrap_err();
-        assert_eq!(
-            err,
-            RuleError::UnknownWord {
-                kind: "variable",
-                word: "medain".into(),
-                column: 1
-            }
-        );
-        let err = ConsensusRule::parse("median >= 7 && pcnt(7, 9) > 1").unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("unknown function 'pcnt' at column 16"),
-            "{err}"
-        );
-        let incomplete = ConsensusRule::parse("median >= ").unwrap_err();
-        assert!(
-            matches!(incomplete, RuleError::Syntax(_) | RuleError::NotBoolean(_)),
-            "{incomplete}"
-        );
-        assert!(matches!(
-            ConsensusRule::parse("median + 1"),
-            Err(RuleError::NotBoolean(_))
-        ));
-        assert!(matches!(
-            ConsensusRule::parse("median = 7"),
-            Err(RuleError::NotBoolean(_))
-        ));
-        assert!(matches!(
-            ConsensusRule::parse("every_group(pct(7, 9) >= 70"),
-            Err(RuleError::Syntax(_))
-        ));
-    }
-
-    #[test]
-    fn median_and_iqr_rules() {
-        let rule = ConsensusRule::parse("median >= 7 && iqr <= 1").unwrap();
-        assert!(rule
-            .evaluate(&input(hist(&[(7, 2), (8, 2), (9, 1)])))
-            .unwrap());
-        assert!(!rule
-            .evaluate(&input(hist(&[(1, 1), (5, 2), (9, 1)])))
-            .unwrap());
-        let empty = rule.evaluate(&input(hist(&[]))).unwrap_err();
-        assert!(matches!(empty, RuleError::Undefined(_)));
-    }
-
-    #[test]
-    fn group_quantifiers() {
-        let rule = ConsensusRule::parse("every_group(pct(7, 9) >= 70) && n >= 4").unwrap();
-        let agree = hist(&[(8, 4)]);
-        let split = hist(&[(8, 1), (2, 3)]);
-        let both = RuleInput {
-            overall: hist(&[(8, 5), (2, 3)]),
-            groups: vec![
-                ("a".into(), agree.clone()),
-                ("b".into(), split.clone()),
-                ("c".into(), hist(&[])),
-            ],
-            quantile_type: QuantileType::Type7,
-        };
-        assert!(!rule.evaluate(&both).unwrap());
-        let any = ConsensusRule::parse("any_group(pct(7, 9) >= 70)").unwrap();
-        assert!(any.evaluate(&both).unwrap());
-        let only_agree = RuleInput {
-            groups: vec![("a".into(), agree), ("c".into(), hist(&[]))],
-            ..both
-        };
-        assert!(
-            rule.evaluate(&only_agree).unwrap(),
-            "groups without ratings are skipped"
-        );
-    }
-
-    #[test]
-    fn classifier_applies_minimum_and_rules() {
-        let settings = crate::settings::ConsensusSettings::preset("comet", 1, 9).unwrap();
-        let classifier = Classifier::new(&settings).unwrap();
-        assert_eq!(
-            classifier.classify(&input(hist(&[(8, 14), (5, 6)]))),
-            Classification::In
-        );
-        assert_eq!(
-            classifier.classify(&input(hist(&[(2, 14), (5, 6)]))),
-            Classification::Out
-        );
-        assert_eq!(
-            classifier.classify(&input(hist(&[(8, 14), (2, 3), (5, 3)]))),
-            Classification::None
-        );
-        assert!(matches!(
-            classifier.classify(&input(hist(&[(8, 2)]))),
-            Classification::NotClassified { .. }
-        ));
-    }
-}
+mod tests;
