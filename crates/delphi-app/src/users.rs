@@ -1,9 +1,5 @@
 //! Researcher and analyst logins (argon2id) and who may do what in a study.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
 use delphi_core::lifecycle::Role;
 use delphi_core::values::Email;
 use delphi_store::{studies, users};
@@ -62,10 +58,7 @@ pub fn create_user(
     if name.trim().is_empty() {
         return Err(AppError::invalid("name", "the name is empty"));
     }
-    let hash = Argon2::default()
-        .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
-        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))?
-        .to_string();
+    let hash = crate::password::hash(password)?;
     let row = users::UserRow {
         id: crate::new_id(),
         email: email.as_str().to_owned(),
@@ -90,13 +83,9 @@ pub fn verify_login(app: &App, email: &str, password: &str) -> Result<User, AppE
     let email = Email::parse(email).map_err(|_| refused())?;
     let mut conn = app.conn()?;
     let row = users::find_by_email(&mut conn, email.as_str())?;
-    // Verify against a fixed hash when the user is unknown, so timing does not tell.
-    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3y2ft1yFOXRfRZfQK+SBDYsYK35nMfbaJsWjD+HB2F0";
-    let stored = row.as_ref().map_or(DUMMY, |r| r.password_hash.as_str());
-    let parsed = PasswordHash::new(stored).map_err(|_| refused())?;
-    let ok = Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok();
+    // An unknown user is checked against a dummy hash, so timing does not tell; the gate
+    // caps concurrent hashing (too many at once is `AppError::Busy`).
+    let ok = crate::password::verify(password, row.as_ref().map(|r| r.password_hash.as_str()))?;
     match (row, ok) {
         (Some(row), true) => Ok(row.into()),
         _ => Err(refused()),
