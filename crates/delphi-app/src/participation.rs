@@ -3,6 +3,7 @@
 
 use delphi_core::lifecycle::{Disposition, RoundStatus, StudyStatus};
 use delphi_core::states::MailKind;
+use delphi_core::text::{self, TextKind};
 use delphi_core::values::{Answer, Scale};
 use delphi_store::outbox::{self, NewOutboxMessage};
 use delphi_store::{
@@ -12,7 +13,7 @@ use delphi_store::{
 use crate::access::{self, Actor};
 use crate::{audit, App, AppError};
 
-/// Comments and reasons are capped at this many characters.
+/// Comments and reasons are capped at this many characters (`TextKind::Comment`'s limit).
 pub const MAX_COMMENT: usize = 2000;
 
 /// The message for a token that never existed or was revoked (deliberately the same).
@@ -246,14 +247,12 @@ fn check_answer(
         (None, true) => Answer::UnableToRate,
         (None, false) => Answer::Blank,
     };
-    let clean = |text: &Option<String>, field: &str| -> Result<Option<String>, AppError> {
-        match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            Some(t) if t.chars().count() > MAX_COMMENT => Err(AppError::invalid(
-                field,
-                format!("please keep it under {MAX_COMMENT} characters"),
-            )),
-            other => Ok(other.map(str::to_owned)),
-        }
+    // Control and bidirectional characters (a NUL among them, which PostgreSQL refuses to
+    // store) are refused with their position; the text is stored NFC-normalised.
+    let clean = |text: &Option<String>, kind: TextKind, field: &str| {
+        let cleaned = text::clean(kind, text.as_deref().unwrap_or_default())
+            .map_err(|e| AppError::invalid(field, e.0))?;
+        Ok::<_, AppError>(Some(cleaned).filter(|t| !t.is_empty()))
     };
     Ok(CheckedAnswer {
         item_code: input.item_code.clone(),
@@ -267,8 +266,8 @@ fn check_answer(
                 _ => None,
             },
             unable_to_rate: answer == Answer::UnableToRate,
-            comment: clean(&input.comment, "comment")?,
-            reason: clean(&input.reason, "reason")?,
+            comment: clean(&input.comment, TextKind::Comment, "comment")?,
+            reason: clean(&input.reason, TextKind::Reason, "reason")?,
             updated_at: delphi_store::now(),
         },
     })

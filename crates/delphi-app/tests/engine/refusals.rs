@@ -220,3 +220,49 @@ fn planning_edits_that_cannot_apply_are_refused_and_nothing_changes() {
         );
     });
 }
+
+#[test]
+fn comments_with_control_or_bidirectional_characters_are_refused_and_nothing_is_saved() {
+    on_each_backend(|app| {
+        let id = import(app, &small("hostile-text"));
+        let round = open_first(app, &id);
+        let token = &tokens(app, &id)[0];
+        participation::consent(app, &panellist(token)).unwrap();
+        // PostgreSQL refused a NUL with a 500 "database error"; SQLite stored it, and stored
+        // a right-to-left override that turns a comment's words around on screen.
+        for (text, what) in [
+            ("fine\u{0}then", "a NUL byte"),
+            ("nice\u{202E}txt.exe", "a right-to-left override"),
+            ("ring\u{7}", "a bell"),
+        ] {
+            let mut hostile = answer("A1", Some(5));
+            hostile.comment = Some(text.to_owned());
+            let err = participation::save_answer(app, &panellist(token), &hostile).unwrap_err();
+            assert_eq!(err.field(), Some("comment"), "{what}: {err}");
+            assert!(
+                err.to_string().contains("character 5"),
+                "{what} is named where it is: {err}"
+            );
+            let mut reason = answer("A1", Some(5));
+            reason.reason = Some(text.to_owned());
+            let err = participation::save_answer(app, &panellist(token), &reason).unwrap_err();
+            assert_eq!(err.field(), Some("reason"), "{what}: {err}");
+        }
+        let mut conn = app.conn().unwrap();
+        assert!(
+            delphi_store::responses::for_round(&mut conn, &round.round_id)
+                .unwrap()
+                .is_empty(),
+            "nothing was saved"
+        );
+        let mut fine = answer("A1", Some(5));
+        fine.comment = Some("  Cafe\u{301} au lait, line\r\nbreak  ".to_owned());
+        participation::save_answer(app, &panellist(token), &fine).unwrap();
+        let saved = delphi_store::responses::for_round(&mut conn, &round.round_id).unwrap();
+        assert_eq!(
+            saved[0].comment.as_deref(),
+            Some("Caf\u{e9} au lait, line\nbreak"),
+            "trimmed, NFC, one kind of line end"
+        );
+    });
+}
