@@ -9,6 +9,7 @@ pub mod access;
 pub mod closing;
 pub mod dashboard;
 pub mod email_templates;
+pub mod erasure;
 pub mod next_round;
 pub mod opening;
 pub mod outbox;

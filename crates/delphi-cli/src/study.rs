@@ -92,6 +92,19 @@ pub enum StudyCommand {
         #[arg(long)]
         role: String,
     },
+    /// Erase a panellist's personal data at their request: their address and name go from
+    /// every table; their answers stay under the pseudonym unless --remove-answers (follow
+    /// the study's consent text). Recorded in the audit log.
+    Erase {
+        /// The study's short name.
+        study: String,
+        /// The panellist's pseudonym, e.g. P007.
+        #[arg(long)]
+        panellist: String,
+        /// Delete their answers and comments too.
+        #[arg(long)]
+        remove_answers: bool,
+    },
     /// Send failed messages again: one by its id, or every failed message of a round.
     #[command(group(clap::ArgGroup::new("which").required(true).args(["message", "round"])))]
     Retry {
@@ -156,6 +169,30 @@ fn execute(out: &mut String, app: &App, command: StudyCommand) -> anyhow::Result
             message,
             round,
         } => retry(out, app, &study, message.as_deref(), round),
+        StudyCommand::Erase {
+            study,
+            panellist,
+            remove_answers,
+        } => {
+            use delphi_app::erasure::{erase_panellist, ErasedAnswers};
+            let answers = if remove_answers {
+                ErasedAnswers::Remove
+            } else {
+                ErasedAnswers::Keep
+            };
+            let done = erase_panellist(app, OPERATOR, &study, &panellist, answers)?;
+            writeln!(
+                out,
+                "The personal data of {} is erased ({} messages forgot the address); {}.",
+                done.pseudonym,
+                done.messages,
+                match answers {
+                    ErasedAnswers::Keep => "their answers stay under the pseudonym".to_owned(),
+                    ErasedAnswers::Remove => format!("{} answers deleted", done.answers_removed),
+                }
+            )?;
+            Ok(())
+        }
     }
 }
 

@@ -433,6 +433,27 @@ pub fn facts_for_study(conn: &mut DbConnection, study_id: &str) -> QueryResult<V
         .load(conn)
 }
 
+/// Forgets a panellist's address in their messages (an erasure request): every row's
+/// recipient becomes `placeholder`, delivery errors (which often quote the address) are
+/// cleared, and messages not yet sent are failed so nothing more goes. Returns how many rows.
+pub fn erase_recipient(
+    conn: &mut DbConnection,
+    panellist_id: &str,
+    placeholder: &str,
+) -> QueryResult<usize> {
+    let mine = outbox::table.filter(outbox::panellist_id.eq(panellist_id));
+    diesel::update(mine.filter(outbox::status.eq(QUEUED)))
+        .set(outbox::status.eq(FAILED))
+        .execute(conn)?;
+    diesel::update(mine)
+        .set((
+            outbox::recipient.eq(placeholder),
+            outbox::last_error.eq(Some("erased at the panellist's request")),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+}
+
 /// Whether a message with this dedupe key exists.
 pub fn exists_with_key(conn: &mut DbConnection, dedupe_key: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

@@ -132,3 +132,21 @@ pub fn revoke_token(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Que
         .execute(conn)
         .map(drop)
 }
+
+/// Removes a panellist's contact details (an erasure request): the address becomes
+/// `placeholder`, the name goes, the link is revoked and the panellist is withdrawn.
+pub fn erase_contact(
+    conn: &mut DbConnection,
+    id: &str,
+    placeholder: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(panellists::table.find(id))
+        .set((
+            panellists::email.eq(placeholder),
+            panellists::name.eq(None::<String>),
+            panellists::token_revoked_at.eq(at),
+        ))
+        .execute(conn)?;
+    withdraw(conn, id, at)
+}

@@ -103,3 +103,12 @@ pub fn ratings_for_round(
         ))
         .load(conn)
 }
+
+/// Deletes every answer of a panellist, and the moderation of their comments (an erasure
+/// request whose consent text says answers go too). Returns how many answers.
+pub fn delete_for_panellist(conn: &mut DbConnection, panellist_id: &str) -> QueryResult<usize> {
+    use crate::schema::comment_reviews;
+    diesel::delete(comment_reviews::table.filter(comment_reviews::panellist_id.eq(panellist_id)))
+        .execute(conn)?;
+    diesel::delete(responses::table.filter(responses::panellist_id.eq(panellist_id))).execute(conn)
+}

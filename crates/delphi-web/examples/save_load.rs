@@ -118,6 +118,7 @@ fn unlimited() -> WebOptions {
         panellist_requests_per_second: 1_000_000,
         panellist_burst: 1_000_000,
         workers: 2,
+        ..WebOptions::default()
     }
 }
 

@@ -20,10 +20,12 @@
 mod admin;
 mod assets;
 mod csrf;
+mod deadline;
 mod errors;
 mod escape;
 pub mod forms;
 mod health;
+mod logging;
 mod panellist;
 mod security;
 
@@ -68,6 +70,8 @@ pub struct WebOptions {
     pub panellist_burst: u32,
     /// actix workers (0: one per core).
     pub workers: usize,
+    /// How long a request may take, body included, before it is answered 408.
+    pub request_deadline: std::time::Duration,
 }
 
 impl Default for WebOptions {
@@ -76,6 +80,7 @@ impl Default for WebOptions {
             panellist_requests_per_second: 20,
             panellist_burst: 200,
             workers: 0,
+            request_deadline: deadline::DEFAULT,
         }
     }
 }
@@ -128,8 +133,11 @@ pub fn start_with(
             .app_data(web::Data::new(state.clone()))
             .app_data(web::FormConfig::default().limit(256 * 1024))
             .app_data(web::JsonConfig::default().limit(64 * 1024))
+            .wrap(actix_web::middleware::from_fn(move |request, next| {
+                deadline::within(options.request_deadline, request, next)
+            }))
             .wrap(security::headers())
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<logging::RedactedSpans>::new())
             .route("/healthz", web::get().to(health::healthz))
             .configure(assets::configure)
             .configure(|cfg| panellist::configure(cfg, &limit))

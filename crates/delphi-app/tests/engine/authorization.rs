@@ -363,6 +363,10 @@ fn cases() -> Vec<Case> {
                 )
             }
         ),
+        case!("erasure::erase_panellist", Managers, Open, |a, c, w, _| {
+            let keep = delphi_app::erasure::ErasedAnswers::Keep;
+            delphi_app::erasure::erase_panellist(a, c, &w.slug, "P004", keep).map(drop)
+        }),
         case!("users::add_member", Owners, Draft, |a, c, w, _| {
             users::add_member(a, c, &w.slug, "other@example.org", Role::Analyst).map(drop)
         }),
