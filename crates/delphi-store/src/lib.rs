@@ -7,6 +7,7 @@ pub mod email_templates;
 pub mod items;
 pub mod outbox;
 pub mod panellists;
+pub mod plans;
 mod private_file;
 pub mod responses;
 pub mod results;

@@ -240,6 +240,19 @@ pub fn snapshot(
         ),
     );
     all.insert(
+        "plan_changes",
+        rows(
+            plan_changes::table
+                .order((
+                    plan_changes::study_id,
+                    plan_changes::round_number,
+                    plan_changes::item_code,
+                ))
+                .select(crate::plans::PlanChangeRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
         "email_templates",
         rows(
             email_templates::table

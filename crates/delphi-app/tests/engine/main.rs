@@ -4,6 +4,7 @@
 mod authorization;
 mod erasure;
 mod lifecycle;
+mod planning;
 mod refusals;
 mod support;
 mod three_rounds;

@@ -9,5 +9,6 @@ mod admin;
 mod api;
 mod feedback;
 mod pages;
+mod planning;
 mod security;
 mod weight;
