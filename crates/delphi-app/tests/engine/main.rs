@@ -3,6 +3,7 @@
 
 mod authorization;
 mod erasure;
+mod instances;
 mod lifecycle;
 mod planning;
 mod refusals;
