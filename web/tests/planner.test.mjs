@@ -105,7 +105,7 @@ test('a researcher takes the study from round 2 to round 3 and completes it', as
 
     // Open round 3 after the confirmation.
     await page.goto(`${plan.study}/plan/open`);
-    assert.match(await page.textContent('main'), /queue one invitation for each/);
+    assert.match(await page.textContent('main'), /queues one invitation for each/);
     assert.deepEqual(await axe(page), [], 'open confirmation: no serious or critical violations');
     await shoot(page, 'planner-open');
     await click(page, 'button:has-text("Open round 3")', new RegExp(`/admin/studies/${plan.slug}$`));

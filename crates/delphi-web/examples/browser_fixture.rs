@@ -85,7 +85,7 @@ fn main() -> std::io::Result<()> {
 }
 
 /// Answers the open round for every panellist of `f` and submits; the first five comment on
-/// the round's first rated item (one of them with a name to edit out).
+/// the round's second rated item, which the panel stays split on (one comment names someone).
 fn answer_open_round(app: &App, f: &fixture::Fixture) -> Result<(), delphi_app::AppError> {
     use delphi_app::participation::{self, AnswerInput};
     use delphi_core::states::Disposition;
@@ -120,7 +120,7 @@ fn answer_open_round(app: &App, f: &fixture::Fixture) -> Result<(), delphi_app::
                 item_code: code.clone(),
                 rating: Some(fixture::rating_for(i, p + 1)),
                 unable_to_rate: false,
-                comment: (i == 0)
+                comment: (i == 1)
                     .then(|| comments.get(p).map(|c| (*c).to_owned()))
                     .flatten(),
                 reason: None,
