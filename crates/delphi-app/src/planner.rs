@@ -4,13 +4,11 @@
 //! and its invitations, and opening the round from the stored changes. The rule itself is
 //! [`delphi_core::planning`]; applying a plan is [`crate::next_round`].
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
-use delphi_core::lifecycle::{Disposition, StudyStatus};
+use delphi_core::lifecycle::StudyStatus;
 use delphi_core::planning::{ClosedItem, NextRoundPlan, PlanEdit, PlannedItem};
-use delphi_core::settings::LaterRoundInvitations;
 use delphi_core::states::{PlanChangeKind, Verdict};
-use delphi_core::stopping::{self, StopReason};
 use delphi_core::text::{self, TextKind};
 use delphi_core::values::ItemCode;
 use delphi_store::plans::PlanChangeRow;
@@ -21,6 +19,7 @@ use crate::access::{self, Actor, Permission};
 use crate::opening::{OpenedRound, RoundOptions};
 use crate::{audit, next_round, App, AppError};
 
+mod summary;
 mod view;
 
 pub use view::{AddedLine, ChangeLine, Outcome, PlanLine, PlanSummary, PlanView, SourceLine};
@@ -100,9 +99,16 @@ pub fn plan_view(app: &App, actor: &Actor, slug: &str) -> Result<PlanView, AppEr
     let mut conn = app.conn()?;
     read_tx(&mut conn, |conn| {
         let (study, grant) = access::study(conn, actor, slug, Permission::Read)?;
+        let settings = crate::studies::settings_of(&study)?;
         let last = match plannable(conn, &study) {
             Ok(last) => last,
-            Err(AppError::Conflict(why)) => return Ok(PlanView::blocked(why, grant.may_manage())),
+            Err(AppError::Conflict(why)) => {
+                let mut view = PlanView::blocked(why, grant.may_manage());
+                if study.status != StudyStatus::Completed {
+                    view.stop = summary::stop_state(conn, &study.id, &settings)?;
+                }
+                return Ok(view);
+            }
             Err(other) => return Err(other),
         };
         let next = last.number + 1;
@@ -111,14 +117,8 @@ pub fn plan_view(app: &App, actor: &Actor, slug: &str) -> Result<PlanView, AppEr
         let (plan, _) = next_round::plan(conn, &study, &edits_of(&rows)?)?;
         let all_items = items::for_study(conn, &study.id)?;
         let closed = next_round::closed_items(conn, &all_items, &last)?;
-        let settings = crate::studies::settings_of(&study)?;
-        let summary = summary(conn, &study, &last, &plan, &settings)?;
-        let verdicts: Vec<_> = closed
-            .iter()
-            .filter(|c| c.disposition != Disposition::ForInformation)
-            .map(|c| c.classification.clone())
-            .collect();
-        let stop = stopping::should_stop(&settings.stopping, last.number as u32, &verdicts, None);
+        let summary = summary::summary(conn, &study, &last, &plan, &settings)?;
+        let stop = summary::stop_of(&closed, &last, &settings);
         let people = pseudonyms(conn, &study.id)?;
         let sources = sources(conn, &all_items, &last, &people)?;
         Ok(view::build(view::Parts {
@@ -131,21 +131,10 @@ pub fn plan_view(app: &App, actor: &Actor, slug: &str) -> Result<PlanView, AppEr
             rows: &rows,
             people: &people,
             summary,
-            stop: stop.map(stop_words),
+            stop,
             sources,
         }))
     })
-}
-
-/// The stopping rule's state in words.
-fn stop_words(reason: StopReason) -> String {
-    match reason {
-        StopReason::MaxRounds(n) => format!("maximum rounds reached ({n})"),
-        StopReason::AllClassified => "all items classified".to_owned(),
-        StopReason::Stable { max_change_pct } => {
-            format!("stable (largest change {max_change_pct:.1}%)")
-        }
-    }
 }
 
 /// Panellist id -> pseudonym.
@@ -183,76 +172,6 @@ fn sources(
         .collect();
     lines.sort_by(|a, b| (&a.item, &a.pseudonym).cmp(&(&b.item, &b.pseudonym)));
     Ok(lines)
-}
-
-/// The counts before opening, and a warning when few are invited.
-fn summary(
-    conn: &mut DbConnection,
-    study: &studies::StudyRow,
-    last: &rounds::RoundRow,
-    plan: &NextRoundPlan,
-    settings: &delphi_core::StudySettings,
-) -> Result<PlanSummary, AppError> {
-    let count = |d: Disposition| plan.items.iter().filter(|i| i.disposition() == d).count();
-    let invited =
-        next_round::invitees(conn, &study.id, &last.id, settings.later_round_invitations)?;
-    let everyone = panellists::for_study(conn, &study.id)?;
-    let active = everyone.iter().filter(|p| p.withdrawn_at.is_none()).count();
-    let withdrawn = everyone.len() - active;
-    let not_invited = active - invited.len();
-    let mut s = PlanSummary {
-        items: plan.items.len(),
-        carried: count(Disposition::Carried),
-        for_information: count(Disposition::ForInformation),
-        new: count(Disposition::New),
-        reworded: count(Disposition::Reworded),
-        retired: plan.retired.len(),
-        dropped: plan.dropped.len(),
-        invited: invited.len(),
-        not_invited,
-        withdrawn,
-        text: String::new(),
-        warnings: Vec::new(),
-        invitees: invited.iter().map(|p| p.pseudonym.clone()).collect(),
-    };
-    let mut parts = vec![format!("{} carried", s.carried)];
-    if s.for_information > 0 {
-        parts.push(format!("{} for information", s.for_information));
-    }
-    parts.push(format!("{} new", s.new));
-    parts.push(format!("{} reworded", s.reworded));
-    let mut people = format!("{} invited", s.invited);
-    if not_invited > 0 {
-        let why = match settings.later_round_invitations {
-            LaterRoundInvitations::PreviousResponders => {
-                format!(" because they did not answer round {}", last.number)
-            }
-            LaterRoundInvitations::AllActive => String::new(),
-        };
-        people.push_str(&format!(", {not_invited} not invited{why}"));
-    }
-    if withdrawn > 0 {
-        people.push_str(&format!(", {withdrawn} withdrawn"));
-    }
-    s.text = format!("{} items: {}; {people}", s.items, parts.join(", "));
-    let needed = settings.consensus.min_n_for_classification as usize;
-    if s.invited < needed {
-        s.warnings.push(format!(
-            "Only {} panellists are invited: fewer than the {needed} ratings an item needs to be classified.",
-            s.invited
-        ));
-    }
-    let invited_groups: BTreeSet<&str> = invited.iter().map(|p| p.group_id.as_str()).collect();
-    for group in studies::groups(conn, &study.id)? {
-        if !invited_groups.contains(group.id.as_str()) {
-            s.warnings
-                .push(format!("Nobody from the group {} is invited.", group.name));
-        }
-    }
-    if s.items == 0 || s.items == s.for_information {
-        s.warnings.push("The round has no item to rate.".to_owned());
-    }
-    Ok(s)
 }
 
 /// Validates and cleans a change into the row to store.

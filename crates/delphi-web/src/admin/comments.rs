@@ -15,6 +15,12 @@ use crate::api::planning::{decision_of, DecisionWord};
 use crate::errors::status_of;
 use crate::{blocking, WebState};
 
+/// What an anchor may hold as it is (item codes are letters, digits, `-`, `_` and `.`).
+const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.');
+
 #[derive(Serialize)]
 struct CommentsData {
     slug: String,
@@ -157,7 +163,7 @@ async fn after<T>(
     match outcome {
         Ok(_) => see_other(&format!(
             "/admin/studies/{slug}/comments?done=decided#{}",
-            percent_encoding::utf8_percent_encode(anchor, percent_encoding::NON_ALPHANUMERIC)
+            percent_encoding::utf8_percent_encode(anchor, FRAGMENT)
         )),
         Err(error @ (AppError::NotFound(_) | AppError::Refused(_))) => {
             problem(state, Some(signed), &error)

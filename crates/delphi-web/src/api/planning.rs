@@ -14,20 +14,22 @@ use super::caller::{Body, Caller, Writer};
 use crate::errors::ApiError;
 use crate::{blocking, WebState};
 
-/// Routes of this module.
+/// Routes of this module (whole paths, not a scope: a scope matching the prefix would
+/// answer 404 for the other modules' routes under it).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1/studies/{slug}")
-            .route("/comments", web::get().to(comments))
-            .route("/comments/decisions", web::post().to(decide))
-            .route("/comments/items/{code}", web::post().to(decide_item))
-            .route("/plan", web::get().to(plan))
-            .route("/plan/changes", web::post().to(change))
-            .route("/plan/changes/{code}", web::delete().to(undo))
-            .route("/plan/preview/{pseudonym}", web::get().to(preview))
-            .route("/plan/open", web::post().to(open))
-            .route("/complete", web::post().to(complete)),
-    );
+    let study = |rest: &str| format!("/api/v1/studies/{{slug}}{rest}");
+    cfg.route(&study("/comments"), web::get().to(comments))
+        .route(&study("/comments/decisions"), web::post().to(decide))
+        .route(
+            &study("/comments/items/{code}"),
+            web::post().to(decide_item),
+        )
+        .route(&study("/plan"), web::get().to(plan))
+        .route(&study("/plan/changes"), web::post().to(change))
+        .route(&study("/plan/changes/{code}"), web::delete().to(undo))
+        .route(&study("/plan/preview/{pseudonym}"), web::get().to(preview))
+        .route(&study("/plan/open"), web::post().to(open))
+        .route(&study("/complete"), web::post().to(complete));
 }
 
 fn json<T: Serialize>(value: &T) -> HttpResponse {
