@@ -12,6 +12,7 @@ pub mod responses;
 pub mod results;
 pub mod rounds;
 pub mod schema;
+pub mod sessions;
 pub mod studies;
 pub mod testing;
 pub mod users;

@@ -27,6 +27,7 @@ pub mod forms;
 mod health;
 mod logging;
 mod panellist;
+mod rejections;
 mod security;
 
 use std::net::TcpListener;
@@ -35,6 +36,7 @@ use std::sync::Arc;
 use actix_governor::GovernorConfigBuilder;
 use actix_web::{web, App as HttpApp, HttpServer};
 
+pub use admin::session::csrf as admin_csrf;
 pub use csrf::csrf_token;
 pub use errors::{ApiError, NOT_FOUND_PAGE};
 pub use panellist::{render_page, Notice, View};
@@ -131,11 +133,15 @@ pub fn start_with(
     let mut server = HttpServer::new(move || {
         HttpApp::new()
             .app_data(web::Data::new(state.clone()))
-            .app_data(web::FormConfig::default().limit(256 * 1024))
-            .app_data(web::JsonConfig::default().limit(64 * 1024))
+            .app_data(rejections::form_config())
+            .app_data(rejections::json_config())
+            .app_data(rejections::query_config())
+            .app_data(rejections::path_config())
             .wrap(actix_web::middleware::from_fn(move |request, next| {
                 deadline::within(options.request_deadline, request, next)
             }))
+            .wrap(actix_web::middleware::from_fn(rejections::guard))
+            .wrap(rejections::fill_bodies())
             .wrap(security::headers())
             .wrap(tracing_actix_web::TracingLogger::<logging::RedactedSpans>::new())
             .route("/healthz", web::get().to(health::healthz))
