@@ -28,7 +28,7 @@ test('a refused autosave shows the server\'s message, not "no connection"', asyn
   });
   await page.waitForFunction(() => /^Not saved/.test(document.getElementById('st').textContent));
   const said = await page.textContent('#st');
-  assert.match(said, /larger than the limit of 64 KiB/, said);
+  assert.match(said, /takes at most 64 KiB/, said);
   assert.doesNotMatch(said, /no connection/);
   // An ordinary save still works afterwards.
   await page.$eval('textarea[name=c_I1]', (area) => {
@@ -57,7 +57,7 @@ test('the account page changes nothing on a wrong password and signs out everywh
 
   await Promise.all([page.waitForURL(/\/admin\/account$/), page.click('header a:has-text("Rhea Researcher")')]);
   assert.equal(await page.textContent('h1'), 'Your account');
-  assert.match(await page.textContent('main'), /in 2 places/);
+  assert.match(await page.textContent('main'), /signed in on 2 browsers or devices/);
   assert.deepEqual(await axe(page), [], 'account page: no serious or critical violations');
   await shoot(page, 'admin-account');
 

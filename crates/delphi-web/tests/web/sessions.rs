@@ -73,7 +73,9 @@ fn changing_the_password_ends_every_other_session() {
         arranged(&t);
         let here = Browser::signed_in(&t, "owner@example.org");
         let elsewhere = Browser::signed_in(&t, "owner@example.org");
-        assert!(here.text("/admin/account").contains("in 2 places"));
+        assert!(here
+            .text("/admin/account")
+            .contains("signed in on 2 browsers or devices"));
         let change = |current: &str, new: &str, repeat: &str| {
             here.post(
                 "/admin/account/password",
