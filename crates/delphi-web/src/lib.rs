@@ -10,12 +10,16 @@
 //!   submission, withdrawal, and a page for every other state);
 //! - `/api/v1/p/{token}...`: the same as JSON, used by the page's script for autosave;
 //! - `/admin...`: the researcher's pages (sign in, studies, a study's rounds, email outbox,
-//!   reminders and retries), behind a signed session cookie and CSRF values;
+//!   reminders and retries, one's account), behind a session held on the server and CSRF
+//!   values;
 //! - `/static/...`: the stylesheets and the one script, embedded in the binary.
 //!
 //! Every response carries a strict Content-Security-Policy, `X-Content-Type-Options`,
 //! `Referrer-Policy: no-referrer` (the token is in the URL) and `X-Frame-Options: DENY`.
 //! Panellist routes and the researcher's sign-in are rate-limited per client address.
+//! Whatever the framework refuses before a handler runs (a body over its limit, JSON that does
+//! not parse, a query that does not fit, a wrong method) is answered as the API's JSON error
+//! on `/api/...` and as a page elsewhere (`rejections.rs`).
 
 mod admin;
 mod assets;
