@@ -7,5 +7,6 @@ mod instances;
 mod lifecycle;
 mod planning;
 mod refusals;
+mod sessions;
 mod support;
 mod three_rounds;
