@@ -100,6 +100,17 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/admin/studies/{slug}/retry", "round=1",                   "303  303  303  403  ok   404  303"),
     r("GET", "/admin/studies/{slug}/emails/{kind}", "",                   "303  303  303  403  ok   404  303"),
     r("POST", "/admin/studies/{slug}/emails/{kind}", "action=save&subject=S&body_text=B", "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/comments", "",                        "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/comments", "item=I1&panellist=P001&decision=release", "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/comments/all", "item=I1&decision=released", "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/plan", "",                            "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/plan", "kind=drop&code=I1&reason=Too+broad", "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/plan/undo", "code=I1",             "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/plan/open", "",                       "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/plan/open", "instructions=",       "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/preview", "panellist=P001",         "303  303  303  403  409  404  303"),
+    r("GET", "/admin/studies/{slug}/complete", "",                        "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/complete", "reason=Enough",       "303  303  303  403  ok   404  303"),
 ];
 
 /// What a caller brings: a link token, its CSRF value, an admin cookie and its CSRF value.
@@ -216,7 +227,13 @@ impl Route {
             .replace("{code}", "I3")
             .replace("{slug}", world.slug)
             .replace("{kind}", "invitation");
-        format!("{}{path}", t.address)
+        // A GET's "body" is its query string.
+        let query = if self.method == "GET" && !self.body.is_empty() {
+            format!("?{}", self.body)
+        } else {
+            String::new()
+        };
+        format!("{}{path}{query}", t.address)
     }
 
     /// The request of `caller`, with `body` instead of the route's own when given.
@@ -237,7 +254,13 @@ impl Route {
         } else {
             &caller.link_csrf
         };
-        if self.body.starts_with('{') {
+        if self.method == "GET" {
+            // Its own "body" went into the query; a body given here is sent as it is.
+            match body {
+                Some(body) => request.body(body),
+                None => request,
+            }
+        } else if self.body.starts_with('{') {
             request = request
                 .header("X-CSRF-Token", csrf.as_str())
                 .header("Content-Type", "application/json");
