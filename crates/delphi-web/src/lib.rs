@@ -22,6 +22,7 @@
 //! on `/api/...` and as a page elsewhere (`rejections.rs`).
 
 mod admin;
+mod api;
 mod assets;
 mod csrf;
 mod deadline;
@@ -152,6 +153,7 @@ pub fn start_with(
             .configure(assets::configure)
             .configure(|cfg| panellist::configure(cfg, &limit))
             .configure(|cfg| admin::configure(cfg, &limit))
+            .configure(api::configure)
             .default_service(web::to(errors::not_found_page))
     })
     .listen(listener)?;

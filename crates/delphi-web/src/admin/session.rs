@@ -2,7 +2,8 @@
 //! (`delphi_app::sessions`: a row per sign-in, ended by signing out, a password change or
 //! "sign out everywhere", and expired there); the cookie only carries its random id.
 //!
-//! - Session cookie `delphi_admin`: the session id, HttpOnly, SameSite=Strict, path `/admin`,
+//! - Session cookie `delphi_admin`: the session id, HttpOnly, SameSite=Strict, path `/`
+//!   (the pages under `/admin` and the JSON API under `/api/v1/studies` both read it),
 //!   Secure when the site is served over https; kept by the browser for [`LIFETIME_HOURS`].
 //! - A form's CSRF value: a MAC of the session cookie, so it changes with every sign-in and
 //!   cannot be computed without the secret.
@@ -26,7 +27,7 @@ pub const COOKIE: &str = "delphi_admin";
 pub const LOGIN_COOKIE: &str = "delphi_login";
 /// How long a sign-in lasts (the server enforces it; the cookie's age only follows it).
 pub const LIFETIME_HOURS: i64 = delphi_app::sessions::LIFETIME_HOURS;
-const PATH: &str = "/admin";
+const PATH: &str = "/";
 
 fn mac(secret: &SecretKey, purpose: &str, text: &str) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(&secret.derive(purpose))
@@ -74,7 +75,7 @@ pub fn login_csrf_ok(secret: &SecretKey, nonce: &str, presented: &str) -> bool {
     !nonce.is_empty() && verify(secret, "admin-login-csrf", nonce, presented)
 }
 
-/// A cookie under `/admin` with the safe flags.
+/// A cookie of the site (path `/`) with the safe flags.
 pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
     Cookie::build(name, value)
         .path(PATH)

@@ -13,6 +13,7 @@ mod hostile;
 mod malformed;
 mod matrix;
 mod pages;
+mod planning;
 mod rejections;
 mod security;
 mod sessions;
