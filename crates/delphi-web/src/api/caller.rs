@@ -25,15 +25,14 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<WebState>, ApiError> {
         .ok_or_else(|| ApiError::from(AppError::Internal("no state".to_owned())))
 }
 
-/// The session's user and the session value, when the cookie names a live session on the
-/// server (an ended or expired session is no session) of a login that exists.
+/// The session's user and the session value, when the cookie names a live session (held on
+/// the server: signed out, ended elsewhere or expired is no session) of a login that exists.
 async fn session_of(req: &HttpRequest) -> Result<Option<(Actor, String)>, ApiError> {
     let state = state_of(req)?;
     let Some(value) = session::read(req, session::COOKIE) else {
         return Ok(None);
     };
-    let app = state.app.clone();
-    let id = value.clone();
+    let (app, id) = (state.app.clone(), value.clone());
     let user = blocking(move || sessions::resolve(&app, &id)).await?;
     Ok(user.map(|u| (Actor::User(u.id), value)))
 }
@@ -78,8 +77,8 @@ impl FromRequest for Writer {
     }
 }
 
-/// A JSON body read into `T`: refused with 415 unless the content type is JSON, and with
-/// 422 naming what does not fit.
+/// A JSON body read into `T`, once the caller passed [`Writer`]'s checks: refused with 415
+/// unless the content type is JSON, and with 422 naming what does not fit.
 pub struct Body<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
@@ -93,8 +92,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim_start().starts_with("application/json"));
         let bytes = web::Bytes::from_request(req, payload);
+        // Who is calling is checked before the body is looked at: actix extracts a handler's
+        // arguments together, and a body that does not fit must not answer before the
+        // session and CSRF checks of `Writer` have refused a caller (401 before 422).
+        let writer = Writer::from_request(req, &mut Payload::None);
         Box::pin(async move {
             use actix_web::http::StatusCode;
+            writer.await?;
             if !is_json {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -110,11 +114,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                 )
             })?;
             serde_json::from_slice(&bytes).map(Self).map_err(|e| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_input",
-                    format!("the body does not fit: {e}"),
-                )
+                if e.is_data() {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_input",
+                        format!("the body does not fit: {e}"),
+                    )
+                } else {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_json",
+                        format!("the body is not valid JSON: {e}"),
+                    )
+                }
             })
         })
     }
