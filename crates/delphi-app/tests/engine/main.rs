@@ -3,8 +3,10 @@
 
 mod authorization;
 mod erasure;
+mod instances;
 mod lifecycle;
 mod planning;
 mod refusals;
+mod sessions;
 mod support;
 mod three_rounds;

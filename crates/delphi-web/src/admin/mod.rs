@@ -1,6 +1,7 @@
 //! The researcher's pages under `/admin`, one module per area:
 //!
 //! - [`login`]: sign in and out;
+//! - [`account`]: one's own password and sessions (sign out everywhere);
 //! - [`studies`]: the studies one may open;
 //! - [`dashboard`]: a study's rounds with response rates, the latest round's email by kind
 //!   with failures and their reasons, each panellist's last invitation and reminder, and the
@@ -16,6 +17,7 @@
 //! the user's role in the study itself: a study one may not read is a 404, an analyst's
 //! actions are refused. A new page is a new module here and a route below.
 
+mod account;
 mod comments;
 mod dashboard;
 mod dashboard_view;
@@ -46,6 +48,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
             .route("", web::get().to(studies::list))
             .route("/", web::get().to(studies::list))
             .route("/logout", web::post().to(login::sign_out))
+            .route("/account", web::get().to(account::show))
+            .route(
+                "/account/password",
+                web::post().to(account::change_password),
+            )
+            .route(
+                "/account/sign-out-everywhere",
+                web::post().to(account::sign_out_everywhere),
+            )
             .route("/studies/{slug}", web::get().to(dashboard::show))
             .route("/studies/{slug}/remind", web::post().to(dashboard::remind))
             .route("/studies/{slug}/retry", web::post().to(dashboard::retry))
