@@ -123,6 +123,7 @@ test('a researcher takes the study from round 2 to round 3 and completes it', as
     assert.match(round3, /A plainer wording agreed after round 2/);
     assert.match(round3, /Reworded\. Earlier wording:/);
     assert.match(round3, /Link workers have secure funding/);
+    await mine.click('summary:has-text("Comments from the panel")');
     assert.deepEqual(await axe(mine), [], 'round 3: no serious or critical violations');
     await shoot(mine, 'planner-panellist-round-3');
     await panel.close();

@@ -37,6 +37,8 @@ pub struct CommentsView {
     pub open_for_decisions: bool,
     /// Why they may not, when they may not.
     pub closed_because: Option<String>,
+    /// Whether the caller may decide (researchers and owners; analysts only read).
+    pub can_manage: bool,
     /// Items of the round that have comments or reasons, in round order.
     pub items: Vec<ItemComments>,
     /// Comments in all, and how many are still undecided.
@@ -111,12 +113,14 @@ fn moderated_round(
 pub fn comments(app: &App, actor: &Actor, slug: &str) -> Result<CommentsView, AppError> {
     let mut conn = app.conn()?;
     read_tx(&mut conn, |conn| {
-        let (study, _) = access::study(conn, actor, slug, Permission::Read)?;
+        let (study, grant) = access::study(conn, actor, slug, Permission::Read)?;
+        let can_manage = grant.may_manage();
         let Some((round, why)) = moderated_round(conn, &study)? else {
             return Ok(CommentsView {
                 round: None,
                 open_for_decisions: false,
                 closed_because: Some("no round has closed yet".to_owned()),
+                can_manage,
                 items: Vec::new(),
                 total: 0,
                 undecided: 0,
@@ -187,6 +191,7 @@ pub fn comments(app: &App, actor: &Actor, slug: &str) -> Result<CommentsView, Ap
             round: Some(round.number),
             open_for_decisions: why.is_none(),
             closed_because: why,
+            can_manage,
             items,
             total,
             undecided,

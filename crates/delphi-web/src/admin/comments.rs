@@ -93,7 +93,7 @@ fn data_of(slug: String, view: moderation::CommentsView) -> CommentsData {
     CommentsData {
         slug,
         round: view.round,
-        open: view.open_for_decisions,
+        open: view.open_for_decisions && view.can_manage,
         closed_because: view.closed_because,
         total: view.total,
         undecided: view.undecided,

@@ -6,9 +6,18 @@
 mod caller;
 pub(crate) mod planning;
 
-use actix_web::web;
+use actix_web::{web, HttpResponse};
+use utoipa::OpenApi;
 
-/// Routes `/api/v1/studies/{slug}/...`.
+/// `GET /api/v1/openapi.json`: the document generated from the handlers' annotations.
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(planning::PlanningDoc::openapi())
+}
+
+/// Routes `/api/v1/openapi.json` and `/api/v1/studies/{slug}/...`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/openapi.json", web::get().to(openapi_json));
     planning::configure(cfg);
 }

@@ -9,10 +9,26 @@ use delphi_app::planner::{self, ChangeInput, CommentSource};
 use delphi_app::{panellist, studies, AppError};
 use delphi_core::states::{CommentDecision, PlanChangeKind};
 use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
 use super::caller::{Body, Caller, Writer};
 use crate::errors::ApiError;
 use crate::{blocking, WebState};
+
+/// The OpenAPI paths of this module (merged into the API's document).
+#[derive(OpenApi)]
+#[openapi(paths(
+    comments,
+    decide,
+    decide_item,
+    plan,
+    change,
+    undo,
+    preview,
+    open,
+    complete
+))]
+pub struct PlanningDoc;
 
 /// Routes of this module (whole paths, not a scope: a scope matching the prefix would
 /// answer 404 for the other modules' routes under it).
@@ -39,6 +55,9 @@ fn json<T: Serialize>(value: &T) -> HttpResponse {
 }
 
 /// `GET /api/v1/studies/{slug}/comments`: every comment of the latest closed round by item.
+#[utoipa::path(get, path = "/api/v1/studies/{slug}/comments",
+    params(("slug" = String, Path, description = "The study's short name")),
+    responses((status = 200, description = "Every comment of the latest closed round by item (pseudonym and group, never an address)"), (status = 401, description = "Not signed in"), (status = 404, description = "No such study"), (status = 409, description = "The study's state forbids it (e.g. a round is open)")))]
 pub async fn comments(
     state: web::Data<WebState>,
     slug: web::Path<String>,
@@ -50,7 +69,7 @@ pub async fn comments(
 }
 
 /// What to do with one comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DecisionWord {
     /// Show it as written.
@@ -62,7 +81,7 @@ pub enum DecisionWord {
 }
 
 /// The body of `POST .../comments/decisions`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     /// The item's code.
@@ -88,6 +107,10 @@ pub fn decision_of(word: DecisionWord, text: Option<String>) -> Result<Decision,
 }
 
 /// `POST /api/v1/studies/{slug}/comments/decisions`: release, hide or release edited.
+#[utoipa::path(post, path = "/api/v1/studies/{slug}/comments/decisions",
+    params(("slug" = String, Path, description = "The study's short name")),
+    request_body = DecisionBody,
+    responses((status = 200, description = "The decision stored"), (status = 401, description = "Not signed in"), (status = 403, description = "Wrong CSRF header, or a read-only role"), (status = 404, description = "No such study"), (status = 409, description = "The study's state forbids it (e.g. a round is open)"), (status = 422, description = "The body does not fit, or a field is refused (named)")))]
 pub async fn decide(
     state: web::Data<WebState>,
     slug: web::Path<String>,
@@ -105,15 +128,20 @@ pub async fn decide(
 }
 
 /// The body of `POST .../comments/items/{code}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemDecisionBody {
     /// `released` or `hidden`: every comment of the item.
+    #[schema(value_type = String, example = "released")]
     pub decision: CommentDecision,
 }
 
 /// `POST /api/v1/studies/{slug}/comments/items/{code}`: release or hide all of an item's
 /// comments.
+#[utoipa::path(post, path = "/api/v1/studies/{slug}/comments/items/{code}",
+    params(("slug" = String, Path, description = "The study's short name"), ("code" = String, Path, description = "An item code")),
+    request_body = ItemDecisionBody,
+    responses((status = 200, description = "How many comments were decided"), (status = 401, description = "Not signed in"), (status = 403, description = "Wrong CSRF header, or a read-only role"), (status = 404, description = "No such study"), (status = 409, description = "The study's state forbids it (e.g. a round is open)"), (status = 422, description = "The body does not fit, or a field is refused (named)")))]
 pub async fn decide_item(
     state: web::Data<WebState>,
     path: web::Path<(String, String)>,
@@ -129,6 +157,9 @@ pub async fn decide_item(
 }
 
 /// `GET /api/v1/studies/{slug}/plan`: proposal, changes, summary, stopping rule.
+#[utoipa::path(get, path = "/api/v1/studies/{slug}/plan",
+    params(("slug" = String, Path, description = "The study's short name")),
+    responses((status = 200, description = "The rule's proposal, the changes, the summary and the stopping rule's state"), (status = 401, description = "Not signed in"), (status = 404, description = "No such study"), (status = 409, description = "The study's state forbids it (e.g. a round is open)")))]
 pub async fn plan(
     state: web::Data<WebState>,
     slug: web::Path<String>,
@@ -140,10 +171,11 @@ pub async fn plan(
 }
 
 /// The body of `POST .../plan/changes`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeBody {
     /// `rerate`, `inform`, `retire`, `drop`, `reword` or `add`.
+    #[schema(value_type = String, example = "drop")]
     pub kind: PlanChangeKind,
     /// The item changed; for `add`, the new item's code.
     pub code: String,
@@ -190,6 +222,10 @@ impl ChangeBody {
 
 /// `POST /api/v1/studies/{slug}/plan/changes`: change one item's proposal (or add one);
 /// answers with the plan as it now stands.
+#[utoipa::path(post, path = "/api/v1/studies/{slug}/plan/changes",
+    params(("slug" = String, Path, description = "The study's short name")),
+    request_body = ChangeBody,
+    responses((status = 200, description = "The plan with the change"), (status = 401, description = "Not signed in"), (status = 403, description = "Wrong CSRF header, or a read-only role"), (status = 404, description = "No such study"), (status = 409, description = "The study's state forbids it (e.g. a round is open)"), (status = 422, description = "The body does not fit, or a field is refused (named)")))]
 pub async fn change(
     state: web::Data<WebState>,
     slug: web::Path<String>,
@@ -207,6 +243,9 @@ pub async fn change(
 }
 
 /// `DELETE /api/v1/studies/{slug}/plan/changes/{code}`: take a change back.
+#[utoipa::path(delete, path = "/api/v1/studies/{slug}/plan/changes/{code}",
+    params(("slug" = String, Path, description = "The study's short name"), ("code" = String, Path, description = "An item code")),
+    responses((status = 200, description = "The plan without the change"), (status = 401, description = "Not signed in"), (status = 403, description = "Wrong CSRF header, or a read-only role"), (status = 404, description = "No such study"), (status = 409, description = "The study's state forbids it (e.g. a round is open)"), (status = 422, description = "The body does not fit, or a field is refused (named)")))]
 pub async fn undo(
     state: web::Data<WebState>,
     path: web::Path<(String, String)>,
@@ -224,6 +263,9 @@ pub async fn undo(
 
 /// `GET /api/v1/studies/{slug}/plan/preview/{pseudonym}`: the next round's page data as
 /// that panellist will see it.
+#[utoipa::path(get, path = "/api/v1/studies/{slug}/plan/preview/{pseudonym}",
+    params(("slug" = String, Path, description = "The study's short name"), ("pseudonym" = String, Path, description = "A panellist's study code")),
+    responses((status = 200, description = "The next round's page data as that panellist will see it"), (status = 401, description = "Not signed in"), (status = 403, description = "A read-only role"), (status = 404, description = "No such study"), (status = 409, description = "The study's state forbids it (e.g. a round is open)"), (status = 422, description = "The body does not fit, or a field is refused (named)")))]
 pub async fn preview(
     state: web::Data<WebState>,
     path: web::Path<(String, String)>,
@@ -236,7 +278,7 @@ pub async fn preview(
 }
 
 /// The body of `POST .../plan/open`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenBody {
     /// The deadline, `YYYY-MM-DD` (the end of that day, UTC) or `YYYY-MM-DDTHH:MM`.
@@ -269,6 +311,10 @@ pub fn deadline_of(text: Option<&str>) -> Result<Option<chrono::NaiveDateTime>, 
 
 /// `POST /api/v1/studies/{slug}/plan/open`: open the next round with the plan (invitations
 /// queued).
+#[utoipa::path(post, path = "/api/v1/studies/{slug}/plan/open",
+    params(("slug" = String, Path, description = "The study's short name")),
+    request_body = OpenBody,
+    responses((status = 200, description = "The round opened: number, items, invitations queued"), (status = 401, description = "Not signed in"), (status = 403, description = "Wrong CSRF header, or a read-only role"), (status = 404, description = "No such study"), (status = 409, description = "The study's state forbids it (e.g. a round is open)"), (status = 422, description = "The body does not fit, or a field is refused (named)")))]
 pub async fn open(
     state: web::Data<WebState>,
     slug: web::Path<String>,
@@ -289,7 +335,7 @@ pub async fn open(
 }
 
 /// The body of `POST .../complete`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteBody {
     /// Why the study is complete.
@@ -297,6 +343,10 @@ pub struct CompleteBody {
 }
 
 /// `POST /api/v1/studies/{slug}/complete`: complete the study, with a reason.
+#[utoipa::path(post, path = "/api/v1/studies/{slug}/complete",
+    params(("slug" = String, Path, description = "The study's short name")),
+    request_body = CompleteBody,
+    responses((status = 200, description = "The study is completed"), (status = 401, description = "Not signed in"), (status = 403, description = "Wrong CSRF header, or a read-only role"), (status = 404, description = "No such study"), (status = 409, description = "The study's state forbids it (e.g. a round is open)"), (status = 422, description = "The body does not fit, or a field is refused (named)")))]
 pub async fn complete(
     state: web::Data<WebState>,
     slug: web::Path<String>,

@@ -469,3 +469,34 @@ fn the_api_does_the_same_and_refuses_without_changing_anything() {
     let r = researcher.api_post("/complete", json!({"reason": "Stable"}));
     assert_eq!(r.status().as_u16(), 200);
 }
+
+#[test]
+fn the_openapi_document_names_every_planning_route_and_analysts_get_no_buttons() {
+    let t = TestApp::spawn();
+    arranged(&t);
+    let doc: Value = t.get("/api/v1/openapi.json").json().expect("JSON");
+    let paths = doc["paths"].as_object().expect("paths");
+    for (path, method) in [
+        ("/api/v1/studies/{slug}/comments", "get"),
+        ("/api/v1/studies/{slug}/comments/decisions", "post"),
+        ("/api/v1/studies/{slug}/comments/items/{code}", "post"),
+        ("/api/v1/studies/{slug}/plan", "get"),
+        ("/api/v1/studies/{slug}/plan/changes", "post"),
+        ("/api/v1/studies/{slug}/plan/changes/{code}", "delete"),
+        ("/api/v1/studies/{slug}/plan/preview/{pseudonym}", "get"),
+        ("/api/v1/studies/{slug}/plan/open", "post"),
+        ("/api/v1/studies/{slug}/complete", "post"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path}: {doc}"
+        );
+    }
+    let analyst = Session::signed_in(&t, "analyst@example.org");
+    let page = analyst.text(&format!("/admin/studies/{SLUG}/comments"), 200);
+    assert!(page.contains("P001"), "analysts read the comments");
+    assert!(
+        !page.contains("value=release"),
+        "but get no buttons: {page}"
+    );
+}
