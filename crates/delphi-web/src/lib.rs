@@ -11,6 +11,7 @@
 //! - `/api/v1/p/{token}...`: the same as JSON, used by the page's script for autosave;
 //! - `/admin...`: the researcher's pages (sign in, studies, a study's rounds, email outbox,
 //!   reminders and retries), behind a signed session cookie and CSRF values;
+//! - `/api/v1/studies/{slug}/exports...`: a study's downloads for a signed-in researcher;
 //! - `/static/...`: the stylesheets and the one script, embedded in the binary.
 //!
 //! Every response carries a strict Content-Security-Policy, `X-Content-Type-Options`,
@@ -18,6 +19,9 @@
 //! Panellist routes and the researcher's sign-in are rate-limited per client address.
 
 mod admin;
+// The researchers' export API; joins the `api` module (OpenAPI document) once it exists.
+#[path = "api/exports.rs"]
+mod api_exports;
 mod assets;
 mod csrf;
 mod deadline;
@@ -142,6 +146,7 @@ pub fn start_with(
             .configure(assets::configure)
             .configure(|cfg| panellist::configure(cfg, &limit))
             .configure(|cfg| admin::configure(cfg, &limit))
+            .configure(api_exports::configure)
             .default_service(web::to(errors::not_found_page))
     })
     .listen(listener)?;

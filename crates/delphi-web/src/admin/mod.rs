@@ -5,7 +5,8 @@
 //! - [`dashboard`]: a study's rounds with response rates, the latest round's email by kind
 //!   with failures and their reasons, each panellist's last invitation and reminder, and the
 //!   actions "remind non-submitters" and "send failed email again";
-//! - [`emails`]: the wording of the study's emails (edit, preview, test, save, reset).
+//! - [`emails`]: the wording of the study's emails (edit, preview, test, save, reset);
+//! - [`exports`]: the study's downloads (analysts included) and the owners' contact list.
 //!
 //! Handlers take [`extract::SignedIn`] (the session check, done once) or
 //! [`extract::CsrfForm`] (a typed form whose CSRF value was checked), call one use case with
@@ -16,7 +17,8 @@
 mod dashboard;
 mod dashboard_view;
 mod emails;
-mod extract;
+pub(crate) mod exports;
+pub(crate) mod extract;
 mod login;
 mod render;
 pub mod session;
@@ -44,6 +46,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
             .route("/studies/{slug}/remind", web::post().to(dashboard::remind))
             .route("/studies/{slug}/retry", web::post().to(dashboard::retry))
             .route("/studies/{slug}/emails/{kind}", web::get().to(emails::show))
-            .route("/studies/{slug}/emails/{kind}", web::post().to(emails::act)),
+            .route("/studies/{slug}/emails/{kind}", web::post().to(emails::act))
+            .route("/studies/{slug}/exports", web::get().to(exports::page))
+            .route(
+                "/studies/{slug}/exports/contacts",
+                web::post().to(exports::contacts),
+            )
+            .route(
+                "/studies/{slug}/exports/{format}",
+                web::get().to(exports::download),
+            ),
     );
 }

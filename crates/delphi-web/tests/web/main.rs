@@ -7,6 +7,7 @@ mod support;
 
 mod admin;
 mod api;
+mod exports;
 mod feedback;
 mod pages;
 mod security;
