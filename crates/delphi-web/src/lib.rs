@@ -19,9 +19,7 @@
 //! Panellist routes and the researcher's sign-in are rate-limited per client address.
 
 mod admin;
-// The researchers' export API; joins the `api` module (OpenAPI document) once it exists.
-#[path = "api/exports.rs"]
-mod api_exports;
+mod api;
 mod assets;
 mod csrf;
 mod deadline;
@@ -146,7 +144,7 @@ pub fn start_with(
             .configure(assets::configure)
             .configure(|cfg| panellist::configure(cfg, &limit))
             .configure(|cfg| admin::configure(cfg, &limit))
-            .configure(api_exports::configure)
+            .configure(api::configure)
             .default_service(web::to(errors::not_found_page))
     })
     .listen(listener)?;

@@ -6,7 +6,9 @@ mod erasure;
 mod exports;
 #[path = "../../../delphi-web/fixtures/study.rs"]
 mod fixture;
+mod instances;
 mod lifecycle;
+mod planning;
 mod refusals;
 mod support;
 mod three_rounds;

@@ -1,4 +1,5 @@
-//! The researchers' JSON API for exports, authenticated by the `/admin` session cookie:
+//! The researchers' JSON API for exports, authenticated by the session cookie
+//! ([`super::caller`]):
 //!
 //! - `GET /api/v1/studies/{slug}/exports`: what the caller may download, with addresses;
 //! - `GET /api/v1/studies/{slug}/exports/{format}` (`?bom=on&comments=on`): the file, as
@@ -9,14 +10,13 @@
 //! Errors are the API's JSON errors: 401 without a session, 404 for a study the caller may
 //! not read (or an unknown format), 403 for a refusal or a wrong CSRF value.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use delphi_app::{exports, AppError};
 use delphi_report::export::{ExportOptions, Format};
 use serde::Serialize;
 
+use super::caller::{Caller, Writer};
 use crate::admin::exports::{format_named, produce, CsvChoices};
-use crate::admin::extract::{signed_in, SignedIn};
-use crate::admin::session;
 use crate::errors::ApiError;
 use crate::{blocking, WebState};
 
@@ -33,12 +33,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-async fn caller(state: &WebState, req: &HttpRequest) -> Result<SignedIn, ApiError> {
-    signed_in(state, req)
-        .await?
-        .ok_or_else(|| ApiError::from(AppError::Refused(delphi_app::Refusal::NotSignedIn)))
-}
-
 /// One download the caller may have.
 #[derive(Serialize)]
 struct Offered {
@@ -53,12 +47,11 @@ struct Offered {
 /// `GET /api/v1/studies/{slug}/exports`.
 async fn list(
     state: web::Data<WebState>,
-    req: HttpRequest,
+    caller: Caller,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let signed = caller(&state, &req).await?;
     let (app, slug) = (state.app.clone(), slug.into_inner());
-    let offer = blocking(move || exports::offer(&app, &signed.actor, &slug)).await?;
+    let offer = blocking(move || exports::offer(&app, &caller.0, &slug)).await?;
     let formats: Vec<Offered> = Format::ALL
         .into_iter()
         .filter(|f| offer.contacts || !f.needs_contacts())
@@ -83,11 +76,10 @@ async fn list(
 /// `GET /api/v1/studies/{slug}/exports/{format}`.
 async fn download(
     state: web::Data<WebState>,
-    req: HttpRequest,
+    caller: Caller,
     path: web::Path<(String, String)>,
     choices: Result<web::Query<CsvChoices>, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
-    let signed = caller(&state, &req).await?;
     let (slug, name) = path.into_inner();
     let format = format_named(&name)?;
     if format.needs_contacts() {
@@ -98,7 +90,7 @@ async fn download(
     let options = choices
         .map_err(|e| AppError::invalid("query", e.to_string()))?
         .options()?;
-    Ok(produce(&state, signed.actor, slug, format, options)
+    Ok(produce(&state, caller.0, slug, format, options)
         .await?
         .response())
 }
@@ -106,21 +98,12 @@ async fn download(
 /// `POST /api/v1/studies/{slug}/exports/contacts`.
 async fn contacts(
     state: web::Data<WebState>,
-    req: HttpRequest,
+    writer: Writer,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let signed = caller(&state, &req).await?;
-    let presented = req
-        .headers()
-        .get(crate::csrf::HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !session::csrf_ok(&state.app.secret, &signed.session, presented) {
-        return Err(ApiError::csrf());
-    }
     let download = produce(
         &state,
-        signed.actor,
+        writer.0,
         slug.into_inner(),
         Format::Contacts,
         ExportOptions::default(),

@@ -10,5 +10,6 @@ mod api;
 mod exports;
 mod feedback;
 mod pages;
+mod planning;
 mod security;
 mod weight;
