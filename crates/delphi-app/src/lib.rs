@@ -18,6 +18,7 @@ pub mod participation;
 pub mod password;
 pub mod queries;
 pub mod reminders;
+pub mod setup;
 pub mod studies;
 pub mod tokens;
 pub mod users;

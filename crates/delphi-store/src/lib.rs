@@ -1,8 +1,10 @@
 //! The only crate that names diesel: the portable schema, one query module per table with
 //! its row structs, connections to SQLite or PostgreSQL, the pool and the embedded migrations.
 
+pub mod amendments;
 pub mod audit;
 mod connection;
+pub mod drafts;
 pub mod email_templates;
 pub mod items;
 pub mod outbox;

@@ -199,6 +199,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    amendments (id) {
+        id -> Text,
+        study_id -> Text,
+        made_at -> Timestamp,
+        made_by -> Text,
+        summary -> Text,
+        reason -> Text,
+        settings_before -> Text,
+        settings_after -> Text,
+    }
+}
+
+diesel::table! {
+    study_sections (study_id, position) {
+        study_id -> Text,
+        position -> Integer,
+        name -> Text,
+    }
+}
+
 diesel::joinable!(study_members -> studies (study_id));
 diesel::joinable!(study_members -> users (user_id));
 diesel::joinable!(stakeholder_groups -> studies (study_id));

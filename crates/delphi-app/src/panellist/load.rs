@@ -37,6 +37,7 @@ pub fn page_in(
         description_paragraphs: paragraphs(&study.description),
         consent_paragraphs: paragraphs(&study.consent_text),
         consented_at: person.consented_at.map(when),
+        team: super::view::TeamInfo::of(&study),
     };
     let done = |state| {
         Ok(PanellistPage {

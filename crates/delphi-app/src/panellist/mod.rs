@@ -11,7 +11,7 @@ pub use feedback::ResultsCache;
 pub use load::{page, page_in};
 pub use view::{
     ChartBar, ChartView, ClosedView, FeedbackView, GroupMedian, ItemView, PageState, PanelStats,
-    PanellistPage, PointView, RoundView, SectionView, StudyInfo,
+    PanellistPage, PointView, RoundView, SectionView, StudyInfo, TeamInfo,
 };
 
 /// Formats a statistic for people: whole numbers without decimals, others with at most two.

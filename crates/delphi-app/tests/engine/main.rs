@@ -5,5 +5,6 @@ mod authorization;
 mod erasure;
 mod lifecycle;
 mod refusals;
+mod setup;
 mod support;
 mod three_rounds;

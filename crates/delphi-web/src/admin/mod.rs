@@ -5,7 +5,10 @@
 //! - [`dashboard`]: a study's rounds with response rates, the latest round's email by kind
 //!   with failures and their reasons, each panellist's last invitation and reminder, and the
 //!   actions "remind non-submitters" and "send failed email again";
-//! - [`emails`]: the wording of the study's emails (edit, preview, test, save, reset).
+//! - [`emails`]: the wording of the study's emails (edit, preview, test, save, reset);
+//! - [`new_study`], [`items`], [`panel`], [`settings`]: setting a study up in the browser
+//!   (create from a form, files or a workbook; a draft's items; the panel; the rules and the
+//!   protocol lock), with [`upload`] reading multipart uploads within limits.
 //!
 //! Handlers take [`extract::SignedIn`] (the session check, done once) or
 //! [`extract::CsrfForm`] (a typed form whose CSRF value was checked), call one use case with
@@ -17,10 +20,16 @@ mod dashboard;
 mod dashboard_view;
 mod emails;
 mod extract;
+mod items;
 mod login;
+mod new_study;
+mod panel;
 mod render;
 pub mod session;
+mod settings;
+mod settings_form;
 mod studies;
+mod upload;
 
 use actix_governor::Governor;
 use actix_web::web;
@@ -40,10 +49,50 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
             .route("", web::get().to(studies::list))
             .route("/", web::get().to(studies::list))
             .route("/logout", web::post().to(login::sign_out))
+            .configure(setup_routes)
             .route("/studies/{slug}", web::get().to(dashboard::show))
             .route("/studies/{slug}/remind", web::post().to(dashboard::remind))
             .route("/studies/{slug}/retry", web::post().to(dashboard::retry))
             .route("/studies/{slug}/emails/{kind}", web::get().to(emails::show))
             .route("/studies/{slug}/emails/{kind}", web::post().to(emails::act)),
     );
+}
+
+/// Setting a study up (issue 13): new study, items, panel, settings; uploads may be larger
+/// than a form.
+fn setup_routes(cfg: &mut web::ServiceConfig) {
+    let uploads = || web::PayloadConfig::new(upload::MAX_BODY_BYTES);
+    cfg.route("/rule-check", web::get().to(settings::check_rule))
+        .route("/studies/new", web::get().to(new_study::show))
+        .route("/studies/new", web::post().to(new_study::create))
+        .service(
+            web::resource("/studies/new/files")
+                .app_data(uploads())
+                .route(web::post().to(new_study::from_files)),
+        )
+        .service(
+            web::resource("/studies/new/workbook")
+                .app_data(uploads())
+                .route(web::post().to(new_study::from_workbook)),
+        )
+        .route("/studies/{slug}/items", web::get().to(items::show))
+        .route("/studies/{slug}/items", web::post().to(items::act))
+        .service(
+            web::resource("/studies/{slug}/items/import")
+                .app_data(uploads())
+                .route(web::post().to(items::import)),
+        )
+        .route("/studies/{slug}/panel", web::get().to(panel::show))
+        .route("/studies/{slug}/panel", web::post().to(panel::act))
+        .service(
+            web::resource("/studies/{slug}/panel/import")
+                .app_data(uploads())
+                .route(web::post().to(panel::import)),
+        )
+        .route("/studies/{slug}/settings", web::get().to(settings::show))
+        .route("/studies/{slug}/settings", web::post().to(settings::act))
+        .route(
+            "/studies/{slug}/open-round-1",
+            web::post().to(settings::open_first),
+        );
 }

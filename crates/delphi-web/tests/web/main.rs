@@ -10,4 +10,5 @@ mod api;
 mod feedback;
 mod pages;
 mod security;
+mod setup;
 mod weight;
