@@ -143,19 +143,53 @@ fn table_of(
     }
 }
 
+/// Rows of `table` whose `column` repeats one of `existing` (compared without case), each
+/// named by line: `message` says what the value is.
+fn already_there(
+    table: &Table,
+    column: &str,
+    existing: &[String],
+    message: impl Fn(&str) -> String,
+    errors: &mut Vec<DefinitionError>,
+) {
+    let Some(at) = table.header.iter().position(|h| h == column) else {
+        return;
+    };
+    for (line, cells) in &table.rows {
+        let Some(raw) = cells.get(at).map(|c| c.trim()) else {
+            continue;
+        };
+        if !raw.is_empty() && existing.iter().any(|e| e.eq_ignore_ascii_case(raw)) {
+            errors.push(DefinitionError {
+                file: table.file,
+                line: Some(*line),
+                message: message(raw),
+            });
+        }
+    }
+}
+
 /// Reads more items from a CSV file or a workbook's `items` sheet; `sections` (when not
-/// empty) are the study's.
+/// empty) are the study's, `existing` its item codes (a code used already is named by line).
 pub fn read_items(
     upload: &Upload,
     sections: &[String],
+    existing: &[String],
 ) -> Result<Vec<ItemDefinition>, DefinitionErrors> {
     let mut errors = Vec::new();
-    let items = table_of(upload, "items.csv", "items", "sheet items", &mut errors)
-        .map(|table| parse_items_with(&table, sections, &mut errors))
+    let table = table_of(upload, "items.csv", "items", "sheet items", &mut errors);
+    let items = table
+        .as_ref()
+        .map(|table| parse_items_with(table, sections, &mut errors))
         .unwrap_or_default();
+    if let Some(table) = &table {
+        let used = |code: &str| format!("item code {code} is already used in this study");
+        already_there(table, "code", existing, used, &mut errors);
+    }
     if errors.is_empty() {
         Ok(items)
     } else {
+        errors.sort_by_key(|e| (e.file, e.line));
         Err(DefinitionErrors(errors))
     }
 }
@@ -167,12 +201,16 @@ pub fn import_items(
     slug: &str,
     upload: &Upload,
 ) -> Result<usize, AppError> {
-    let sections = {
+    let (sections, existing) = {
         let mut conn = app.conn()?;
         let (study, _) = access::study(&mut conn, actor, slug, Permission::Manage)?;
-        super::items::sections_of(&mut conn, &study)?
+        let codes = delphi_store::items::for_study(&mut conn, &study.id)?
+            .into_iter()
+            .map(|i| i.code)
+            .collect::<Vec<_>>();
+        (super::items::sections_of(&mut conn, &study)?, codes)
     };
-    let items = read_items(upload, &sections).map_err(|e| definition_refused(&e))?;
+    let items = read_items(upload, &sections, &existing).map_err(|e| definition_refused(&e))?;
     crate::studies::add_items(app, actor, slug, &items)?;
     Ok(items.len())
 }
@@ -191,20 +229,8 @@ fn read_panel(
         .map(|table| parse_panel_with(table, Some(groups), &mut errors))
         .unwrap_or_default();
     if let Some(table) = &table {
-        let column = table.header.iter().position(|h| h == "email");
-        for (line, cells) in &table.rows {
-            let Some(raw) = column.and_then(|c| cells.get(c)) else {
-                continue;
-            };
-            let address = raw.trim().to_ascii_lowercase();
-            if !address.is_empty() && existing.contains(&address) {
-                errors.push(DefinitionError {
-                    file: table.file,
-                    line: Some(*line),
-                    message: format!("{} is already on the panel", raw.trim()),
-                });
-            }
-        }
+        let on_panel = |email: &str| format!("{email} is already on the panel");
+        already_there(table, "email", existing, on_panel, &mut errors);
     }
     if errors.is_empty() {
         Ok(panel)

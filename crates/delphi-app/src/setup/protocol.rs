@@ -45,7 +45,26 @@ pub struct SettingsView {
     pub can_manage: bool,
     /// Changes after the lock, oldest first.
     pub amendments: Vec<AmendmentLine>,
+    /// The audit log's entries about the protocol (settings saved, amendments, round 1
+    /// opening), newest first.
+    pub audit: Vec<AuditLine>,
 }
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditLine {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub by: String,
+    /// What, e.g. `protocol.amended`.
+    pub action: String,
+    /// Details as recorded (JSON).
+    pub detail: String,
+}
+
+/// The audit actions the settings page shows.
+const PROTOCOL_ACTIONS: [&str; 3] = ["settings.changed", "protocol.amended", "round.opened"];
 
 fn when(at: chrono::NaiveDateTime) -> String {
     at.format("%-d %b %Y %H:%M UTC").to_string()
@@ -65,7 +84,19 @@ pub fn view(app: &App, actor: &Actor, slug: &str) -> Result<SettingsView, AppErr
                 reason: a.reason,
             })
             .collect();
+        let mut audit: Vec<AuditLine> = delphi_store::audit::for_study(conn, &study.id)?
+            .into_iter()
+            .filter(|a| PROTOCOL_ACTIONS.contains(&a.action.as_str()))
+            .map(|a| AuditLine {
+                at: when(a.created_at),
+                by: a.actor,
+                action: a.action,
+                detail: a.detail,
+            })
+            .collect();
+        audit.reverse();
         Ok(SettingsView {
+            audit,
             settings: crate::studies::settings_of(&study)?,
             locked_at: study.rule_locked_at.map(when),
             can_manage: grant.may_manage(),

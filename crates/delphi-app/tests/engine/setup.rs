@@ -470,6 +470,17 @@ fn draft_items_are_added_edited_moved_and_deleted_and_bad_ones_refused() {
             message.contains("items.csv line 3: unknown section"),
             "{message}"
         );
+        let again = Upload {
+            name: "again.csv".into(),
+            bytes: b"code,section,text\nA1,Patient level,Again\n".to_vec(),
+        };
+        let message = refused_changing_nothing(app, "an imported code used already", || {
+            files::import_items(app, &me, &slug, &again).map(drop)
+        });
+        assert!(
+            message.contains("items.csv line 2: item code A1 is already used"),
+            "{message}"
+        );
 
         let analyst = researcher(app, "analyst@example.org");
         let refused = items::add(app, &analyst, &slug, "C1", "Patient level", "X").unwrap_err();

@@ -341,6 +341,17 @@ fn settings_check_rules_preview_and_refuse_an_amendment_without_a_reason() {
 
     let page = r.get("/admin/studies/rules/settings").text().unwrap();
     assert!(page.contains("Protocol locked"), "round 1 is open: {page}");
+    let items = r.get("/admin/studies/rules/items").text().unwrap();
+    assert!(items.contains("Round 1 has opened"), "{items}");
+    assert!(
+        items.contains("<caption>3 items, in the order panellists see them</caption>"),
+        "{items}"
+    );
+    let panel = r.get("/admin/studies/rules/panel").text().unwrap();
+    assert!(
+        panel.contains("5 panellists") && panel.contains(">invited<"),
+        "{panel}"
+    );
     let form: Vec<(&str, &str)> = vec![
         ("preset", "custom"),
         ("consensus_in", "pct(7, 9) >= 80"),
@@ -385,6 +396,10 @@ fn settings_check_rules_preview_and_refuse_an_amendment_without_a_reason() {
         .text()
         .unwrap();
     assert!(page.contains("Agreed with the steering group"), "{page}");
+    assert!(
+        page.contains("<td>protocol.amended</td>"),
+        "the audit log shows it: {page}"
+    );
 }
 
 #[test]
