@@ -18,6 +18,7 @@
 //! Panellist routes and the researcher's sign-in are rate-limited per client address.
 
 mod admin;
+mod api;
 mod assets;
 mod csrf;
 mod deadline;
@@ -142,6 +143,7 @@ pub fn start_with(
             .configure(assets::configure)
             .configure(|cfg| panellist::configure(cfg, &limit))
             .configure(|cfg| admin::configure(cfg, &limit))
+            .configure(api::configure)
             .default_service(web::to(errors::not_found_page))
     })
     .listen(listener)?;

@@ -3,7 +3,9 @@
 
 mod authorization;
 mod erasure;
+mod instances;
 mod lifecycle;
+mod planning;
 mod refusals;
 mod setup;
 mod support;

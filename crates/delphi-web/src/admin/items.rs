@@ -108,7 +108,7 @@ pub async fn act(
     let outcome = blocking(move || {
         let (code, section, text) = (&form.code, &form.section, &form.text);
         match form.action.as_str() {
-            "add" => items::add(&app, &actor, &s, code, section, text).map(|()| "added"),
+            "add" => items::add(&app, &actor, &s, code, section, text).map(|()| "added"), // not-a-state: a button
             "save" => items::edit(&app, &actor, &s, code, section, text).map(|()| "saved"),
             "up" => items::reorder(&app, &actor, &s, code, items::Direction::Up).map(|()| "moved"),
             "down" => {

@@ -6,6 +6,9 @@
 //!   with failures and their reasons, each panellist's last invitation and reminder, and the
 //!   actions "remind non-submitters" and "send failed email again";
 //! - [`emails`]: the wording of the study's emails (edit, preview, test, save, reset);
+//! - [`comments`]: moderating the comments of the round just closed;
+//! - [`planner`]: the next-round planner, opening the round, completing the study;
+//! - [`preview`]: the next round's page as a chosen panellist will see it (read-only);
 //! - [`new_study`], [`items`], [`panel`], [`settings`]: setting a study up in the browser
 //!   (create from a form, files or a workbook; a draft's items; the panel; the rules and the
 //!   protocol lock), with [`upload`] reading multipart uploads within limits.
@@ -16,6 +19,7 @@
 //! the user's role in the study itself: a study one may not read is a 404, an analyst's
 //! actions are refused. A new page is a new module here and a route below.
 
+mod comments;
 mod dashboard;
 mod dashboard_view;
 mod emails;
@@ -24,6 +28,8 @@ mod items;
 mod login;
 mod new_study;
 mod panel;
+mod planner;
+mod preview;
 mod render;
 pub mod session;
 mod settings;
@@ -54,7 +60,30 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
             .route("/studies/{slug}/remind", web::post().to(dashboard::remind))
             .route("/studies/{slug}/retry", web::post().to(dashboard::retry))
             .route("/studies/{slug}/emails/{kind}", web::get().to(emails::show))
-            .route("/studies/{slug}/emails/{kind}", web::post().to(emails::act)),
+            .route("/studies/{slug}/emails/{kind}", web::post().to(emails::act))
+            .route("/studies/{slug}/comments", web::get().to(comments::show))
+            .route("/studies/{slug}/comments", web::post().to(comments::decide))
+            .route(
+                "/studies/{slug}/comments/all",
+                web::post().to(comments::decide_item),
+            )
+            .route("/studies/{slug}/plan", web::get().to(planner::show))
+            .route("/studies/{slug}/plan", web::post().to(planner::change))
+            .route("/studies/{slug}/plan/undo", web::post().to(planner::undo))
+            .route(
+                "/studies/{slug}/plan/open",
+                web::get().to(planner::confirm_open),
+            )
+            .route("/studies/{slug}/plan/open", web::post().to(planner::open))
+            .route("/studies/{slug}/preview", web::get().to(preview::show))
+            .route(
+                "/studies/{slug}/complete",
+                web::get().to(planner::confirm_complete),
+            )
+            .route(
+                "/studies/{slug}/complete",
+                web::post().to(planner::complete),
+            ),
     );
 }
 

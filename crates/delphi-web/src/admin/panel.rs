@@ -115,8 +115,7 @@ pub async fn act(
         let who = form.pseudonym.as_str();
         let done = |d: &'static str| move |()| (d, None);
         match form.action.as_str() {
-            "add" => panel::add_one(&app, &actor, &s, &form.email, &form.name, &form.group)
-                .map(done("added")),
+            "add" => add(&app, &actor, &s, &form).map(done("added")), // not-a-state: a button
             "remove" => panel::remove(&app, &actor, &s, who).map(done("removed")),
             "group" => panel::change_group(&app, &actor, &s, who, &form.group).map(done("group")),
             "withdraw" => panel::withdraw_on_request(&app, &actor, &s, who).map(done("withdrawn")),
@@ -145,6 +144,15 @@ pub async fn act(
         Err(error @ AppError::Refused(_)) => problem(&state, Some(&signed), &error),
         Err(error) => page(&state, &signed, slug, (None, Some(error)), None).await,
     }
+}
+
+fn add(
+    app: &delphi_app::App,
+    actor: &delphi_app::Actor,
+    slug: &str,
+    form: &PanelForm,
+) -> Result<(), AppError> {
+    panel::add_one(app, actor, slug, &form.email, &form.name, &form.group)
 }
 
 /// `POST /admin/studies/{slug}/panel/import`: `file` (CSV or XLSX, multipart).

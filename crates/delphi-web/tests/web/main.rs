@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod feedback;
 mod pages;
+mod planning;
 mod security;
 mod setup;
 mod weight;
