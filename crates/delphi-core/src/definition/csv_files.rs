@@ -271,7 +271,7 @@ pub fn parse_items_with(
                 if !sections.is_empty() && !sections.iter().any(|s| s.as_str() == section) =>
             {
                 refuse(format!(
-                    "unknown section {section:?} (study.toml lists {})",
+                    "unknown section {section:?} (the study's sections are {})",
                     sections.join(", ")
                 ))
             }
@@ -347,7 +347,8 @@ pub fn parse_panel_with(
             if !known.contains(group) {
                 let names: Vec<&str> = known.iter().map(|g| g.as_str()).collect();
                 refuse(format!(
-                    "unknown group {group:?} (study.toml has {})",
+                    "unknown group {:?} (the study's groups are {})",
+                    group.as_str(),
                     names.join(", ")
                 ));
             }
