@@ -138,6 +138,13 @@ test('a study is created by form, by files and by workbook, and its rule locked 
   assert.match(await page.textContent('#audit + table'), /protocol\.amended.*steering group/s);
   await checked(page, 'setup-settings-amended');
 
+  // Members: the owner's page; the last owner cannot remove themselves.
+  await page.click('a:has-text("Members")');
+  await page.waitForURL(/\/members$/);
+  await page.click('button:has-text("Remove")');
+  assert.match(await page.textContent('.err'), /last owner/);
+  await checked(page, 'setup-members');
+
   // Refusals answer 422 or 409 on purpose (the browser logs them); nothing else may fail.
   const unexpected = errors.filter((e) => !/status of (422|409)/.test(e));
   assert.deepEqual(unexpected, [], 'no console errors');

@@ -112,3 +112,16 @@ pub fn invitations(conn: &mut DbConnection, panellist_id: &str) -> QueryResult<i
         .count()
         .get_result(conn)
 }
+
+/// A study's members, oldest first.
+pub fn members(
+    conn: &mut DbConnection,
+    study_id: &str,
+) -> QueryResult<Vec<crate::studies::MemberRow>> {
+    use crate::schema::study_members;
+    study_members::table
+        .filter(study_members::study_id.eq(study_id))
+        .order(study_members::created_at)
+        .select(crate::studies::MemberRow::as_select())
+        .load(conn)
+}

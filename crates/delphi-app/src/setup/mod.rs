@@ -10,6 +10,7 @@
 pub mod create;
 pub mod files;
 pub mod items;
+pub mod members;
 pub mod panel;
 pub mod protocol;
 mod workbook;

@@ -11,7 +11,8 @@
 //! - [`preview`]: the next round's page as a chosen panellist will see it (read-only);
 //! - [`new_study`], [`items`], [`panel`], [`settings`]: setting a study up in the browser
 //!   (create from a form, files or a workbook; a draft's items; the panel; the rules and the
-//!   protocol lock), with [`upload`] reading multipart uploads within limits.
+//!   protocol lock), with [`upload`] reading multipart uploads within limits; [`members`]:
+//!   the owners' page of who may open the study.
 //!
 //! Handlers take [`extract::SignedIn`] (the session check, done once) or
 //! [`extract::CsrfForm`] (a typed form whose CSRF value was checked), call one use case with
@@ -26,6 +27,7 @@ mod emails;
 mod extract;
 mod items;
 mod login;
+mod members;
 mod new_study;
 mod panel;
 mod planner;
@@ -123,5 +125,7 @@ fn setup_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/studies/{slug}/open-round-1",
             web::post().to(settings::open_first),
-        );
+        )
+        .route("/studies/{slug}/members", web::get().to(members::show))
+        .route("/studies/{slug}/members", web::post().to(members::act));
 }

@@ -415,3 +415,42 @@ fn a_revoked_link_answers_exactly_like_an_unknown_one() {
     assert_eq!(unknown.status().as_u16(), 404);
     assert_eq!(revoked.text().unwrap(), unknown.text().unwrap());
 }
+
+#[test]
+fn the_members_page_gives_roles_and_keeps_the_last_owner() {
+    let t = TestApp::spawn();
+    let r = Researcher::sign_in(&t, "boss@example.org");
+    r.post("/admin/studies/new", GOOD);
+    users::create_user(
+        &t.app,
+        fixture::OPERATOR,
+        "helper@example.org",
+        "H",
+        PASSWORD,
+        false,
+    )
+    .unwrap();
+    let page = r.get("/admin/studies/by-form/members").text().unwrap();
+    assert!(
+        page.contains("<th scope=row>boss@example.org</th>"),
+        "{page}"
+    );
+    let added = r.post(
+        "/admin/studies/by-form/members",
+        &[
+            ("action", "set"),
+            ("email", "helper@example.org"),
+            ("role", "analyst"),
+        ],
+    );
+    assert_eq!(
+        location(&added),
+        "/admin/studies/by-form/members?done=changed"
+    );
+    let refused = r.post(
+        "/admin/studies/by-form/members",
+        &[("action", "remove"), ("email", "boss@example.org")],
+    );
+    assert_eq!(refused.status().as_u16(), 409);
+    assert!(refused.text().unwrap().contains("last owner"));
+}
