@@ -20,6 +20,7 @@ pub mod password;
 pub mod planner;
 pub mod queries;
 pub mod reminders;
+pub mod sessions;
 pub mod setup;
 pub mod studies;
 pub mod tokens;

@@ -19,6 +19,7 @@ pub mod responses;
 pub mod results;
 pub mod rounds;
 pub mod schema;
+pub mod sessions;
 pub mod studies;
 pub mod testing;
 mod transaction;

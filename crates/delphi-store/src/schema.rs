@@ -239,6 +239,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(study_members -> studies (study_id));
 diesel::joinable!(study_members -> users (user_id));
 diesel::joinable!(stakeholder_groups -> studies (study_id));

@@ -335,5 +335,14 @@ pub fn snapshot(
                 .load(conn)?,
         ),
     );
+    all.insert(
+        "sessions",
+        rows(
+            sessions::table
+                .order(sessions::id_hash)
+                .select(crate::sessions::SessionRow::as_select())
+                .load(conn)?,
+        ),
+    );
     Ok(all)
 }

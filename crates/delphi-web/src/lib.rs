@@ -10,12 +10,16 @@
 //!   submission, withdrawal, and a page for every other state);
 //! - `/api/v1/p/{token}...`: the same as JSON, used by the page's script for autosave;
 //! - `/admin...`: the researcher's pages (sign in, studies, a study's rounds, email outbox,
-//!   reminders and retries), behind a signed session cookie and CSRF values;
+//!   reminders and retries, one's account), behind a session held on the server and CSRF
+//!   values;
 //! - `/static/...`: the stylesheets and the one script, embedded in the binary.
 //!
 //! Every response carries a strict Content-Security-Policy, `X-Content-Type-Options`,
 //! `Referrer-Policy: no-referrer` (the token is in the URL) and `X-Frame-Options: DENY`.
 //! Panellist routes and the researcher's sign-in are rate-limited per client address.
+//! Whatever the framework refuses before a handler runs (a body over its limit, JSON that does
+//! not parse, a query that does not fit, a wrong method) is answered as the API's JSON error
+//! on `/api/...` and as a page elsewhere (`rejections.rs`).
 
 mod admin;
 mod api;
@@ -28,6 +32,7 @@ pub mod forms;
 mod health;
 mod logging;
 mod panellist;
+mod rejections;
 mod security;
 
 use std::net::TcpListener;
@@ -36,6 +41,7 @@ use std::sync::Arc;
 use actix_governor::GovernorConfigBuilder;
 use actix_web::{web, App as HttpApp, HttpServer};
 
+pub use admin::session::csrf as admin_csrf;
 pub use csrf::csrf_token;
 pub use errors::{ApiError, NOT_FOUND_PAGE};
 pub use panellist::{render_page, Notice, View};
@@ -132,11 +138,15 @@ pub fn start_with(
     let mut server = HttpServer::new(move || {
         HttpApp::new()
             .app_data(web::Data::new(state.clone()))
-            .app_data(web::FormConfig::default().limit(256 * 1024))
-            .app_data(web::JsonConfig::default().limit(64 * 1024))
+            .app_data(rejections::form_config())
+            .app_data(rejections::json_config())
+            .app_data(rejections::query_config())
+            .app_data(rejections::path_config())
             .wrap(actix_web::middleware::from_fn(move |request, next| {
                 deadline::within(options.request_deadline, request, next)
             }))
+            .wrap(actix_web::middleware::from_fn(rejections::guard))
+            .wrap(rejections::fill_bodies())
             .wrap(security::headers())
             .wrap(tracing_actix_web::TracingLogger::<logging::RedactedSpans>::new())
             .route("/healthz", web::get().to(health::healthz))

@@ -7,6 +7,7 @@ mod instances;
 mod lifecycle;
 mod planning;
 mod refusals;
+mod sessions;
 mod setup;
 mod support;
 mod three_rounds;

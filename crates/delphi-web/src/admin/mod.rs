@@ -1,6 +1,7 @@
 //! The researcher's pages under `/admin`, one module per area:
 //!
 //! - [`login`]: sign in and out;
+//! - [`account`]: one's own password and sessions (sign out everywhere);
 //! - [`studies`]: the studies one may open;
 //! - [`dashboard`]: a study's rounds with response rates, the latest round's email by kind
 //!   with failures and their reasons, each panellist's last invitation and reminder, and the
@@ -20,6 +21,7 @@
 //! the user's role in the study itself: a study one may not read is a 404, an analyst's
 //! actions are refused. A new page is a new module here and a route below.
 
+mod account;
 mod comments;
 mod dashboard;
 mod dashboard_view;
@@ -46,6 +48,8 @@ use crate::panellist::RateLimit;
 
 /// Routes `/admin/...`; the sign-in form shares the per-address rate limit.
 pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
+    // Before the /admin scope, so /admin/studies/new is not taken for a study's short name.
+    cfg.configure(setup_routes);
     cfg.service(
         web::resource("/admin/login")
             .wrap(Governor::new(limit))
@@ -57,7 +61,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
             .route("", web::get().to(studies::list))
             .route("/", web::get().to(studies::list))
             .route("/logout", web::post().to(login::sign_out))
-            .configure(setup_routes)
+            .route("/account", web::get().to(account::show))
+            .route(
+                "/account/password",
+                web::post().to(account::change_password),
+            )
+            .route(
+                "/account/sign-out-everywhere",
+                web::post().to(account::sign_out_everywhere),
+            )
             .route("/studies/{slug}", web::get().to(dashboard::show))
             .route("/studies/{slug}/remind", web::post().to(dashboard::remind))
             .route("/studies/{slug}/retry", web::post().to(dashboard::retry))
@@ -93,39 +105,51 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
 /// than a form.
 fn setup_routes(cfg: &mut web::ServiceConfig) {
     let uploads = || web::PayloadConfig::new(upload::MAX_BODY_BYTES);
-    cfg.route("/rule-check", web::get().to(settings::check_rule))
-        .route("/studies/new", web::get().to(new_study::show))
-        .route("/studies/new", web::post().to(new_study::create))
+    cfg.route("/admin/rule-check", web::get().to(settings::check_rule))
+        .route("/admin/studies/new", web::get().to(new_study::show))
+        .route("/admin/studies/new", web::post().to(new_study::create))
         .service(
-            web::resource("/studies/new/files")
+            web::resource("/admin/studies/new/files")
                 .app_data(uploads())
                 .route(web::post().to(new_study::from_files)),
         )
         .service(
-            web::resource("/studies/new/workbook")
+            web::resource("/admin/studies/new/workbook")
                 .app_data(uploads())
                 .route(web::post().to(new_study::from_workbook)),
         )
-        .route("/studies/{slug}/items", web::get().to(items::show))
-        .route("/studies/{slug}/items", web::post().to(items::act))
+        .route("/admin/studies/{slug}/items", web::get().to(items::show))
+        .route("/admin/studies/{slug}/items", web::post().to(items::act))
         .service(
-            web::resource("/studies/{slug}/items/import")
+            web::resource("/admin/studies/{slug}/items/import")
                 .app_data(uploads())
                 .route(web::post().to(items::import)),
         )
-        .route("/studies/{slug}/panel", web::get().to(panel::show))
-        .route("/studies/{slug}/panel", web::post().to(panel::act))
+        .route("/admin/studies/{slug}/panel", web::get().to(panel::show))
+        .route("/admin/studies/{slug}/panel", web::post().to(panel::act))
         .service(
-            web::resource("/studies/{slug}/panel/import")
+            web::resource("/admin/studies/{slug}/panel/import")
                 .app_data(uploads())
                 .route(web::post().to(panel::import)),
         )
-        .route("/studies/{slug}/settings", web::get().to(settings::show))
-        .route("/studies/{slug}/settings", web::post().to(settings::act))
         .route(
-            "/studies/{slug}/open-round-1",
+            "/admin/studies/{slug}/settings",
+            web::get().to(settings::show),
+        )
+        .route(
+            "/admin/studies/{slug}/settings",
+            web::post().to(settings::act),
+        )
+        .route(
+            "/admin/studies/{slug}/open-round-1",
             web::post().to(settings::open_first),
         )
-        .route("/studies/{slug}/members", web::get().to(members::show))
-        .route("/studies/{slug}/members", web::post().to(members::act));
+        .route(
+            "/admin/studies/{slug}/members",
+            web::get().to(members::show),
+        )
+        .route(
+            "/admin/studies/{slug}/members",
+            web::post().to(members::act),
+        );
 }

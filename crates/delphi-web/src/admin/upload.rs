@@ -164,6 +164,24 @@ impl FromRequest for CsrfUpload {
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
+            if boundary_of(content_type).is_err() {
+                // Not an upload: read as the form it claims to be, with a form's limit, so
+                // what is wrong is named as on every form.
+                let problem = if body.len() > crate::rejections::FORM_LIMIT {
+                    format!(
+                        "the body has {} bytes; a form takes at most {} KiB (files go as multipart/form-data)",
+                        body.len(),
+                        crate::rejections::FORM_LIMIT / 1024
+                    )
+                } else {
+                    match crate::forms::Fields::parse(&body) {
+                        Err(e) => e.to_string(),
+                        Ok(_) => "the form must be sent as multipart/form-data (a file upload)"
+                            .to_owned(),
+                    }
+                };
+                return Err(refuse(AppError::invalid("upload", problem)));
+            }
             let parts =
                 parse(content_type, &body).map_err(|e| refuse(AppError::invalid("upload", e)))?;
             if !session::csrf_ok(&state.app.secret, &signed.session, parts.text("csrf")) {

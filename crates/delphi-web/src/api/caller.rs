@@ -4,7 +4,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use delphi_app::{users, Actor, AppError, Refusal};
+use delphi_app::{sessions, Actor, AppError, Refusal};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
@@ -25,18 +25,16 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<WebState>, ApiError> {
         .ok_or_else(|| ApiError::from(AppError::Internal("no state".to_owned())))
 }
 
-/// The session's user and the session value, when the cookie is valid and the login exists.
+/// The session's user and the session value, when the cookie names a live session on the
+/// server (an ended or expired session is no session) of a login that exists.
 async fn session_of(req: &HttpRequest) -> Result<Option<(Actor, String)>, ApiError> {
     let state = state_of(req)?;
     let Some(value) = session::read(req, session::COOKIE) else {
         return Ok(None);
     };
-    let now = chrono::Utc::now().timestamp();
-    let Some(user_id) = session::user_id(&state.app.secret, &value, now) else {
-        return Ok(None);
-    };
     let app = state.app.clone();
-    let user = blocking(move || users::find(&app, &user_id)).await?;
+    let id = value.clone();
+    let user = blocking(move || sessions::resolve(&app, &id)).await?;
     Ok(user.map(|u| (Actor::User(u.id), value)))
 }
 

@@ -1,6 +1,7 @@
 //! The panellist's pages and API, and the researcher's pages, against the real server on a
 //! fresh SQLite file per test.
 
+mod callers;
 #[path = "../../fixtures/study.rs"]
 mod fixture;
 mod support;
@@ -8,8 +9,13 @@ mod support;
 mod admin;
 mod api;
 mod feedback;
+mod hostile;
+mod malformed;
+mod matrix;
 mod pages;
 mod planning;
+mod rejections;
 mod security;
+mod sessions;
 mod setup;
 mod weight;
