@@ -22,6 +22,7 @@ pub mod planner;
 pub mod queries;
 pub mod reminders;
 pub mod sessions;
+pub mod setup;
 pub mod studies;
 pub mod tokens;
 pub mod users;

@@ -10,7 +10,9 @@ use crate::{audit, tokens, App, AppError};
 
 /// Creates a draft study with its groups, items and panel, all or nothing. A signed-in user
 /// who creates a study becomes its owner; the operator may name an owner by email (who must
-/// exist). Returns the new study's id.
+/// exist). A study of the same short name that is still a draft (no round yet), which the
+/// caller may manage, is replaced by the new definition (a corrected file imported again);
+/// any other is a conflict. Returns the study's id.
 #[tracing::instrument(skip_all, fields(slug = %definition.slug))]
 pub fn create_from_definition(
     app: &App,
@@ -44,36 +46,43 @@ pub fn create_from_definition(
                 (format!("user:{}", user.email), Some(user))
             }
         };
-        if studies::find_by_slug(conn, &definition.slug)?.is_some() {
-            return Err(AppError::Conflict(format!(
-                "a study called {:?} exists already",
-                definition.slug
-            )));
-        }
         let now = delphi_store::now();
-        let study_id = crate::new_id();
-        studies::insert(
-            conn,
-            &studies::StudyRow {
-                id: study_id.clone(),
-                slug: definition.slug.clone(),
-                title: definition.title.trim().to_owned(),
-                description: definition.description.trim().to_owned(),
-                consent_text: definition.consent_text.trim().to_owned(),
-                status: StudyStatus::Draft,
-                settings,
-                rule_locked_at: None,
-                created_at: now,
-                updated_at: now,
-                team_name: String::new(),
-                team_institution: String::new(),
-                team_contact: String::new(),
-                ethics_reference: String::new(),
-                registry_id: String::new(),
-                info_url: String::new(),
-                time_zone: "UTC".to_owned(),
-            },
-        )?;
+        let team = &definition.team;
+        let mut row = studies::StudyRow {
+            id: crate::new_id(),
+            slug: definition.slug.clone(),
+            title: definition.title.trim().to_owned(),
+            description: definition.description.trim().to_owned(),
+            consent_text: definition.consent_text.trim().to_owned(),
+            status: StudyStatus::Draft,
+            settings,
+            rule_locked_at: None,
+            created_at: now,
+            updated_at: now,
+            team_name: team.name.clone(),
+            team_institution: team.institution.clone(),
+            team_contact: team.contact.clone(),
+            ethics_reference: team.ethics_reference.clone(),
+            registry_id: team.registry_id.clone(),
+            info_url: team.info_url.clone(),
+            time_zone: team.time_zone.clone(),
+        };
+        let replaced = match studies::find_by_slug(conn, &definition.slug)? {
+            Some(existing) => {
+                crate::setup::replaceable_draft(conn, actor, &existing)?;
+                row.id = existing.id.clone();
+                row.created_at = existing.created_at;
+                delphi_store::drafts::clear_definition(conn, &row.id)?;
+                delphi_store::drafts::update_study(conn, &row)?;
+                true
+            }
+            None => {
+                studies::insert(conn, &row)?;
+                false
+            }
+        };
+        let study_id = row.id.clone();
+        delphi_store::drafts::set_sections(conn, &study_id, &definition.sections)?;
         for (position, group) in definition.groups.iter().enumerate() {
             studies::insert_group(
                 conn,
@@ -88,7 +97,7 @@ pub fn create_from_definition(
         }
         insert_items(conn, &study_id, &definition.items, ItemOrigin::Seeded, None)?;
         insert_panellists(app, conn, &study_id, &definition.panel)?;
-        if let Some(user) = owner {
+        if let Some(user) = owner.filter(|_| !replaced) {
             studies::add_member(
                 conn,
                 &studies::MemberRow {
@@ -103,7 +112,11 @@ pub fn create_from_definition(
             conn,
             &study_id,
             &label,
-            "study.created",
+            if replaced {
+                "study.replaced"
+            } else {
+                "study.created"
+            },
             serde_json::json!({"items": definition.items.len(), "panellists": definition.panel.len()}),
         )?;
         Ok(study_id)

@@ -21,6 +21,12 @@ pub struct Config {
     /// Base64 of 32 bytes; seals panellist links and signs cookies. When unset, a key is
     /// generated once into `delphi.secret` beside the working directory.
     pub secret_key: Option<SecretString>,
+    /// The sender of every email, e.g. `Delphi study <delphi@example.org>` (default
+    /// `Delphi study <delphi@localhost>`).
+    pub mail_from: String,
+    /// Where replies go when a study names no team contact (a study's team contact is the
+    /// Reply-To of its emails).
+    pub mail_reply_to: Option<String>,
 }
 
 /// The keys `delphi.toml` may hold (all optional).
@@ -32,6 +38,8 @@ struct FileConfig {
     base_url: Option<String>,
     mail: Option<String>,
     secret_key: Option<String>,
+    mail_from: Option<String>,
+    mail_reply_to: Option<String>,
 }
 
 impl Config {
@@ -63,6 +71,9 @@ impl Config {
                 pick("mail", file.mail).unwrap_or_else(|| "file://mail".to_owned()),
             ),
             secret_key: pick("secret_key", file.secret_key).map(SecretString::from),
+            mail_from: pick("mail_from", file.mail_from)
+                .unwrap_or_else(|| "Delphi study <delphi@localhost>".to_owned()),
+            mail_reply_to: pick("mail_reply_to", file.mail_reply_to).filter(|r| !r.is_empty()),
         })
     }
 
@@ -144,6 +155,25 @@ mod tests {
         assert_eq!(config.base_url, "http://127.0.0.1:8080");
         assert_eq!(config.mail.expose_secret(), "file://mail");
         assert!(config.secret_key.is_none());
+        assert_eq!(config.mail_from, "Delphi study <delphi@localhost>");
+        assert_eq!(config.mail_reply_to, None);
+    }
+
+    #[test]
+    fn the_sender_is_configured() {
+        let file: FileConfig = toml::from_str(
+            "mail_from = \"Study <study@example.org>\"\nmail_reply_to = \"r@example.org\"",
+        )
+        .unwrap();
+        let config = Config::from_layers(file, env(&[])).unwrap();
+        assert_eq!(config.mail_from, "Study <study@example.org>");
+        assert_eq!(config.mail_reply_to.as_deref(), Some("r@example.org"));
+        let config = Config::from_layers(
+            FileConfig::default(),
+            env(&[("DELPHI_MAIL_FROM", "Other <o@example.org>")]),
+        )
+        .unwrap();
+        assert_eq!(config.mail_from, "Other <o@example.org>");
     }
 
     #[test]

@@ -62,6 +62,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         base_url: base_url.clone(),
         mail: secrecy::SecretString::from(format!("file://{}", data_dir.join("emails").display())),
         secret_key: None,
+        mail_from: "Delphi demo <delphi@localhost>".to_owned(),
+        mail_reply_to: None,
     };
     let app = crate::runtime::open_app(&config, &data_dir.join("secret.key"))?;
     let marker = data_dir.join(".seeded");
@@ -84,7 +86,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     }
     let mail_url = format!("file://{}", data_dir.join("emails").display());
     let welcome_app = app.clone();
-    crate::runtime::run_server(app, listener, &mail_url, move || {
+    let sender = crate::mail::Sender::of(&config);
+    crate::runtime::run_server(app, listener, &mail_url, &sender, move || {
         print_welcome(&welcome_app, &data_dir, &base_url)
     })
 }

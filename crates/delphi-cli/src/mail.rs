@@ -3,6 +3,25 @@
 use anyhow::Context;
 use delphi_mail::{Transport, Worker, WorkerConfig};
 
+/// Who emails are from, and where replies go when a study names no team contact.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    /// `From`.
+    pub from: String,
+    /// The fallback `Reply-To`.
+    pub reply_to: Option<String>,
+}
+
+impl Sender {
+    /// The sender of the configuration.
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            from: config.mail_from.clone(),
+            reply_to: config.mail_reply_to.clone(),
+        }
+    }
+}
+
 /// The email worker of a running server, ready to start.
 pub struct MailWorker {
     worker: Worker,
@@ -15,16 +34,22 @@ pub struct RunningWorker {
 }
 
 impl MailWorker {
-    /// Builds the transport from the `mail` setting (`file://dir`, `smtp://...`, `smtps://...`).
-    pub fn new(app: &delphi_app::App, mail_url: &str) -> anyhow::Result<Self> {
+    /// Builds the transport from the `mail` setting (`file://dir`, `smtp://...`, `smtps://...`);
+    /// messages go from `sender` (the `mail_from` and `mail_reply_to` settings).
+    pub fn new(app: &delphi_app::App, mail_url: &str, sender: &Sender) -> anyhow::Result<Self> {
         if let Some(dir) = mail_url.strip_prefix("file://") {
             crate::config::create_private_dir(std::path::Path::new(dir))
                 .context("creating the mail folder")?;
         }
         let transport =
             Transport::from_url(mail_url).context("the mail setting is not a usable transport")?;
-        let worker = Worker::new(app.clone(), transport, WorkerConfig::default())
-            .context("configuring the email worker")?;
+        let config = WorkerConfig {
+            from: sender.from.clone(),
+            reply_to: sender.reply_to.clone(),
+            ..WorkerConfig::default()
+        };
+        let worker =
+            Worker::new(app.clone(), transport, config).context("configuring the email worker")?;
         Ok(Self { worker })
     }
 

@@ -119,10 +119,17 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind(&config.bind)
         .with_context(|| format!("listening on {}", config.bind))?;
     let base_url = config.base_url.clone();
-    run_server(app, listener, config.mail.expose_secret(), move || {
-        println!("Serving on {base_url} (Ctrl-C stops)");
-        Ok(())
-    })
+    let sender = crate::mail::Sender::of(config);
+    run_server(
+        app,
+        listener,
+        config.mail.expose_secret(),
+        &sender,
+        move || {
+            println!("Serving on {base_url} (Ctrl-C stops)");
+            Ok(())
+        },
+    )
 }
 
 /// Runs the web server and the outbox worker on one actix system until Ctrl-C.
@@ -132,9 +139,10 @@ pub fn run_server(
     app: delphi_app::App,
     listener: std::net::TcpListener,
     mail_url: &str,
+    sender: &crate::mail::Sender,
     on_ready: impl FnOnce() -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mail = crate::mail::MailWorker::new(&app, mail_url)?;
+    let mail = crate::mail::MailWorker::new(&app, mail_url, sender)?;
     actix_web::rt::System::new().block_on(async move {
         // Register for Ctrl-C / SIGTERM before the server starts, so a signal that arrives
         // as soon as the first requests are answered still stops it gracefully.
@@ -191,7 +199,8 @@ impl ShutdownSignal {
 /// `delphi worker`: deliver queued email.
 pub fn worker(config: &Config, args: &WorkerArgs) -> anyhow::Result<()> {
     let app = open_app(config, Path::new("delphi.secret"))?;
-    let mail = crate::mail::MailWorker::new(&app, config.mail.expose_secret())?;
+    let sender = crate::mail::Sender::of(config);
+    let mail = crate::mail::MailWorker::new(&app, config.mail.expose_secret(), &sender)?;
     actix_web::rt::System::new().block_on(async move {
         if args.once {
             mail.deliver_due().await

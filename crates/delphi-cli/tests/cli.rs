@@ -190,10 +190,33 @@ fn import_reports_every_bad_line_and_imports_nothing() {
         .output()
         .expect("runs");
     assert!(
-        !output.status.success(),
-        "a second import of the same slug is refused"
+        output.status.success(),
+        "a second import of a draft replaces it: {}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stderr).contains("exists already"));
+    let output = delphi()
+        .args(["study", "open-round", "splw-leadership"])
+        .env("DELPHI_DATABASE_URL", &db)
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = delphi()
+        .arg("import")
+        .arg(&study)
+        .env("DELPHI_DATABASE_URL", &db)
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    assert!(
+        !output.status.success(),
+        "an import over a study that has started is refused"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("has started"));
 }
 
 #[test]

@@ -209,12 +209,13 @@ pub enum LaterRoundInvitations {
 }
 
 /// The named consensus definitions researchers most often cite.
-pub const PRESETS: [&str; 5] = [
+pub const PRESETS: [&str; 6] = [
     "comet",
     "comet_all_groups",
     "comet_le50out",
     "median_iqr",
     "pct75",
+    "rand_ucla",
 ];
 
 impl ConsensusSettings {
@@ -240,6 +241,16 @@ impl ConsensusSettings {
                 Some(format!("median <= {dhi} && iqr <= 1")),
             ),
             "pct75" => (format!("pct({alo}, {ahi}) >= 75"), None),
+            // RAND/UCLA appropriateness: the median in the top (bottom) third without
+            // disagreement, i.e. not a third or more in each extreme third at once.
+            "rand_ucla" => {
+                let agreed =
+                    format!("(3 * pct({dlo}, {dhi}) < 100 || 3 * pct({alo}, {ahi}) < 100)");
+                (
+                    format!("median >= {alo} && {agreed}"),
+                    Some(format!("median <= {dhi} && {agreed}")),
+                )
+            }
             other => {
                 return Err(SettingsError(format!(
                     "unknown consensus preset {other:?}; presets are {}",
@@ -420,5 +431,25 @@ mod tests {
                 .starts_with("scale.labels[1]: the scale label has"),
             "{problems:?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod preset_tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_parses_on_common_scales() {
+        for name in PRESETS {
+            for (min, max) in [(1, 9), (1, 5), (0, 10)] {
+                let preset = ConsensusSettings::preset(name, min, max).unwrap();
+                crate::rule::ConsensusRule::parse(&preset.consensus_in)
+                    .unwrap_or_else(|e| panic!("{name} {min}-{max}: {e}"));
+                if let Some(out) = &preset.consensus_out {
+                    crate::rule::ConsensusRule::parse(out)
+                        .unwrap_or_else(|e| panic!("{name} out {min}-{max}: {e}"));
+                }
+            }
+        }
     }
 }

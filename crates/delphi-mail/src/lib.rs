@@ -7,6 +7,8 @@
 //! `<{outbox id}@{host of base_url}>`, so a message sent twice (a worker killed between the
 //! server's acceptance and the database update) is recognisably the same message.
 
+pub mod envelope;
+mod study_cache;
 mod transport;
 mod worker;
 

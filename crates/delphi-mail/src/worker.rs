@@ -1,7 +1,6 @@
 //! The outbox delivery worker: claim due rows with a lease, render them, send them outside any
 //! transaction, record each outcome (sent, retry later with exponential backoff, failed).
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,12 +10,14 @@ use delphi_app::{tokens, App};
 use delphi_core::states::MailKind;
 use delphi_render::Templates;
 use delphi_store::outbox::{self, OutboxRow, Outcome};
-use delphi_store::{email_templates as wording_store, panellists, DbConnection};
-use lettre::message::{header, Mailbox, MultiPart, SinglePart};
+use delphi_store::{panellists, DbConnection};
+use lettre::message::Mailbox;
 use lettre::Message;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::envelope::{self, Envelope};
+use crate::study_cache::StudyCache;
 use crate::{MailError, Transport};
 
 /// How the worker paces itself.
@@ -24,7 +25,8 @@ use crate::{MailError, Transport};
 pub struct WorkerConfig {
     /// The sender, e.g. `Delphi study <delphi@example.org>`.
     pub from: String,
-    /// Where replies go, if not to the sender.
+    /// Where replies go when the study names no team contact (which is the Reply-To of
+    /// its emails otherwise).
     pub reply_to: Option<String>,
     /// Rows claimed at a time.
     pub batch_size: i64,
@@ -364,10 +366,10 @@ impl Worker {
             lease,
             self.config.batch_size,
         )?;
-        let mut wordings: HashMap<(String, MailKind), Option<CustomWording>> = HashMap::new();
+        let mut studies = StudyCache::default();
         let mut prepared = Vec::with_capacity(rows.len());
         for row in rows {
-            prepared.push(match self.prepare(&mut conn, &row, &mut wordings) {
+            prepared.push(match self.prepare(&mut conn, &row, &mut studies) {
                 Ok(message) => Prepared::Send { row, message },
                 Err(error) => Prepared::Refuse { row, error },
             });
@@ -379,35 +381,32 @@ impl Worker {
         &self,
         conn: &mut DbConnection,
         row: &OutboxRow,
-        wordings: &mut HashMap<(String, MailKind), Option<CustomWording>>,
+        studies: &mut StudyCache,
     ) -> Result<Message, String> {
         let context: serde_json::Value = serde_json::from_str(&row.context)
             .map_err(|e| format!("the stored variables are not JSON: {e}"))?;
-        let (composed, test) = match email_templates::test_parts(&context) {
-            Some((vars, wording)) => (self.compose(row.kind, &vars, wording.as_ref())?, true),
+        let team = studies.team(conn, row.study_id.as_deref())?;
+        let with_team = |vars: EmailVariables| {
+            vars.with_team(&team.team_name, &team.team_institution, &team.team_contact)
+        };
+        let (composed, vars, test) = match email_templates::test_parts(&context) {
+            Some((vars, wording)) => {
+                let vars = with_team(vars);
+                (self.compose(row.kind, &vars, wording.as_ref())?, vars, true)
+            }
             None => {
-                let vars = self.variables(conn, row, &context)?;
-                let key = (row.study_id.clone().unwrap_or_default(), row.kind);
-                let wording = match wordings.get(&key) {
-                    Some(w) => w.clone(),
-                    None => {
-                        let w = match &row.study_id {
-                            Some(study) => wording_store::find(conn, study, row.kind)
-                                .map_err(|e| format!("reading the study's wording: {e}"))?
-                                .map(|r| CustomWording {
-                                    subject: r.subject,
-                                    body_text: r.body_text,
-                                }),
-                            None => None,
-                        };
-                        wordings.insert(key, w.clone());
-                        w
-                    }
-                };
-                (self.compose(row.kind, &vars, wording.as_ref())?, false)
+                let vars = with_team(self.variables(conn, row, &context)?);
+                let wording = studies.wording(conn, row.study_id.as_deref(), row.kind)?;
+                (
+                    self.compose(row.kind, &vars, wording.as_ref())?,
+                    vars,
+                    false,
+                )
             }
         };
-        self.build(row, composed, test)
+        let unsubscribe =
+            (!test && row.kind != MailKind::Withdrawal).then(|| vars.withdraw_link.clone());
+        self.build(row, composed, test, &vars.team_contact, unsubscribe)
     }
 
     fn compose(
@@ -448,7 +447,14 @@ impl Worker {
         ))
     }
 
-    fn build(&self, row: &OutboxRow, mail: ComposedEmail, test: bool) -> Result<Message, String> {
+    fn build(
+        &self,
+        row: &OutboxRow,
+        mail: ComposedEmail,
+        test: bool,
+        team_contact: &str,
+        unsubscribe: Option<String>,
+    ) -> Result<Message, String> {
         let to: Mailbox = row
             .recipient
             .parse()
@@ -456,31 +462,16 @@ impl Worker {
         let subject = if test {
             format!("[Test] {}", mail.subject)
         } else {
-            mail.subject
+            mail.subject.clone()
         };
-        let mut builder = Message::builder()
-            .message_id(Some(self.message_id(&row.id)))
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject);
-        if let Some(reply_to) = &self.reply_to {
-            builder = builder.reply_to(reply_to.clone());
-        }
-        builder
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(header::ContentType::TEXT_PLAIN)
-                            .body(mail.text),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(header::ContentType::TEXT_HTML)
-                            .body(mail.html),
-                    ),
-            )
-            .map_err(|e| format!("the message could not be built: {e}"))
+        let envelope = Envelope::new(
+            self.from.clone(),
+            to,
+            self.reply_to.as_ref(),
+            team_contact,
+            unsubscribe,
+        );
+        envelope::message(self.message_id(&row.id), envelope, subject, mail)
     }
 }
 

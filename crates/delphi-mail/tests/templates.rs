@@ -5,9 +5,13 @@
 
 use std::path::PathBuf;
 
-use delphi_app::email_templates::{compose, ComposedEmail, CustomWording, EmailVariables};
+use delphi_app::email_templates::{
+    compose, ComposedEmail, CustomWording, EmailVariables, FIXTURE_TEAM,
+};
 use delphi_core::states::MailKind;
+use delphi_mail::envelope::{self, Envelope};
 use delphi_render::Templates;
+use lettre::message::Mailbox;
 
 const TITLE: &str = "Leadership for social prescribing link workers";
 const BASE: &str = "https://delphi.example.org";
@@ -16,10 +20,50 @@ fn snapshot_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots")
 }
 
-fn render_snapshot(mail: &ComposedEmail) -> String {
+/// The headers the worker sets on a message of `kind` with these variables (From the
+/// configured sender, Reply-To the team's contact, List-Unsubscribe the withdraw link).
+fn headers(kind: MailKind, vars: &EmailVariables, mail: &ComposedEmail) -> String {
+    let configured_reply_to: Mailbox = "Delphi replies <replies@example.org>"
+        .parse()
+        .expect("an address");
+    let envelope = Envelope::new(
+        "Delphi study <delphi@example.org>"
+            .parse()
+            .expect("an address"),
+        "alex.morgan@example.org".parse().expect("an address"),
+        Some(&configured_reply_to),
+        &vars.team_contact,
+        (kind != MailKind::Withdrawal).then(|| vars.withdraw_link.clone()),
+    );
+    let message = envelope::message(
+        "<1@delphi.example.org>".to_owned(),
+        envelope,
+        mail.subject.clone(),
+        mail.clone(),
+    )
+    .expect("the message builds");
+    let all = message.headers().to_string();
+    let wanted = ["From:", "Reply-To:", "To:", "Subject:", "List-Unsubscribe"];
+    let mut kept = String::new();
+    let mut keeping = false;
+    for line in all.lines() {
+        if !line.starts_with([' ', '\t']) {
+            keeping = wanted.iter().any(|w| line.starts_with(w));
+        }
+        if keeping {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
+}
+
+fn render_snapshot(kind: MailKind, vars: &EmailVariables, mail: &ComposedEmail) -> String {
     format!(
-        "Subject: {}\n\n----- text/plain -----\n{}\n----- text/html -----\n{}",
-        mail.subject, mail.text, mail.html
+        "{}\n----- text/plain -----\n{}\n----- text/html -----\n{}",
+        headers(kind, vars, mail),
+        mail.text,
+        mail.html
     )
 }
 
@@ -78,7 +122,29 @@ fn every_kind_renders_and_matches_its_snapshot() {
                 );
             }
         }
-        problems.extend(check(kind.as_str(), &render_snapshot(&mail)));
+        for part in [&mail.text, &mail.html] {
+            assert!(part.contains(FIXTURE_TEAM.0), "{kind} names the team");
+            assert!(
+                part.contains(FIXTURE_TEAM.2),
+                "{kind} gives the team's contact"
+            );
+        }
+        let headers = headers(kind, &vars, &mail);
+        assert!(
+            headers.contains(&format!("Reply-To: {}", FIXTURE_TEAM.2)),
+            "{headers}"
+        );
+        assert!(
+            headers.contains("From: \"Delphi study\" <delphi@example.org>"),
+            "{headers}"
+        );
+        if kind != MailKind::Withdrawal {
+            assert!(
+                headers.contains(&format!("List-Unsubscribe: <{}>", vars.withdraw_link)),
+                "{headers}"
+            );
+        }
+        problems.extend(check(kind.as_str(), &render_snapshot(kind, &vars, &mail)));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -103,7 +169,7 @@ fn missing_name_and_deadline_read_naturally() {
         );
         problems.extend(check(
             &format!("{kind}-no-name-no-deadline"),
-            &render_snapshot(&mail),
+            &render_snapshot(kind, &vars, &mail),
         ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -120,8 +186,49 @@ fn a_study_wording_renders_in_the_shared_layout() {
             .to_owned(),
     };
     let mail = compose(&templates, MailKind::Reminder, &vars, Some(&custom)).expect("renders");
-    let problems: Vec<String> = check("edited-reminder", &render_snapshot(&mail))
-        .into_iter()
-        .collect();
+    let problems: Vec<String> = check(
+        "edited-reminder",
+        &render_snapshot(MailKind::Reminder, &vars, &mail),
+    )
+    .into_iter()
+    .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_study_without_a_team_reads_naturally_and_replies_go_to_the_configured_address() {
+    let templates = Templates::load().expect("templates load");
+    let vars = EmailVariables::fixture(MailKind::Invitation, TITLE, BASE).with_team("", "", "");
+    let mail = compose(&templates, MailKind::Invitation, &vars, None).expect("renders");
+    assert!(mail.text.contains("The research team for"), "{}", mail.text);
+    assert!(
+        !mail.text.contains("Questions about the study"),
+        "{}",
+        mail.text
+    );
+    let headers = headers(MailKind::Invitation, &vars, &mail);
+    assert!(
+        headers.contains("Reply-To: \"Delphi replies\" <replies@example.org>"),
+        "{headers}"
+    );
+}
+
+#[test]
+fn a_study_wording_without_the_contact_gets_it_added() {
+    let templates = Templates::load().expect("templates load");
+    let vars = EmailVariables::fixture(MailKind::Reminder, TITLE, BASE);
+    let custom = CustomWording {
+        subject: "Reminder".to_owned(),
+        body_text: "Please answer: {{link}}\n".to_owned(),
+    };
+    let mail = compose(&templates, MailKind::Reminder, &vars, Some(&custom)).expect("renders");
+    assert!(
+        mail.text.trim_end().ends_with(&format!(
+            "Questions about the study: {} (or reply to this email)",
+            FIXTURE_TEAM.2
+        )),
+        "{}",
+        mail.text
+    );
+    assert!(mail.html.contains(FIXTURE_TEAM.2), "{}", mail.html);
 }

@@ -100,7 +100,8 @@ fn shipped_partials_blocks_and_hash_parameters_work() {
     let t = templates();
     let data = json!({
         "study_title": "A & B", "name": null, "round_number": 1, "deadline": null,
-        "changes_summary": null, "link": "https://x/p/t", "withdraw_link": "https://x/p/t/withdraw"
+        "changes_summary": null, "link": "https://x/p/t", "withdraw_link": "https://x/p/t/withdraw",
+        "team_name": "", "team_institution": "", "team_contact": ""
     });
     // `{{#> email_layout signed=true}}` around `{{> link_button label="Start now"}}`.
     let out = t.render("emails/invitation/body.html", &data).unwrap();
@@ -116,7 +117,8 @@ fn an_edited_template_may_use_the_shipped_text_partials() {
         .render_str(
             "{{> greeting}}\n{{#if (eq round_number 1)}}first{{else if deadline}}x{{/if}}\n{{> signoff}}",
             Format::Text,
-            &json!({"name": "Ann", "round_number": 1, "deadline": null, "study_title": "S"}),
+            &json!({"name": "Ann", "round_number": 1, "deadline": null, "study_title": "S",
+                    "team_name": "", "team_institution": "", "team_contact": ""}),
         )
         .unwrap();
     assert!(out.starts_with("Dear Ann,\nfirst\nWith thanks"), "{out}");

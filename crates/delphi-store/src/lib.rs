@@ -1,9 +1,11 @@
 //! The only crate that names diesel: the portable schema, one query module per table with
 //! its row structs, connections to SQLite or PostgreSQL, the pool and the embedded migrations.
 
+pub mod amendments;
 pub mod audit;
 mod backup;
 mod connection;
+pub mod drafts;
 pub mod email_templates;
 mod group_commit;
 mod integrity;

@@ -210,6 +210,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    amendments (id) {
+        id -> Text,
+        study_id -> Text,
+        made_at -> Timestamp,
+        made_by -> Text,
+        summary -> Text,
+        reason -> Text,
+        settings_before -> Text,
+        settings_after -> Text,
+    }
+}
+
+diesel::table! {
+    study_sections (study_id, position) {
+        study_id -> Text,
+        position -> Integer,
+        name -> Text,
+    }
+}
+
+diesel::table! {
     plan_changes (study_id, round_number, item_code) {
         study_id -> Text,
         round_number -> Integer,

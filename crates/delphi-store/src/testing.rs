@@ -305,6 +305,28 @@ pub fn snapshot(
         ),
     );
     all.insert(
+        "amendments",
+        rows(
+            amendments::table
+                .order(amendments::id)
+                .select(crate::amendments::AmendmentRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "study_sections",
+        rows(
+            study_sections::table
+                .order((study_sections::study_id, study_sections::position))
+                .select((
+                    study_sections::study_id,
+                    study_sections::position,
+                    study_sections::name,
+                ))
+                .load::<(String, i32, String)>(conn)?,
+        ),
+    );
+    all.insert(
         "audit_log",
         rows(
             audit_log::table

@@ -6,7 +6,7 @@ use delphi_render::{Format, RenderError, Templates};
 use serde::{Deserialize, Serialize};
 
 /// Every variable a template may use, with what it holds (shown to researchers editing).
-pub const VARIABLES: [(&str, &str); 7] = [
+pub const VARIABLES: [(&str, &str); 10] = [
     ("study_title", "the study's title"),
     (
         "name",
@@ -26,6 +26,15 @@ pub const VARIABLES: [(&str, &str); 7] = [
     ),
     ("link", "the panellist's personal link"),
     ("withdraw_link", "the link to withdraw from the study"),
+    (
+        "team_name",
+        "the research team's name, as the study's settings give it",
+    ),
+    ("team_institution", "the research team's institution"),
+    (
+        "team_contact",
+        "the research team's contact address (replies to every email go there)",
+    ),
 ];
 
 /// The variables of one message. Every template sees all of them (absent ones as null), so
@@ -46,6 +55,15 @@ pub struct EmailVariables {
     pub link: String,
     /// Withdraw link.
     pub withdraw_link: String,
+    /// The research team's name (empty when the study does not give one).
+    #[serde(default)]
+    pub team_name: String,
+    /// The team's institution (may be empty).
+    #[serde(default)]
+    pub team_institution: String,
+    /// The team's contact address (may be empty).
+    #[serde(default)]
+    pub team_contact: String,
 }
 
 impl EmailVariables {
@@ -73,7 +91,18 @@ impl EmailVariables {
                 .or_else(|| context.get("changes").and_then(changes_summary)),
             link: link.to_owned(),
             withdraw_link: withdraw_link(link),
+            team_name: String::new(),
+            team_institution: String::new(),
+            team_contact: String::new(),
         }
+    }
+
+    /// The same variables naming the team that runs the study.
+    pub fn with_team(mut self, name: &str, institution: &str, contact: &str) -> Self {
+        self.team_name = name.to_owned();
+        self.team_institution = institution.to_owned();
+        self.team_contact = contact.to_owned();
+        self
     }
 
     /// Example values for previews, validation and snapshot tests.
@@ -101,9 +130,19 @@ impl EmailVariables {
             }),
             withdraw_link: withdraw_link(&link),
             link,
+            team_name: FIXTURE_TEAM.0.to_owned(),
+            team_institution: FIXTURE_TEAM.1.to_owned(),
+            team_contact: FIXTURE_TEAM.2.to_owned(),
         }
     }
 }
+
+/// The example team of [`EmailVariables::fixture`]: name, institution, contact.
+pub const FIXTURE_TEAM: (&str, &str, &str) = (
+    "Dr Sam Taylor and the SPLW research team",
+    "University of Exampleton",
+    "splw-study@example.ac.uk",
+);
 
 /// The withdraw link that belongs to a personal link.
 pub fn withdraw_link(link: &str) -> String {
@@ -223,9 +262,16 @@ pub fn compose(
             let subject = templates
                 .render_str(&custom.subject, Format::Text, vars)
                 .map_err(at("subject"))?;
-            let text = templates
+            let mut text = templates
                 .render_str(&custom.body_text, Format::Text, vars)
                 .map_err(at("body_text"))?;
+            // Every email says how to reach the team, whatever the study's own wording.
+            if !vars.team_contact.is_empty() && !text.contains(&vars.team_contact) {
+                let team = templates
+                    .render_str("{{> team}}", Format::Text, vars)
+                    .map_err(at("body_text"))?;
+                text = format!("{}\n\n{}", text.trim_end(), team.trim());
+            }
             let mut data = serde_json::to_value(vars).map_err(|e| ComposeError {
                 part: "html",
                 error: RenderError::Render {

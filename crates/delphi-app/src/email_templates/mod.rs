@@ -7,7 +7,7 @@ mod editing;
 
 pub use compose::{
     changes_summary, compose, withdraw_link, ComposeError, ComposedEmail, CustomWording,
-    EmailVariables, VARIABLES,
+    EmailVariables, FIXTURE_TEAM, VARIABLES,
 };
 pub use editing::{
     act, editable, preview, reset, save, send_test, wording, Wording, WordingAction,

@@ -126,6 +126,7 @@ pub(super) fn study_info(
         description_paragraphs: paragraphs(&study.description),
         consent_paragraphs: paragraphs(&study.consent_text),
         consented_at: person.consented_at.map(when),
+        team: super::view::TeamInfo::of(study),
     }
 }
 

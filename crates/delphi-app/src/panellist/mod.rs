@@ -13,7 +13,7 @@ pub use load::{page, page_in};
 pub use preview::preview;
 pub use view::{
     ChartBar, ChartView, ClosedView, FeedbackView, GroupMedian, ItemView, PageState, PanelStats,
-    PanellistPage, PointView, RoundView, SectionView, StudyInfo,
+    PanellistPage, PointView, RoundView, SectionView, StudyInfo, TeamInfo,
 };
 
 /// Formats a statistic for people: whole numbers without decimals, others with at most two.

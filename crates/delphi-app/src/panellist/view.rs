@@ -30,6 +30,36 @@ pub struct StudyInfo {
     pub consent_paragraphs: Vec<String>,
     /// When the panellist consented (`YYYY-MM-DD HH:MM` UTC), if they have.
     pub consented_at: Option<String>,
+    /// Who runs the study (every page's foot names them).
+    pub team: TeamInfo,
+}
+
+/// Who runs a study, as every panellist page and email shows it (empty texts when not set).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct TeamInfo {
+    /// The research team's or lead researcher's name.
+    pub name: String,
+    /// Their institution.
+    pub institution: String,
+    /// The address panellists write to.
+    pub contact: String,
+    /// A link to the participant information.
+    pub info_url: String,
+    /// The ethics committee's reference.
+    pub ethics_reference: String,
+}
+
+impl TeamInfo {
+    /// The team of a study row.
+    pub fn of(study: &delphi_store::studies::StudyRow) -> Self {
+        Self {
+            name: study.team_name.clone(),
+            institution: study.team_institution.clone(),
+            contact: study.team_contact.clone(),
+            info_url: study.info_url.clone(),
+            ethics_reference: study.ethics_reference.clone(),
+        }
+    }
 }
 
 /// Which page the panellist gets.

@@ -11,5 +11,6 @@ mod lifecycle;
 mod planning;
 mod refusals;
 mod sessions;
+mod setup;
 mod support;
 mod three_rounds;

@@ -52,36 +52,110 @@ fn unclosed_quote_line(text: &str) -> Option<usize> {
 
 /// How one file is read: its name, its columns and the most rows it may have.
 struct CsvFile {
-    name: &'static str,
     columns: &'static [&'static str],
     max_rows: usize,
     /// What a row is, for the row limit's message ("items").
     rows: &'static str,
 }
 
-/// Reads a CSV with a required header; calls `row` with (line, fields by header name).
-fn read_csv(
+/// A file or sheet read into rows of text: its header (lower-cased) and each row with the
+/// line (or sheet row) it came from, the header being line 1. A CSV file becomes one with
+/// [`Table::from_csv`]; an XLSX sheet is built by the caller row by row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    /// What errors name: `items.csv`, `sheet items`...
+    pub file: &'static str,
+    /// The header's column names, lower-cased.
+    pub header: Vec<String>,
+    /// (line, fields) of each row after the header.
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Table {
+    /// Reads a CSV text (at most [`MAX_FILE_BYTES`]); a problem that stops the reading goes
+    /// to `errors` and gives `None`.
+    pub fn from_csv(
+        file: &'static str,
+        text: &str,
+        errors: &mut Vec<DefinitionError>,
+    ) -> Option<Self> {
+        let err = |line, message| DefinitionError {
+            file,
+            line,
+            message,
+        };
+        if text.len() > MAX_FILE_BYTES {
+            errors.push(err(
+                None,
+                format!(
+                    "the file has {} bytes; the limit is {MAX_FILE_BYTES} (5 MiB)",
+                    text.len()
+                ),
+            ));
+            return None;
+        }
+        if text.trim().is_empty() {
+            return Some(Self {
+                file,
+                ..Self::default()
+            });
+        }
+        if let Some(line) = unclosed_quote_line(text) {
+            errors.push(err(
+                Some(line),
+                "the quote that opens here is never closed (a field that starts with \" ends with \")"
+                    .to_owned(),
+            ));
+            return None;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let header: Vec<String> = match reader.headers() {
+            Ok(h) => h
+                .iter()
+                .map(|s| s.trim_start_matches('\u{feff}').to_ascii_lowercase())
+                .collect(),
+            Err(e) => {
+                errors.push(err(Some(1), e.to_string()));
+                return None;
+            }
+        };
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            match record {
+                Ok(record) => {
+                    let line = record.position().map_or(0, |p| p.line() as usize);
+                    rows.push((line, record.iter().map(str::to_owned).collect()));
+                    if rows.len() > MAX_PANELLISTS + 1 {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| p.line() as usize);
+                    errors.push(err(line, e.to_string()));
+                }
+            }
+        }
+        Some(Self { file, header, rows })
+    }
+}
+
+/// Goes through a table's rows: checks the header names `file.columns`, skips empty rows,
+/// stops past the row limit, and calls `row` with (line, fields in `columns` order).
+fn read_rows(
     file: &CsvFile,
-    text: &str,
+    table: &Table,
     errors: &mut Vec<DefinitionError>,
     mut row: impl FnMut(usize, &[String], &mut Vec<DefinitionError>),
 ) {
     let err = |line, message| DefinitionError {
-        file: file.name,
+        file: table.file,
         line,
         message,
     };
-    if text.len() > MAX_FILE_BYTES {
-        errors.push(err(
-            None,
-            format!(
-                "the file has {} bytes; the limit is {MAX_FILE_BYTES} (5 MiB)",
-                text.len()
-            ),
-        ));
-        return;
-    }
-    if text.trim().is_empty() {
+    if table.header.is_empty() {
         errors.push(err(
             None,
             format!(
@@ -91,31 +165,9 @@ fn read_csv(
         ));
         return;
     }
-    if let Some(line) = unclosed_quote_line(text) {
-        errors.push(err(
-            Some(line),
-            "the quote that opens here is never closed (a field that starts with \" ends with \")"
-                .to_owned(),
-        ));
-        return;
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|s| s.trim_start_matches('\u{feff}').to_ascii_lowercase())
-            .collect(),
-        Err(e) => {
-            errors.push(err(Some(1), e.to_string()));
-            return;
-        }
-    };
     let mut positions = Vec::new();
     for column in file.columns {
-        match header.iter().position(|h| h == column) {
+        match table.header.iter().position(|h| h == column) {
             Some(p) => positions.push(p),
             None => {
                 errors.push(err(
@@ -130,43 +182,38 @@ fn read_csv(
         }
     }
     let mut rows = 0;
-    for record in reader.records() {
-        match record {
-            Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line() as usize);
-                if record.iter().all(|f| f.is_empty()) {
-                    continue;
-                }
-                rows += 1;
-                if rows > file.max_rows {
-                    errors.push(err(
-                        Some(line),
-                        format!(
-                            "more than {} {}, the limit of a study",
-                            file.max_rows, file.rows
-                        ),
-                    ));
-                    return;
-                }
-                if record.len() != header.len() {
-                    errors.push(err(
-                        Some(line),
-                        format!(
-                            "{} fields where the header has {}",
-                            record.len(),
-                            header.len()
-                        ),
-                    ));
-                    continue;
-                }
-                let fields: Vec<String> = positions.iter().map(|&p| record[p].to_owned()).collect();
-                row(line, &fields, errors);
-            }
-            Err(e) => {
-                let line = e.position().map(|p| p.line() as usize);
-                errors.push(err(line, e.to_string()));
-            }
+    for (line, record) in &table.rows {
+        let line = *line;
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
         }
+        rows += 1;
+        if rows > file.max_rows {
+            errors.push(err(
+                Some(line),
+                format!(
+                    "more than {} {}, the limit of a study",
+                    file.max_rows, file.rows
+                ),
+            ));
+            return;
+        }
+        if record.len() != table.header.len() {
+            errors.push(err(
+                Some(line),
+                format!(
+                    "{} fields where the header has {}",
+                    record.len(),
+                    table.header.len()
+                ),
+            ));
+            continue;
+        }
+        let fields: Vec<String> = positions
+            .iter()
+            .map(|&p| record[p].trim().to_owned())
+            .collect();
+        row(line, &fields, errors);
     }
 }
 
@@ -187,19 +234,31 @@ pub(super) fn parse_items(
     sections: &[String],
     errors: &mut Vec<DefinitionError>,
 ) -> Vec<ItemDefinition> {
+    match Table::from_csv("items.csv", text, errors) {
+        Some(table) => parse_items_with(&table, sections, errors),
+        None => Vec::new(),
+    }
+}
+
+/// The items of a table (`code`, `section`, `text`), every bad row named by line in
+/// `errors`. With `sections` given, an item must use one of them.
+pub fn parse_items_with(
+    table: &Table,
+    sections: &[String],
+    errors: &mut Vec<DefinitionError>,
+) -> Vec<ItemDefinition> {
     const FILE: CsvFile = CsvFile {
-        name: "items.csv",
         columns: &["code", "section", "text"],
         max_rows: MAX_ITEMS,
         rows: "items",
     };
     let mut items = Vec::new();
     let mut seen = HashSet::new();
-    read_csv(&FILE, text, errors, |line, fields, errors| {
+    read_rows(&FILE, table, errors, |line, fields, errors| {
         let before = errors.len();
         let mut refuse = |message: String| {
             errors.push(DefinitionError {
-                file: FILE.name,
+                file: table.file,
                 line: Some(line),
                 message,
             })
@@ -212,7 +271,7 @@ pub(super) fn parse_items(
                 if !sections.is_empty() && !sections.iter().any(|s| s.as_str() == section) =>
             {
                 refuse(format!(
-                    "unknown section {section:?} (study.toml lists {})",
+                    "unknown section {section:?} (the study's sections are {})",
                     sections.join(", ")
                 ))
             }
@@ -237,9 +296,9 @@ pub(super) fn parse_items(
             });
         }
     });
-    if items.is_empty() && errors.iter().all(|e| e.file != FILE.name) {
+    if items.is_empty() && errors.iter().all(|e| e.file != table.file) {
         errors.push(DefinitionError {
-            file: FILE.name,
+            file: table.file,
             line: None,
             message: "no items".into(),
         });
@@ -252,19 +311,31 @@ pub(super) fn parse_panel(
     groups: Option<&[GroupCode]>,
     errors: &mut Vec<DefinitionError>,
 ) -> Vec<PanellistDefinition> {
+    match Table::from_csv("panel.csv", text, errors) {
+        Some(table) => parse_panel_with(&table, groups, errors),
+        None => Vec::new(),
+    }
+}
+
+/// The panel of a table (`email`, `name`, `group`), every bad row named by line in
+/// `errors` (bad addresses, an address twice, an unknown group when `groups` is given).
+pub fn parse_panel_with(
+    table: &Table,
+    groups: Option<&[GroupCode]>,
+    errors: &mut Vec<DefinitionError>,
+) -> Vec<PanellistDefinition> {
     const FILE: CsvFile = CsvFile {
-        name: "panel.csv",
         columns: &["email", "name", "group"],
         max_rows: MAX_PANELLISTS,
         rows: "panellists",
     };
     let mut panel = Vec::new();
     let mut seen = HashSet::new();
-    read_csv(&FILE, text, errors, |line, fields, errors| {
+    read_rows(&FILE, table, errors, |line, fields, errors| {
         let before = errors.len();
         let mut refuse = |message: String| {
             errors.push(DefinitionError {
-                file: FILE.name,
+                file: table.file,
                 line: Some(line),
                 message,
             })
@@ -276,7 +347,8 @@ pub(super) fn parse_panel(
             if !known.contains(group) {
                 let names: Vec<&str> = known.iter().map(|g| g.as_str()).collect();
                 refuse(format!(
-                    "unknown group {group:?} (study.toml has {})",
+                    "unknown group {:?} (the study's groups are {})",
+                    group.as_str(),
                     names.join(", ")
                 ));
             }

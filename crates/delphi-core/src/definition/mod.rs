@@ -7,7 +7,9 @@
 //! [`MAX_SECTIONS`] sections and [`MAX_GROUPS`] groups.
 
 mod csv_files;
+mod form;
 mod study_file;
+mod team;
 
 use std::fmt;
 
@@ -16,7 +18,10 @@ use serde::Deserialize;
 use crate::settings::StudySettings;
 use crate::values::{Email, GroupCode, ItemCode};
 
+pub use csv_files::{parse_items_with, parse_panel_with, Table};
+pub use form::{bands, StudyFields, FIELD_NAMES};
 pub use study_file::{MAX_GROUPS, MAX_SECTIONS};
+pub use team::{time_zone_ok, StudyTeam, MAX_URL_CHARS};
 
 /// One problem in one file, at a line when known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +110,9 @@ pub struct StudyDefinition {
     pub groups: Vec<GroupDefinition>,
     /// Scale, rules, feedback.
     pub settings: StudySettings,
+    /// Who runs the study (`[team]`), its ethics reference, registry id, information link
+    /// and time zone.
+    pub team: StudyTeam,
     /// Candidate items.
     pub items: Vec<ItemDefinition>,
     /// Panel.
@@ -157,6 +165,7 @@ impl StudyDefinition {
                     sections,
                     groups: study.groups,
                     settings: study.settings,
+                    team: study.team,
                     items,
                     panel,
                 })

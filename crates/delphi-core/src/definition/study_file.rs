@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::{DefinitionError, GroupDefinition, MAX_FILE_BYTES};
+use super::{DefinitionError, GroupDefinition, StudyTeam, MAX_FILE_BYTES};
 use crate::settings::StudySettings;
 use crate::text::{self, TextKind};
 
@@ -25,6 +25,8 @@ pub(super) struct StudyFile {
     pub(super) sections: Vec<String>,
     pub(super) groups: Vec<GroupDefinition>,
     pub(super) settings: StudySettings,
+    #[serde(default)]
+    pub(super) team: StudyTeam,
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
@@ -37,6 +39,59 @@ fn error(line: Option<usize>, message: String) -> DefinitionError {
         line,
         message,
     }
+}
+
+/// The checks of [`parse_study`] on a study however it was given (`file` names it in the
+/// errors: `study.toml`, `the form`, `sheet study`).
+pub(super) fn check_study(
+    mut study: StudyFile,
+    file: &'static str,
+    errors: &mut Vec<DefinitionError>,
+) -> Option<StudyFile> {
+    let mut mine = Vec::new();
+    let slug_ok = !study.slug.is_empty()
+        && study.slug.len() <= 64
+        && study
+            .slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let reserved = "new"; // the short name of the page /admin/studies/new
+    if study.slug == reserved {
+        mine.push(error(
+            None,
+            "slug \"new\" is taken by the page that creates studies; choose another".to_owned(),
+        ));
+    } else if !slug_ok {
+        mine.push(error(
+            None,
+            format!(
+                "slug {:?} must be 1-64 lower-case letters, digits or '-'",
+                study.slug
+            ),
+        ));
+    }
+    clean_texts(&mut study, &mut mine);
+    for (name, value) in [
+        ("title", &study.title),
+        ("consent_text", &study.consent_text),
+    ] {
+        if value.is_empty() {
+            mine.push(error(None, format!("{name} is empty")));
+        }
+    }
+    for (field, message) in study.team.clean() {
+        let key = field.strip_prefix("team_").unwrap_or(field);
+        mine.push(error(None, format!("team.{key}: {message}")));
+    }
+    check_groups(&study.groups, &mut mine);
+    if let Err(problems) = study.settings.validate() {
+        for problem in problems {
+            mine.push(error(None, format!("settings.{problem}")));
+        }
+    }
+    let ok = mine.is_empty();
+    errors.extend(mine.into_iter().map(|e| DefinitionError { file, ..e }));
+    ok.then_some(study)
 }
 
 /// Reads and checks `study.toml`; every problem goes to `errors`, and the study only when
@@ -52,7 +107,7 @@ pub(super) fn parse_study(text: &str, errors: &mut Vec<DefinitionError>) -> Opti
         ));
         return None;
     }
-    let mut study: StudyFile = match toml::from_str(text) {
+    let study: StudyFile = match toml::from_str(text) {
         Ok(study) => study,
         Err(e) => {
             let line = e.span().map(|span| line_of(text, span.start));
@@ -60,38 +115,7 @@ pub(super) fn parse_study(text: &str, errors: &mut Vec<DefinitionError>) -> Opti
             return None;
         }
     };
-    let before = errors.len();
-    let slug_ok = !study.slug.is_empty()
-        && study.slug.len() <= 64
-        && study
-            .slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !slug_ok {
-        errors.push(error(
-            None,
-            format!(
-                "slug {:?} must be 1-64 lower-case letters, digits or '-'",
-                study.slug
-            ),
-        ));
-    }
-    clean_texts(&mut study, errors);
-    for (name, value) in [
-        ("title", &study.title),
-        ("consent_text", &study.consent_text),
-    ] {
-        if value.is_empty() {
-            errors.push(error(None, format!("{name} is empty")));
-        }
-    }
-    check_groups(&study.groups, errors);
-    if let Err(problems) = study.settings.validate() {
-        for problem in problems {
-            errors.push(error(None, format!("settings.{problem}")));
-        }
-    }
-    (errors.len() == before).then_some(study)
+    check_study(study, "study.toml", errors)
 }
 
 /// Every text of the file through [`text::clean`]: the cleaned text replaces what was

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use delphi_app::{participation, Actor};
 use delphi_core::states::{MailKind, OutboxStatus};
+use delphi_mail::WorkerConfig;
 use delphi_store::testing::TestDb;
 
 use crate::support::*;
@@ -45,6 +46,26 @@ async fn opening_a_round_delivers_one_invitation_per_panellist_with_their_link()
             assert!(message.text.contains(&format!("{link}/withdraw")));
             assert!(message.header("subject").contains("You are invited"));
             assert!(message.message_id().ends_with("@delphi.test>"));
+            // Who runs the study: From the configured sender, replies to the team, and a
+            // mail client's "unsubscribe" reaches the withdrawal link.
+            assert!(
+                message.header("from").contains("<delphi@delphi.test>"),
+                "{:?}",
+                message.headers
+            );
+            assert_eq!(message.header("reply-to"), "splw-study@example.ac.uk");
+            assert_eq!(
+                message.header("list-unsubscribe"),
+                format!("<{link}/withdraw>")
+            );
+            assert_eq!(
+                message.header("list-unsubscribe-post"),
+                "List-Unsubscribe=One-Click"
+            );
+            for part in [&message.text, &message.html] {
+                assert!(part.contains("Dr Sam Taylor and the SPLW research team"));
+                assert!(part.contains("splw-study@example.ac.uk"));
+            }
             // The link in the received message opens that panellist's page (the use case
             // behind /p/{token}; the HTTP page itself is the web crate's).
             let token = link.rsplit('/').next().expect("a token");
@@ -139,6 +160,9 @@ async fn withdrawn_panellists_get_their_confirmation_and_nothing_else() {
         .collect();
     assert_eq!(to_them.len(), 1);
     assert!(to_them[0].header("subject").contains("You have left"));
+    // "Please reply to this email" reaches the team; no unsubscribe link for the leaver.
+    assert_eq!(to_them[0].header("reply-to"), "splw-study@example.ac.uk");
+    assert_eq!(to_them[0].header("list-unsubscribe"), "");
     let mut conn = app.conn().expect("connection");
     let problems = delphi_store::outbox::problems_for_round(&mut conn, &round_id).expect("rows");
     assert_eq!(problems.len(), 1);
@@ -273,4 +297,36 @@ async fn a_researchers_wording_is_checked_previewed_test_sent_and_used() {
     }
     assert_eq!(statuses(&app, &opened.round_id).1, 3);
     assert!(wording::reset(&app, OPERATOR, study_id, MailKind::Invitation).expect("resets"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_study_without_a_team_contact_has_replies_go_to_the_configured_address() {
+    let db = TestDb::sqlite();
+    let app = app_on(&db);
+    let (study_id, _) = open_round(&app, 2);
+    {
+        let mut conn = app.conn().expect("connection");
+        let mut study = delphi_store::studies::find(&mut conn, &study_id)
+            .expect("a lookup")
+            .expect("the study");
+        study.team_contact = String::new();
+        delphi_store::drafts::update_study(&mut conn, &study).expect("updated");
+    }
+    let sink = Sink::start(&[]);
+    let config = WorkerConfig {
+        reply_to: Some("Study desk <desk@delphi.test>".to_owned()),
+        ..quick_config()
+    };
+    let worker = worker(&app, &sink.url(None), config);
+    worker.run_once().await.expect("runs");
+    let received = sink.received();
+    assert_eq!(received.len(), 2);
+    for message in &received {
+        assert!(
+            message.header("reply-to").contains("<desk@delphi.test>"),
+            "{:?}",
+            message.headers
+        );
+        assert!(!message.text.contains("Questions about the study"));
+    }
 }

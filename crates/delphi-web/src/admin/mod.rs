@@ -11,6 +11,10 @@
 //! - [`planner`]: the next-round planner, opening the round, completing the study;
 //! - [`preview`]: the next round's page as a chosen panellist will see it (read-only);
 //! - [`exports`]: the study's downloads (analysts included) and the owners' contact list.
+//! - [`new_study`], [`items`], [`panel`], [`settings`]: setting a study up in the browser
+//!   (create from a form, files or a workbook; a draft's items; the panel; the rules and the
+//!   protocol lock), with [`upload`] reading multipart uploads within limits; [`members`]:
+//!   the owners' page of who may open the study.
 //!
 //! Handlers take [`extract::SignedIn`] (the session check, done once) or
 //! [`extract::CsrfForm`] (a typed form whose CSRF value was checked), call one use case with
@@ -25,12 +29,19 @@ mod dashboard_view;
 mod emails;
 pub(crate) mod exports;
 mod extract;
+mod items;
 mod login;
+mod members;
+mod new_study;
+mod panel;
 mod planner;
 mod preview;
 mod render;
 pub mod session;
+mod settings;
+mod settings_form;
 mod studies;
+mod upload;
 
 use actix_governor::Governor;
 use actix_web::web;
@@ -39,6 +50,8 @@ use crate::panellist::RateLimit;
 
 /// Routes `/admin/...`; the sign-in form shares the per-address rate limit.
 pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
+    // Before the /admin scope, so /admin/studies/new is not taken for a study's short name.
+    cfg.configure(setup_routes);
     cfg.service(
         web::resource("/admin/login")
             .wrap(Governor::new(limit))
@@ -97,4 +110,57 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
                 web::get().to(exports::download),
             ),
     );
+}
+
+/// Setting a study up (issue 13): new study, items, panel, settings; uploads may be larger
+/// than a form.
+fn setup_routes(cfg: &mut web::ServiceConfig) {
+    let uploads = || web::PayloadConfig::new(upload::MAX_BODY_BYTES);
+    cfg.route("/admin/rule-check", web::get().to(settings::check_rule))
+        .route("/admin/studies/new", web::get().to(new_study::show))
+        .route("/admin/studies/new", web::post().to(new_study::create))
+        .service(
+            web::resource("/admin/studies/new/files")
+                .app_data(uploads())
+                .route(web::post().to(new_study::from_files)),
+        )
+        .service(
+            web::resource("/admin/studies/new/workbook")
+                .app_data(uploads())
+                .route(web::post().to(new_study::from_workbook)),
+        )
+        .route("/admin/studies/{slug}/items", web::get().to(items::show))
+        .route("/admin/studies/{slug}/items", web::post().to(items::act))
+        .service(
+            web::resource("/admin/studies/{slug}/items/import")
+                .app_data(uploads())
+                .route(web::post().to(items::import)),
+        )
+        .route("/admin/studies/{slug}/panel", web::get().to(panel::show))
+        .route("/admin/studies/{slug}/panel", web::post().to(panel::act))
+        .service(
+            web::resource("/admin/studies/{slug}/panel/import")
+                .app_data(uploads())
+                .route(web::post().to(panel::import)),
+        )
+        .route(
+            "/admin/studies/{slug}/settings",
+            web::get().to(settings::show),
+        )
+        .route(
+            "/admin/studies/{slug}/settings",
+            web::post().to(settings::act),
+        )
+        .route(
+            "/admin/studies/{slug}/open-round-1",
+            web::post().to(settings::open_first),
+        )
+        .route(
+            "/admin/studies/{slug}/members",
+            web::get().to(members::show),
+        )
+        .route(
+            "/admin/studies/{slug}/members",
+            web::post().to(members::act),
+        );
 }

@@ -211,13 +211,17 @@ pub async fn confirm_withdraw(
     }
 }
 
-/// `POST /p/{token}/withdraw`: withdraws (earlier answers are kept).
+/// `POST /p/{token}/withdraw`: withdraws (earlier answers are kept). A mail client's one-click
+/// unsubscription (RFC 8058: the body `List-Unsubscribe=One-Click`, sent to the address of the
+/// email's `List-Unsubscribe` header) withdraws too: the secret link is the credential, as for
+/// every panellist route, and the form's CSRF value only guards the page's own form.
 pub async fn withdraw(
     state: web::Data<WebState>,
     token: web::Path<String>,
     fields: Fields,
 ) -> HttpResponse {
-    if !csrf_ok(&state, &token, csrf_of(&fields)) {
+    let one_click = fields.pairs().len() == 1 && fields.get("List-Unsubscribe") == "One-Click";
+    if !one_click && !csrf_ok(&state, &token, csrf_of(&fields)) {
         return csrf_refused(&state, &token).await;
     }
     let (app, actor) = (state.app.clone(), Actor::Panellist(token.clone()));

@@ -18,4 +18,5 @@ mod planning;
 mod rejections;
 mod security;
 mod sessions;
+mod setup;
 mod weight;

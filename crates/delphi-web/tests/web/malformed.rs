@@ -9,13 +9,15 @@ use crate::matrix::{unlimited, world, Caller, Route, World, ROUTES};
 use crate::support::TestApp;
 
 /// The caller a route lets in: its first `ok`, else the first whose refusal is about the
-/// content (422: let in, then refused), else the first caller.
+/// content (422: let in, then refused), else the first signed-in member refused by role or
+/// state (403, 409: the form is read before the use case refuses), else the first caller.
 fn let_in<'a>(route: &Route, world: &'a World) -> &'a Caller {
     let cells = route.expectations();
     cells
         .iter()
         .position(Option::is_none)
         .or_else(|| cells.iter().position(|c| *c == Some(422)))
+        .or_else(|| cells.iter().position(|c| matches!(c, Some(403 | 409))))
         .map_or(&world.callers[0], |i| &world.callers[i])
 }
 

@@ -121,6 +121,32 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/api/v1/studies/{slug}/plan/preview/{pseudonym}", "",       "401  401  401  403  409  404  401"),
     r("POST", "/api/v1/studies/{slug}/plan/open", r#"{"instructions": "Rate"}"#,                   "401  401  401  403  ok   404  401"),
     r("POST", "/api/v1/studies/{slug}/complete", r#"{"reason": "Done"}"#,                    "401  401  401  403  ok   404  401"),
+    // Setting a study up (issue 13); an upload sent as a form is refused before any study is read.
+    r("GET", "/static/a.js", "",                                          "ok   ok   ok   ok   ok   ok   ok"),
+    r("GET", "/admin/rule-check", "rule=n",                               "303  303  303  ok   ok   ok   303"),
+    r("GET", "/admin/studies/new", "",                                    "303  303  303  ok   ok   ok   303"),
+    r("POST", "/admin/studies/new", "title=T",                            "303  303  303  422  422  422  303"),
+    r("POST", "/admin/studies/new/files", "x=1",                          "303  303  303  422  422  422  303"),
+    r("POST", "/admin/studies/new/workbook", "x=1",                       "303  303  303  422  422  422  303"),
+    r("GET", "/admin/studies/{slug}/items", "",                          "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/items", "action=add&code=Z9&section=S&text=T", "303  303  303  403  409  404  303"),
+    r("POST", "/admin/studies/{slug}/items/import", "x=1",               "303  303  303  422  422  422  303"),
+    r("GET", "/admin/studies/{slug}/panel", "",                          "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/panel", "action=remove&pseudonym=P001", "303  303  303  403  409  404  303"),
+    r("POST", "/admin/studies/{slug}/panel/import", "x=1",               "303  303  303  422  422  422  303"),
+    r("GET", "/admin/studies/{slug}/settings", "",                       "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/settings", "action=save&preset=custom&consensus_in=n%3E%3D1&consensus_out=&min_n_for_classification=5&quantile_type=7&short_groups=not_consensus&max_rounds=3&min_responses=5&consensus_items=retire&later_round_invitations=previous_responders&counting_withdrawn=keep&reason=", "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/open-round-1", "x=1",               "303  303  303  403  409  404  303"),
+    r("GET", "/admin/studies/{slug}/members", "",                        "303  303  303  403  403  404  303"),
+    r("POST", "/admin/studies/{slug}/members", "action=remove&email=owner%40example.org", "303  303  303  403  403  404  303"),
+    // Exports (issue 11): analysts download; the contact list is the owners' (the researcher is not one).
+    r("GET", "/admin/studies/{slug}/exports", "",                         "303  303  303  ok   ok   404  303"),
+    r("GET", "/admin/studies/{slug}/exports/{format}", "",                "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/exports/contacts", "x=1",            "303  303  303  403  403  404  303"),
+    r("GET", "/api/v1/openapi.json", "",                                  "ok   ok   ok   ok   ok   ok   ok"),
+    r("GET", "/api/v1/studies/{slug}/exports", "",                        "401  401  401  ok   ok   404  401"),
+    r("GET", "/api/v1/studies/{slug}/exports/{format}", "",               "401  401  401  ok   ok   404  401"),
+    r("POST", "/api/v1/studies/{slug}/exports/contacts", "{}",            "401  401  401  403  403  404  401"),
 ];
 
 /// What a caller brings: a link token, its CSRF value, an admin cookie and its CSRF value.
@@ -237,7 +263,8 @@ impl Route {
             .replace("{code}", "I3")
             .replace("{slug}", world.slug)
             .replace("{kind}", "invitation")
-            .replace("{pseudonym}", "P001");
+            .replace("{pseudonym}", "P001")
+            .replace("{format}", "csv");
         let query = if self.method == "GET" && !self.body.is_empty() {
             format!("?{}", self.body)
         } else {

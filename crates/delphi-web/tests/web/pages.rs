@@ -174,3 +174,41 @@ fn withdrawal_asks_first_and_keeps_earlier_answers() {
     let refused = t.put_answer(token, "I1", serde_json::json!({"rating": 4}));
     assert_eq!(refused.status().as_u16(), 403);
 }
+
+#[test]
+fn every_page_names_the_team_and_a_mail_clients_unsubscribe_withdraws() {
+    let t = TestApp::spawn();
+    let f = fixture::round_one(&t.app, "team", 2, 3);
+    let base = format!("/p/{}", f.tokens[0]);
+    for path in [base.clone(), format!("{base}/withdraw")] {
+        let page = t.page(&path, 200);
+        assert!(
+            page.contains("This study is run by Dr Sam Taylor and the SPLW research team, University of Exampleton."),
+            "{path}: {page}"
+        );
+        assert!(
+            page.contains(
+                "<a href=\"mailto:splw-study@example.ac.uk\">splw-study@example.ac.uk</a>"
+            ),
+            "{path}"
+        );
+        assert!(
+            page.contains("Ethics approval: UEX-REC 2026/041."),
+            "{path}"
+        );
+    }
+    // RFC 8058: the mail client POSTs `List-Unsubscribe=One-Click` to the withdraw link.
+    let done = t.post_form(
+        &format!("{base}/withdraw"),
+        &[("List-Unsubscribe", "One-Click")],
+    );
+    assert_eq!(done.status().as_u16(), 303);
+    assert!(t
+        .page(&base, 200)
+        .contains("You have withdrawn from this study"));
+    // Anything else without the form's CSRF value changes nothing.
+    let other = format!("/p/{}", f.tokens[1]);
+    let refused = t.post_form(&format!("{other}/withdraw"), &[("List-Unsubscribe", "Yes")]);
+    assert_eq!(refused.status().as_u16(), 403);
+    assert!(!t.page(&other, 200).contains("You have withdrawn"));
+}

@@ -1,0 +1,2 @@
+DROP TABLE study_sections;
+DROP TABLE amendments;
