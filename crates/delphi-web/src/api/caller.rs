@@ -6,7 +6,6 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use delphi_app::{sessions, Actor, AppError, Refusal};
 use futures_util::future::LocalBoxFuture;
-use serde::de::DeserializeOwned;
 
 use crate::admin::session;
 use crate::errors::ApiError;
@@ -78,11 +77,48 @@ impl FromRequest for Writer {
     }
 }
 
-/// A JSON body read into `T`: refused with 415 unless the content type is JSON, and with
-/// 422 naming what does not fit.
+/// A JSON body read into `T`: 415 unless it is sent as JSON, 400 when it is not JSON at all,
+/// 422 naming the field when it is JSON that does not fit `T` (an unknown field included).
 pub struct Body<T>(pub T);
 
-impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+fn field_of(message: &str) -> Option<String> {
+    ["unknown field `", "missing field `", "duplicate field `"]
+        .iter()
+        .find_map(|marker| {
+            let rest = &message[message.find(marker)? + marker.len()..];
+            Some(rest[..rest.find('`')?].to_owned())
+        })
+}
+
+/// Reads `bytes` as the JSON body `T` (an empty body is `{}`).
+pub fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    use actix_web::http::StatusCode;
+    let value: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Object(serde_json::Map::new())
+    } else {
+        serde_json::from_slice(bytes).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_json",
+                format!("the body is not valid JSON: {e}"),
+            )
+        })?
+    };
+    serde_json::from_value(value).map_err(|e| {
+        let message = e.to_string();
+        let error = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            format!("the body does not fit: {message}"),
+        );
+        match field_of(&message) {
+            Some(field) => error.with_field(field),
+            None => error,
+        }
+    })
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Body<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -92,30 +128,46 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
             .get(actix_web::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim_start().starts_with("application/json"));
+        let has_body = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             use actix_web::http::StatusCode;
-            if !is_json {
+            if has_body && !is_json {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "unsupported_media_type",
-                    "send the body as application/json",
+                    "the body must be JSON, sent with `Content-Type: application/json`",
                 ));
             }
             let bytes = bytes.await.map_err(|e| {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    e.to_string(),
+                    "too_large",
+                    format!(
+                        "the body is larger than the limit of {} KiB ({e})",
+                        crate::rejections::JSON_LIMIT / 1024
+                    ),
                 )
             })?;
-            serde_json::from_slice(&bytes).map(Self).map_err(|e| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_input",
-                    format!("the body does not fit: {e}"),
-                )
-            })
+            if bytes.len() > crate::rejections::JSON_LIMIT {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    format!(
+                        "the body is larger than the limit of {} KiB",
+                        crate::rejections::JSON_LIMIT / 1024
+                    ),
+                ));
+            }
+            parse(&bytes).map(Self)
         })
     }
 }
+
+/// An action without a body: nothing, or the empty object `{}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Nothing {}

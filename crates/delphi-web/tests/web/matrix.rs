@@ -100,6 +100,27 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/admin/studies/{slug}/retry", "round=1",                   "303  303  303  403  ok   404  303"),
     r("GET", "/admin/studies/{slug}/emails/{kind}", "",                   "303  303  303  403  ok   404  303"),
     r("POST", "/admin/studies/{slug}/emails/{kind}", "action=save&subject=S&body_text=B", "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/comments", "",                        "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/comments", "item=I3&panellist=P001&decision=release", "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/comments/all", "item=I3&decision=released", "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/plan", "",                            "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/plan", "kind=drop&code=I3&reason=x", "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/plan/undo", "code=I3",               "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/plan/open", "",                       "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/plan/open", "deadline=",             "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/preview", "",                         "303  303  303  403  409  404  303"),
+    r("GET", "/admin/studies/{slug}/complete", "",                        "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/complete", "reason=x",               "303  303  303  403  ok   404  303"),
+    r("GET", "/api/v1/openapi.json", "",                                  "ok   ok   ok   ok   ok   ok   ok"),
+    r("GET", "/api/v1/studies/{slug}/comments", "",                       "401  401  401  ok   ok   404  401"),
+    r("POST", "/api/v1/studies/{slug}/comments/decisions", r#"{"item": "I3", "panellist": "P001", "decision": "release"}"#, "401  401  401  403  ok   404  401"),
+    r("POST", "/api/v1/studies/{slug}/comments/items/{code}", r#"{"decision": "released"}"#, "401  401  401  403  ok   404  401"),
+    r("GET", "/api/v1/studies/{slug}/plan", "",                           "401  401  401  ok   ok   404  401"),
+    r("POST", "/api/v1/studies/{slug}/plan/changes", r#"{"kind": "drop", "code": "I3", "reason": "x"}"#, "401  401  401  403  ok   404  401"),
+    r("DELETE", "/api/v1/studies/{slug}/plan/changes/{code}", "{}",       "401  401  401  403  ok   404  401"),
+    r("GET", "/api/v1/studies/{slug}/plan/preview/{pseudonym}", "",       "401  401  401  403  409  404  401"),
+    r("POST", "/api/v1/studies/{slug}/plan/open", "{}",                   "401  401  401  403  ok   404  401"),
+    r("POST", "/api/v1/studies/{slug}/complete", r#"{"reason": "x"}"#,    "401  401  401  403  ok   404  401"),
 ];
 
 /// What a caller brings: a link token, its CSRF value, an admin cookie and its CSRF value.
@@ -232,7 +253,7 @@ impl Route {
         if let Some(cookie) = &caller.cookie {
             request = request.header("Cookie", format!("delphi_admin={cookie}"));
         }
-        let csrf = if self.path.starts_with("/admin") {
+        let csrf = if self.path.starts_with("/admin") || self.path.starts_with("/api/v1/studies") {
             &caller.admin_csrf
         } else {
             &caller.link_csrf
