@@ -13,6 +13,8 @@ for pure in delphi-stats delphi-core; do
   for dep in diesel actix-web lettre handlebars tokio; do no_dep "$pure" "$dep"; done
 done
 no_dep delphi-render diesel
+# The renderers render a StudyRecord they are given: no storage, web or email.
+for dep in diesel actix-web lettre tokio; do no_dep delphi-report "$dep"; done
 # Only delphi-store names diesel, in its manifest and in its code.
 for manifest in crates/*/Cargo.toml; do
   case "$manifest" in crates/delphi-store/*) continue ;; esac

@@ -10,6 +10,7 @@ pub mod closing;
 pub mod dashboard;
 pub mod email_templates;
 pub mod erasure;
+pub mod exports;
 pub mod moderation;
 pub mod next_round;
 pub mod opening;

@@ -1,5 +1,5 @@
 //! The `delphi` command: run a demo, serve the platform, deliver email, manage the database,
-//! import studies and analyse ratings.
+//! import studies, export their data and reports, and analyse ratings.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,6 +10,7 @@ mod admin;
 mod analyse;
 mod config;
 mod demo;
+mod export;
 mod mail;
 mod runtime;
 mod study;
@@ -40,6 +41,9 @@ enum Command {
     Import(runtime::ImportArgs),
     /// Compute consensus statistics from a ratings CSV (round,item_id,panellist_id,stakeholder_group,rating).
     Analyse(analyse::AnalyseArgs),
+    /// Write one of a study's downloads (responses CSV, results CSV, workbook, JSON, the
+    /// consensus report, codebook, SPSS or R script, contact list) to a file.
+    Export(export::ExportArgs),
     /// The researcher's round work: open and close rounds, results, reminders, the outbox.
     #[command(subcommand)]
     Study(study::StudyCommand),
@@ -73,6 +77,9 @@ fn main() -> ExitCode {
         }
         Command::Import(args) => {
             config::Config::load(cli.config.as_deref()).and_then(|c| runtime::import(&c, &args))
+        }
+        Command::Export(args) => {
+            config::Config::load(cli.config.as_deref()).and_then(|c| export::run(&c, &args))
         }
         Command::Study(command) => {
             config::Config::load(cli.config.as_deref()).and_then(|c| study::run(&c, command))

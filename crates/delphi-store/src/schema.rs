@@ -201,6 +201,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     plan_changes (study_id, round_number, item_code) {
         study_id -> Text,
         round_number -> Integer,
@@ -215,15 +224,6 @@ diesel::table! {
         source_panellist_id -> Nullable<Text>,
         decided_by -> Text,
         decided_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    sessions (id_hash) {
-        id_hash -> Text,
-        user_id -> Text,
-        created_at -> Timestamp,
-        expires_at -> Timestamp,
     }
 }
 

@@ -12,6 +12,7 @@
 //! - `/admin...`: the researcher's pages (sign in, studies, a study's rounds, email outbox,
 //!   reminders and retries, one's account), behind a session held on the server and CSRF
 //!   values;
+//! - `/api/v1/studies/{slug}/exports...`: a study's downloads for a signed-in researcher;
 //! - `/static/...`: the stylesheets and the one script, embedded in the binary.
 //!
 //! Every response carries a strict Content-Security-Policy, `X-Content-Type-Options`,

@@ -8,8 +8,9 @@
 //!
 //! - [`json_config`], [`query_config`], [`path_config`], [`form_config`]: the extractors'
 //!   limits and error handlers, registered once in `lib.rs`;
-//! - [`guard`]: before any handler, a body declared larger than the address takes (413) and
-//!   a query string that is too long (414) or not text (400) are refused, on every route;
+//! - [`guard`]: before any handler, a body declared larger than the address takes (413), a
+//!   body on a GET or DELETE (400) and a query string that is too long (414) or not text
+//!   (400) are refused, on every route;
 //! - [`fill_bodies`]: a last net for 4xx answers that still carry no page or JSON (a wrong
 //!   method is a bare 405, the rate limit a plain-text 429): the same status and headers
 //!   (`Retry-After` kept), with a body in the right form; and every 503 (too many sign-ins
@@ -21,7 +22,7 @@ use actix_web::error::{
     InternalError, JsonPayloadError, PathError, QueryPayloadError, UrlencodedError,
 };
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -228,14 +229,24 @@ fn unfit(request: &ServiceRequest) -> Option<(StatusCode, &'static str, String)>
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())?;
-    (declared > limit as u64).then(|| {
-        (
+    if declared > limit as u64 {
+        return Some((
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
             format!(
                 "the body has {declared} bytes; this address takes at most {} KiB",
                 limit / 1024
             ),
+        ));
+    }
+    // A read or a deletion that carries a body: nothing reads it, so it is refused rather
+    // than ignored (the request would otherwise act as if it had none).
+    let bodiless = [Method::GET, Method::HEAD, Method::DELETE].contains(request.method());
+    (bodiless && declared > 0).then(|| {
+        (
+            StatusCode::BAD_REQUEST,
+            "unexpected_body",
+            format!("a {} request takes no body", request.method()),
         )
     })
 }

@@ -6,8 +6,8 @@ use delphi_app::email_templates::{self, CustomWording};
 use delphi_app::opening::RoundOptions;
 use delphi_app::participation::AnswerInput;
 use delphi_app::{
-    closing, dashboard, moderation, next_round, opening, outbox, panellist, participation, planner,
-    queries, reminders, studies, users, Actor, App, AppError, SecretKey,
+    closing, dashboard, exports, moderation, next_round, opening, outbox, panellist, participation,
+    planner, queries, reminders, studies, users, Actor, App, AppError, SecretKey,
 };
 use delphi_core::definition::{ItemDefinition, PanellistDefinition};
 use delphi_core::states::{CommentDecision, MailKind, PlanChangeKind, Role};
@@ -277,6 +277,18 @@ fn cases() -> Vec<Case> {
         case!("outbox::panellist_mail", Readers, Open, |a, c, w, _| {
             outbox::panellist_mail(a, c, &w.slug).map(drop)
         }),
+        case!("exports::offer", Readers, Draft, |a, c, w, _| {
+            exports::offer(a, c, &w.slug).map(drop)
+        }),
+        case!("exports::record", Readers, Closed, |a, c, w, _| {
+            exports::record(a, c, &w.slug).map(drop)
+        }),
+        case!(
+            "exports::record_with_contacts",
+            Owners,
+            Closed,
+            |a, c, w, _| { exports::record_with_contacts(a, c, &w.slug).map(drop) }
+        ),
         case!("queries::panellist_links", Managers, Open, |a, c, w, _| {
             queries::panellist_links(a, c, &w.slug).map(drop)
         }),

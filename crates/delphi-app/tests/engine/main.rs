@@ -3,6 +3,9 @@
 
 mod authorization;
 mod erasure;
+mod exports;
+#[path = "../../../delphi-web/fixtures/study.rs"]
+mod fixture;
 mod instances;
 mod lifecycle;
 mod planning;

@@ -7,7 +7,8 @@
 //! - [`write_json`]: the whole record (without contacts);
 //! - [`write_codebook`], [`write_spss_syntax`], [`write_r_script`]: what every column
 //!   means, and scripts that read the responses CSV with the labels applied;
-//! - [`write_contacts_csv`]: names and addresses, only when the owner asked for them.
+//! - [`write_contacts_csv`]: names and addresses, only when the owner asked for them;
+//! - [`Format`] and [`write_export`]: every download by name, file name and media type.
 //!
 //! Panellists appear by pseudonym only everywhere but in the contacts export. Text cells a
 //! spreadsheet would run as a formula are neutralised ([`crate::cells::neutralise`]).
@@ -15,6 +16,7 @@
 
 mod codebook;
 mod columns;
+mod format;
 mod responses;
 mod results;
 mod scripts;
@@ -24,6 +26,7 @@ use std::io::{self, Write};
 
 pub use codebook::write_codebook;
 pub use columns::{responses_columns, Column, ColumnType, RESULTS_EXTRA_COLUMNS};
+pub use format::{write_export, ExportOptions, Format};
 pub use responses::{write_responses_csv, ResponsesCsvOptions};
 pub use results::write_results_csv;
 pub use scripts::{write_r_script, write_spss_syntax};

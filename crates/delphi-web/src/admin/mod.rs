@@ -9,7 +9,8 @@
 //! - [`emails`]: the wording of the study's emails (edit, preview, test, save, reset);
 //! - [`comments`]: moderating the comments of the round just closed;
 //! - [`planner`]: the next-round planner, opening the round, completing the study;
-//! - [`preview`]: the next round's page as a chosen panellist will see it (read-only).
+//! - [`preview`]: the next round's page as a chosen panellist will see it (read-only);
+//! - [`exports`]: the study's downloads (analysts included) and the owners' contact list.
 //!
 //! Handlers take [`extract::SignedIn`] (the session check, done once) or
 //! [`extract::CsrfForm`] (a typed form whose CSRF value was checked), call one use case with
@@ -22,6 +23,7 @@ mod comments;
 mod dashboard;
 mod dashboard_view;
 mod emails;
+pub(crate) mod exports;
 mod extract;
 mod login;
 mod planner;
@@ -84,6 +86,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
             .route(
                 "/studies/{slug}/complete",
                 web::post().to(planner::complete),
+            )
+            .route("/studies/{slug}/exports", web::get().to(exports::page))
+            .route(
+                "/studies/{slug}/exports/contacts",
+                web::post().to(exports::contacts),
+            )
+            .route(
+                "/studies/{slug}/exports/{format}",
+                web::get().to(exports::download),
             ),
     );
 }

@@ -2,9 +2,9 @@
 //! (`delphi_app::sessions`: a row per sign-in, ended by signing out, a password change or
 //! "sign out everywhere", and expired there); the cookie only carries its random id.
 //!
-//! - Session cookie `delphi_admin`: the session id, HttpOnly, SameSite=Strict, path `/` (the
-//!   pages under `/admin` and the JSON API under `/api/v1/studies` both read it), Secure when
-//!   the site is served over https; kept by the browser for [`LIFETIME_HOURS`].
+//! - Session cookie `delphi_admin`: the session id, HttpOnly, SameSite=Strict, path `/`
+//!   (the pages under `/admin` and the JSON API under `/api/v1/studies` both read it),
+//!   Secure when the site is served over https; kept by the browser for [`LIFETIME_HOURS`].
 //! - A form's CSRF value: a MAC of the session cookie, so it changes with every sign-in and
 //!   cannot be computed without the secret.
 //! - The sign-in form (no session yet) uses a double-submit value: a random cookie

@@ -6,6 +6,7 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use delphi_app::{sessions, Actor, AppError, Refusal};
 use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
 
 use crate::admin::session;
 use crate::errors::ApiError;
@@ -24,15 +25,14 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<WebState>, ApiError> {
         .ok_or_else(|| ApiError::from(AppError::Internal("no state".to_owned())))
 }
 
-/// The session's user and the session value, when the cookie names a live session on the
-/// server (an ended or expired session is no session) of a login that exists.
+/// The session's user and the session value, when the cookie names a live session (held on
+/// the server: signed out, ended elsewhere or expired is no session) of a login that exists.
 async fn session_of(req: &HttpRequest) -> Result<Option<(Actor, String)>, ApiError> {
     let state = state_of(req)?;
     let Some(value) = session::read(req, session::COOKIE) else {
         return Ok(None);
     };
-    let app = state.app.clone();
-    let id = value.clone();
+    let (app, id) = (state.app.clone(), value.clone());
     let user = blocking(move || sessions::resolve(&app, &id)).await?;
     Ok(user.map(|u| (Actor::User(u.id), value)))
 }
@@ -77,48 +77,11 @@ impl FromRequest for Writer {
     }
 }
 
-/// A JSON body read into `T`: 415 unless it is sent as JSON, 400 when it is not JSON at all,
-/// 422 naming the field when it is JSON that does not fit `T` (an unknown field included).
+/// A JSON body read into `T`, once the caller passed [`Writer`]'s checks: refused with 415
+/// unless the content type is JSON, and with 422 naming what does not fit.
 pub struct Body<T>(pub T);
 
-fn field_of(message: &str) -> Option<String> {
-    ["unknown field `", "missing field `", "duplicate field `"]
-        .iter()
-        .find_map(|marker| {
-            let rest = &message[message.find(marker)? + marker.len()..];
-            Some(rest[..rest.find('`')?].to_owned())
-        })
-}
-
-/// Reads `bytes` as the JSON body `T` (an empty body is `{}`).
-pub fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    use actix_web::http::StatusCode;
-    let value: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
-        serde_json::Value::Object(serde_json::Map::new())
-    } else {
-        serde_json::from_slice(bytes).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_json",
-                format!("the body is not valid JSON: {e}"),
-            )
-        })?
-    };
-    serde_json::from_value(value).map_err(|e| {
-        let message = e.to_string();
-        let error = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            format!("the body does not fit: {message}"),
-        );
-        match field_of(&message) {
-            Some(field) => error.with_field(field),
-            None => error,
-        }
-    })
-}
-
-impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Body<T> {
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -128,46 +91,43 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Body<T> {
             .get(actix_web::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim_start().starts_with("application/json"));
-        let has_body = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() != b"0");
         let bytes = web::Bytes::from_request(req, payload);
+        // Who is calling is checked before the body is looked at: actix extracts a handler's
+        // arguments together, and a body that does not fit must not answer before the
+        // session and CSRF checks of `Writer` have refused a caller (401 before 422).
+        let writer = Writer::from_request(req, &mut Payload::None);
         Box::pin(async move {
             use actix_web::http::StatusCode;
-            if has_body && !is_json {
+            writer.await?;
+            if !is_json {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "unsupported_media_type",
-                    "the body must be JSON, sent with `Content-Type: application/json`",
+                    "send the body as application/json",
                 ));
             }
             let bytes = bytes.await.map_err(|e| {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    format!(
-                        "the body is larger than the limit of {} KiB ({e})",
-                        crate::rejections::JSON_LIMIT / 1024
-                    ),
+                    "body_too_large",
+                    e.to_string(),
                 )
             })?;
-            if bytes.len() > crate::rejections::JSON_LIMIT {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    format!(
-                        "the body is larger than the limit of {} KiB",
-                        crate::rejections::JSON_LIMIT / 1024
-                    ),
-                ));
-            }
-            parse(&bytes).map(Self)
+            serde_json::from_slice(&bytes).map(Self).map_err(|e| {
+                if e.is_data() {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_input",
+                        format!("the body does not fit: {e}"),
+                    )
+                } else {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_json",
+                        format!("the body is not valid JSON: {e}"),
+                    )
+                }
+            })
         })
     }
 }
-
-/// An action without a body: nothing, or the empty object `{}`.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Nothing {}

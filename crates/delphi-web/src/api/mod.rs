@@ -4,6 +4,7 @@
 //! `{"error": {"code", "message", "field"}}` ([`crate::errors::ApiError`]).
 
 mod caller;
+pub(crate) mod exports;
 pub(crate) mod planning;
 
 use actix_web::{web, HttpResponse};
@@ -20,4 +21,5 @@ pub async fn openapi_json() -> HttpResponse {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/openapi.json", web::get().to(openapi_json));
     planning::configure(cfg);
+    exports::configure(cfg);
 }

@@ -11,7 +11,7 @@ use delphi_core::states::{CommentDecision, PlanChangeKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
-use super::caller::{Body, Caller, Nothing, Writer};
+use super::caller::{Body, Caller, Writer};
 use crate::errors::ApiError;
 use crate::{blocking, WebState};
 
@@ -30,34 +30,22 @@ use crate::{blocking, WebState};
 ))]
 pub struct PlanningDoc;
 
-/// Routes of this module (whole literal paths, not a scope: a scope matching the prefix
-/// would answer 404 for the other modules' routes under it, and the route matrix of the
-/// tests reads literal paths).
+/// Routes of this module (whole paths, not a scope: a scope matching the prefix would
+/// answer 404 for the other modules' routes under it).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/studies/{slug}/comments", web::get().to(comments))
+    let study = |rest: &str| format!("/api/v1/studies/{{slug}}{rest}");
+    cfg.route(&study("/comments"), web::get().to(comments))
+        .route(&study("/comments/decisions"), web::post().to(decide))
         .route(
-            "/api/v1/studies/{slug}/comments/decisions",
-            web::post().to(decide),
-        )
-        .route(
-            "/api/v1/studies/{slug}/comments/items/{code}",
+            &study("/comments/items/{code}"),
             web::post().to(decide_item),
         )
-        .route("/api/v1/studies/{slug}/plan", web::get().to(plan))
-        .route(
-            "/api/v1/studies/{slug}/plan/changes",
-            web::post().to(change),
-        )
-        .route(
-            "/api/v1/studies/{slug}/plan/changes/{code}",
-            web::delete().to(undo),
-        )
-        .route(
-            "/api/v1/studies/{slug}/plan/preview/{pseudonym}",
-            web::get().to(preview),
-        )
-        .route("/api/v1/studies/{slug}/plan/open", web::post().to(open))
-        .route("/api/v1/studies/{slug}/complete", web::post().to(complete));
+        .route(&study("/plan"), web::get().to(plan))
+        .route(&study("/plan/changes"), web::post().to(change))
+        .route(&study("/plan/changes/{code}"), web::delete().to(undo))
+        .route(&study("/plan/preview/{pseudonym}"), web::get().to(preview))
+        .route(&study("/plan/open"), web::post().to(open))
+        .route(&study("/complete"), web::post().to(complete));
 }
 
 fn json<T: Serialize>(value: &T) -> HttpResponse {
@@ -262,7 +250,6 @@ pub async fn undo(
     state: web::Data<WebState>,
     path: web::Path<(String, String)>,
     writer: Writer,
-    _none: Body<Nothing>,
 ) -> Result<HttpResponse, ApiError> {
     let app = state.app.clone();
     let (slug, code) = path.into_inner();

@@ -8,6 +8,7 @@ mod support;
 
 mod admin;
 mod api;
+mod exports;
 mod feedback;
 mod hostile;
 mod malformed;

@@ -88,8 +88,10 @@ fn every_route_refuses_oversized_and_malformed_requests_and_nothing_changes() {
                     "the limit is 2048",
                 ));
             } else {
-                let (bad, words) = if json {
-                    (br#"{"rating": 5"#.to_vec(), "not valid JSON")
+                let (bad, words) = if route.method == "DELETE" {
+                    (b"x=1".to_vec(), "takes no body")
+                } else if json {
+                    (b"{,".to_vec(), "not valid JSON")
                 } else {
                     (b"csrf=x&%FF%FE=1".to_vec(), "not valid text")
                 };

@@ -27,7 +27,8 @@ pub struct Route {
     /// The path as registered, with its `{token}`, `{code}`, `{slug}`, `{kind}` parameters.
     pub path: &'static str,
     /// The body: `""` (none), form fields `a=1&b=2` (the caller's CSRF value is added),
-    /// or JSON starting with `{` (the caller's CSRF value goes into `X-CSRF-Token`).
+    /// or JSON starting with `{` (the caller's CSRF value goes into `X-CSRF-Token`); for a
+    /// `GET`, the query string. A body that fits, so a refusal is about who calls.
     pub body: &'static str,
     /// For each caller of [`CALLERS`], in order: `ok` (allowed: not a refusal; only GETs
     /// are sent) or the status of the refusal.
@@ -101,26 +102,26 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/admin/studies/{slug}/emails/{kind}", "",                   "303  303  303  403  ok   404  303"),
     r("POST", "/admin/studies/{slug}/emails/{kind}", "action=save&subject=S&body_text=B", "303  303  303  403  ok   404  303"),
     r("GET", "/admin/studies/{slug}/comments", "",                        "303  303  303  ok   ok   404  303"),
-    r("POST", "/admin/studies/{slug}/comments", "item=I3&panellist=P001&decision=release", "303  303  303  403  ok   404  303"),
-    r("POST", "/admin/studies/{slug}/comments/all", "item=I3&decision=released", "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/comments", "item=I3&panellist=P001&decision=release",                    "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/comments/all", "item=I3&decision=released",                "303  303  303  403  ok   404  303"),
     r("GET", "/admin/studies/{slug}/plan", "",                            "303  303  303  ok   ok   404  303"),
-    r("POST", "/admin/studies/{slug}/plan", "kind=drop&code=I3&reason=x", "303  303  303  403  ok   404  303"),
-    r("POST", "/admin/studies/{slug}/plan/undo", "code=I3",               "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/plan", "kind=rerate&code=I3&reason=r",                        "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/plan/undo", "code=I3",                   "303  303  303  403  ok   404  303"),
     r("GET", "/admin/studies/{slug}/plan/open", "",                       "303  303  303  ok   ok   404  303"),
-    r("POST", "/admin/studies/{slug}/plan/open", "deadline=",             "303  303  303  403  ok   404  303"),
-    r("GET", "/admin/studies/{slug}/preview", "",                         "303  303  303  403  409  404  303"),
+    r("POST", "/admin/studies/{slug}/plan/open", "instructions=Rate",                   "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/preview", "panellist=P001",                         "303  303  303  403  409  404  303"),
     r("GET", "/admin/studies/{slug}/complete", "",                        "303  303  303  ok   ok   404  303"),
-    r("POST", "/admin/studies/{slug}/complete", "reason=x",               "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/complete", "reason=Done",                    "303  303  303  403  ok   404  303"),
     r("GET", "/api/v1/openapi.json", "",                                  "ok   ok   ok   ok   ok   ok   ok"),
     r("GET", "/api/v1/studies/{slug}/comments", "",                       "401  401  401  ok   ok   404  401"),
-    r("POST", "/api/v1/studies/{slug}/comments/decisions", r#"{"item": "I3", "panellist": "P001", "decision": "release"}"#, "401  401  401  403  ok   404  401"),
-    r("POST", "/api/v1/studies/{slug}/comments/items/{code}", r#"{"decision": "released"}"#, "401  401  401  403  ok   404  401"),
+    r("POST", "/api/v1/studies/{slug}/comments/decisions", r#"{"item": "I3", "panellist": "P001", "decision": "release"}"#,          "401  401  401  403  ok   404  401"),
+    r("POST", "/api/v1/studies/{slug}/comments/items/{code}", r#"{"decision": "released"}"#,       "401  401  401  403  ok   404  401"),
     r("GET", "/api/v1/studies/{slug}/plan", "",                           "401  401  401  ok   ok   404  401"),
-    r("POST", "/api/v1/studies/{slug}/plan/changes", r#"{"kind": "drop", "code": "I3", "reason": "x"}"#, "401  401  401  403  ok   404  401"),
-    r("DELETE", "/api/v1/studies/{slug}/plan/changes/{code}", "{}",       "401  401  401  403  ok   404  401"),
+    r("POST", "/api/v1/studies/{slug}/plan/changes", r#"{"kind": "rerate", "code": "I3", "reason": "r"}"#,                "401  401  401  403  ok   404  401"),
+    r("DELETE", "/api/v1/studies/{slug}/plan/changes/{code}", "",         "401  401  401  403  ok   404  401"),
     r("GET", "/api/v1/studies/{slug}/plan/preview/{pseudonym}", "",       "401  401  401  403  409  404  401"),
-    r("POST", "/api/v1/studies/{slug}/plan/open", "{}",                   "401  401  401  403  ok   404  401"),
-    r("POST", "/api/v1/studies/{slug}/complete", r#"{"reason": "x"}"#,    "401  401  401  403  ok   404  401"),
+    r("POST", "/api/v1/studies/{slug}/plan/open", r#"{"instructions": "Rate"}"#,                   "401  401  401  403  ok   404  401"),
+    r("POST", "/api/v1/studies/{slug}/complete", r#"{"reason": "Done"}"#,                    "401  401  401  403  ok   404  401"),
 ];
 
 /// What a caller brings: a link token, its CSRF value, an admin cookie and its CSRF value.
@@ -236,8 +237,14 @@ impl Route {
             .replace("{token}", &caller.token)
             .replace("{code}", "I3")
             .replace("{slug}", world.slug)
-            .replace("{kind}", "invitation");
-        format!("{}{path}", t.address)
+            .replace("{kind}", "invitation")
+            .replace("{pseudonym}", "P001");
+        let query = if self.method == "GET" && !self.body.is_empty() {
+            format!("?{}", self.body)
+        } else {
+            String::new()
+        };
+        format!("{}{path}{query}", t.address)
     }
 
     /// The request of `caller`, with `body` instead of the route's own when given.
@@ -253,23 +260,26 @@ impl Route {
         if let Some(cookie) = &caller.cookie {
             request = request.header("Cookie", format!("delphi_admin={cookie}"));
         }
-        let csrf = if self.path.starts_with("/admin") || self.path.starts_with("/api/v1/studies") {
-            &caller.admin_csrf
-        } else {
+        let csrf = if self.path.contains("{token}") {
             &caller.link_csrf
+        } else {
+            &caller.admin_csrf
         };
         if self.body.starts_with('{') {
             request = request
                 .header("X-CSRF-Token", csrf.as_str())
                 .header("Content-Type", "application/json");
             request.body(body.unwrap_or_else(|| self.body.as_bytes().to_vec()))
-        } else if !self.body.is_empty() || body.is_some() {
+        } else if body.is_some() || (self.method != "GET" && !self.body.is_empty()) {
             let own = format!("csrf={csrf}&{}", self.body).into_bytes();
             request
+                .header("X-CSRF-Token", csrf.as_str())
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .body(body.unwrap_or(own))
-        } else {
+        } else if self.method == "GET" {
             request
+        } else {
+            request.header("X-CSRF-Token", csrf.as_str())
         }
     }
 
@@ -369,7 +379,17 @@ pub fn registered_routes() -> BTreeSet<(String, String)> {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join("");
-            collect(&flat, "", &mut found);
+            let before = found.len();
+            collect(&flat, "", &closures(&flat), &mut found);
+            let registered = methods(&flat).len();
+            assert_eq!(
+                found.len() - before,
+                registered,
+                "{}: {registered} routes registered, {} understood: teach `registered_routes` \
+                 (tests/web/matrix.rs) this way of registering them",
+                path.display(),
+                found.len() - before
+            );
         }
     }
     found
@@ -405,17 +425,69 @@ fn methods(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The path-building closures of a file, `let NAME = |PARAM: &str| format!("FORMAT")`, as
+/// NAME -> (PARAM, FORMAT), so `.route(&NAME("/x"), ...)` reads as the path it builds.
+fn closures(text: &str) -> std::collections::BTreeMap<String, (String, String)> {
+    let mut found = std::collections::BTreeMap::new();
+    for (at, _) in text.match_indices("let") {
+        let rest = &text[at + 3..];
+        let Some((name, rest)) = rest.split_once("=|") else {
+            continue;
+        };
+        let Some((param, rest)) = rest.split_once(":&str|format!(\"") else {
+            continue;
+        };
+        let simple = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if simple(name) && simple(param) {
+            found.insert(
+                name.to_owned(),
+                (param.to_owned(), literal(rest).to_owned()),
+            );
+        }
+    }
+    found
+}
+
+/// The path a closure of [`closures`] builds from `argument`.
+fn built(format: &str, param: &str, argument: &str) -> String {
+    format
+        .replace("{{", "\u{1}")
+        .replace("}}", "\u{2}")
+        .replace(&format!("{{{param}}}"), argument)
+        .replace('\u{1}', "{")
+        .replace('\u{2}', "}")
+}
+
 /// Collects the routes of whitespace-free source `text` under `prefix`.
-fn collect(text: &str, prefix: &str, found: &mut BTreeSet<(String, String)>) {
+fn collect(
+    text: &str,
+    prefix: &str,
+    closures: &std::collections::BTreeMap<String, (String, String)>,
+    found: &mut BTreeSet<(String, String)>,
+) {
     let mut at = 0;
     while at < text.len() {
         let rest = &text[at..];
-        let next = ["web::scope(\"", "web::resource(\"", ".route(\""]
+        let next = ["web::scope(\"", "web::resource(\"", ".route(\"", ".route(&"]
             .iter()
             .filter_map(|m| rest.find(m).map(|i| (i, *m)))
             .min();
         let Some((i, marker)) = next else { break };
         let start = at + i + marker.len();
+        if marker == ".route(&" {
+            // `.route(&NAME("/x"), web::get()...)`: the path a closure of this file builds.
+            let call = &text[start..];
+            let name = call.split('(').next().unwrap_or_default();
+            let argument = call[name.len()..].strip_prefix("(\"").map(literal);
+            let end = closing(text, start);
+            if let (Some((param, format)), Some(argument)) = (closures.get(name), argument) {
+                for method in methods(&text[start..end]).into_iter().take(1) {
+                    found.insert((method, built(format, param, argument)));
+                }
+            }
+            at = end;
+            continue;
+        }
         let path = literal(&text[start..]);
         let after = start + path.len() + 1;
         match marker {
@@ -436,7 +508,7 @@ fn collect(text: &str, prefix: &str, found: &mut BTreeSet<(String, String)>) {
                         found.insert((method, full.clone()));
                     }
                 } else {
-                    collect(inner, &full, found);
+                    collect(inner, &full, closures, found);
                 }
                 at = end;
             }
