@@ -112,6 +112,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/admin/studies/{slug}/preview", "panellist=P001",                         "303  303  303  403  409  404  303"),
     r("GET", "/admin/studies/{slug}/complete", "",                        "303  303  303  ok   ok   404  303"),
     r("POST", "/admin/studies/{slug}/complete", "reason=Done",                    "303  303  303  403  ok   404  303"),
+    r("GET", "/api/v1/openapi.json", "",                                  "ok   ok   ok   ok   ok   ok   ok"),
     r("GET", "/api/v1/studies/{slug}/comments", "",                       "401  401  401  ok   ok   404  401"),
     r("POST", "/api/v1/studies/{slug}/comments/decisions", r#"{"item": "I3", "panellist": "P001", "decision": "release"}"#,          "401  401  401  403  ok   404  401"),
     r("POST", "/api/v1/studies/{slug}/comments/items/{code}", r#"{"decision": "released"}"#,       "401  401  401  403  ok   404  401"),
