@@ -100,7 +100,10 @@ async fn contacts(
     state: web::Data<WebState>,
     writer: Writer,
     slug: web::Path<String>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    // The action takes no body: anything but nothing or `{}` is refused before it runs.
+    crate::panellist::api::no_body(&body)?;
     let download = produce(
         &state,
         writer.0,

@@ -27,7 +27,7 @@ fn check_csrf(state: &WebState, token: &str, request: &HttpRequest) -> Result<()
 
 /// The body of an action that takes none (consent, submit, withdraw): empty or `{}`.
 /// Anything else is refused before the action, so a malformed request changes nothing.
-fn no_body(body: &[u8]) -> Result<(), ApiError> {
+pub(crate) fn no_body(body: &[u8]) -> Result<(), ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }

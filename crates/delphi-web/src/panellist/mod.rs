@@ -2,7 +2,7 @@
 //! and no password: the link is the credential, so every route starts from the token, and
 //! unknown or revoked tokens all get the same 404.
 
-mod api;
+pub(crate) mod api;
 mod context;
 mod controls;
 mod form;
