@@ -233,6 +233,9 @@ fn an_analyst_downloads_every_file_by_its_name_but_never_the_contacts() {
 fn strangers_and_wrong_requests_are_refused_and_change_nothing() {
     let t = TestApp::spawn();
     let f = arranged(&t);
+    // Signed in before the snapshot: a sign-in may write a session row.
+    let outsider = Browser::signed_in(&t, "outsider@example.org");
+    let owner = Browser::signed_in(&t, "owner@example.org");
     let mut conn = t.app.conn().expect("a connection");
     let before = snapshot(&mut conn).expect("snapshot");
 
@@ -262,7 +265,6 @@ fn strangers_and_wrong_requests_are_refused_and_change_nothing() {
     }
 
     // The owner of another study cannot tell this one exists.
-    let outsider = Browser::signed_in(&t, "outsider@example.org");
     for path in [
         "/admin/studies/exp/exports",
         "/admin/studies/exp/exports/json",
@@ -278,7 +280,6 @@ fn strangers_and_wrong_requests_are_refused_and_change_nothing() {
     assert_eq!(response.status().as_u16(), 404);
 
     // The owner with a wrong or missing CSRF value, an unknown format, a bad choice.
-    let owner = Browser::signed_in(&t, "owner@example.org");
     let response = owner.post(
         "/admin/studies/exp/exports/contacts",
         &[("csrf", &outsider.csrf)],
