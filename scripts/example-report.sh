@@ -14,7 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-docs/example-report.html}
 cargo build --quiet -p delphi-cli
-bin=${CARGO_TARGET_DIR:-target}/debug/delphi
+bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/delphi"
+export DELPHI_LOG=error
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 "$bin" demo --no-serve --bind 127.0.0.1:0 --data-dir "$scratch/demo" >/dev/null

@@ -233,6 +233,9 @@ fn an_analyst_downloads_every_file_by_its_name_but_never_the_contacts() {
 fn strangers_and_wrong_requests_are_refused_and_change_nothing() {
     let t = TestApp::spawn();
     let f = arranged(&t);
+    // Signed in before the snapshot: a sign-in may write a session row.
+    let outsider = Browser::signed_in(&t, "outsider@example.org");
+    let owner = Browser::signed_in(&t, "owner@example.org");
     let mut conn = t.app.conn().expect("a connection");
     // Signing in adds a session row: sign everyone in before the "before" picture.
     let outsider = Browser::signed_in(&t, "outsider@example.org");
