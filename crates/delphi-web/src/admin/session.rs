@@ -3,7 +3,8 @@
 //! re-reads the user, so a deleted login ends its sessions at once.
 //!
 //! - Session cookie `delphi_admin`: `USER_ID.EXPIRES.MAC`, HttpOnly, SameSite=Strict, path
-//!   `/admin`, Secure when the site is served over https; valid for [`LIFETIME_HOURS`].
+//!   `/` (the pages under `/admin` and the JSON API under `/api/v1/studies` both read it),
+//!   Secure when the site is served over https; valid for [`LIFETIME_HOURS`].
 //! - A form's CSRF value: a MAC of the session cookie, so it changes with every sign-in and
 //!   cannot be computed without the secret.
 //! - The sign-in form (no session yet) uses a double-submit value: a random cookie
@@ -26,7 +27,7 @@ pub const COOKIE: &str = "delphi_admin";
 pub const LOGIN_COOKIE: &str = "delphi_login";
 /// How long a sign-in lasts.
 pub const LIFETIME_HOURS: i64 = 12;
-const PATH: &str = "/admin";
+const PATH: &str = "/";
 
 fn mac(secret: &SecretKey, purpose: &str, text: &str) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(&secret.derive(purpose))
@@ -92,7 +93,7 @@ pub fn login_csrf_ok(secret: &SecretKey, nonce: &str, presented: &str) -> bool {
     !nonce.is_empty() && verify(secret, "admin-login-csrf", nonce, presented)
 }
 
-/// A cookie under `/admin` with the safe flags.
+/// A cookie of the site (path `/`) with the safe flags.
 pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
     Cookie::build(name, value)
         .path(PATH)
