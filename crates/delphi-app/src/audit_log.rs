@@ -1,6 +1,6 @@
 //! Reading a study's audit log: who did what, when, newest first, optionally one kind of
 //! action only. Callers who may not see contacts read "a study member" instead of a
-//! signed-in member's address.
+//! signed-in member's address, and "(withheld)" for any address in the details.
 
 use chrono::NaiveDateTime;
 use delphi_store::{audit, read_tx};
@@ -75,7 +75,14 @@ pub fn audit_log(
                     "a study member".to_owned()
                 },
                 action: r.action,
-                detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
+                detail: {
+                    let detail = serde_json::from_str(&r.detail).unwrap_or_default();
+                    if contacts {
+                        detail
+                    } else {
+                        withhold_addresses(detail)
+                    }
+                },
             })
             .collect();
         Ok(AuditLog {
@@ -84,4 +91,19 @@ pub fn audit_log(
             total,
         })
     })
+}
+
+/// The detail with every text that holds an address replaced (for readers without contacts).
+fn withhold_addresses(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if text.contains('@') => Value::String("(withheld)".to_owned()),
+        Value::Array(items) => Value::Array(items.into_iter().map(withhold_addresses).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, withhold_addresses(v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }

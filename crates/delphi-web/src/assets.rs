@@ -8,12 +8,15 @@ pub const CSS: &str = include_str!("../../../web/static/p.css");
 pub const ADMIN_CSS: &str = include_str!("../../../web/static/a.css");
 /// The panellist pages' script (autosave, progress, the reason prompt).
 pub const JS: &str = include_str!("../../../web/static/p.js");
+/// The round monitor's script (polls the monitor's JSON and updates the page).
+pub const MONITOR_JS: &str = include_str!("../../../web/static/monitor.js");
 
-/// Routes `/static/p.css`, `/static/a.css` and `/static/p.js`.
+/// Routes `/static/p.css`, `/static/a.css`, `/static/p.js` and `/static/monitor.js`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/p.css", web::get().to(css))
         .route("/static/a.css", web::get().to(admin_css))
-        .route("/static/p.js", web::get().to(js));
+        .route("/static/p.js", web::get().to(js))
+        .route("/static/monitor.js", web::get().to(monitor_js));
 }
 
 async fn css() -> HttpResponse {
@@ -35,4 +38,11 @@ async fn js() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(JS)
+}
+
+async fn monitor_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(MONITOR_JS)
 }

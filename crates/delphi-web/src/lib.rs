@@ -10,7 +10,10 @@
 //!   submission, withdrawal, and a page for every other state);
 //! - `/api/v1/p/{token}...`: the same as JSON, used by the page's script for autosave;
 //! - `/admin...`: the researcher's pages (sign in, studies, a study's rounds, email outbox,
-//!   reminders and retries), behind a signed session cookie and CSRF values;
+//!   reminders and retries, the round monitor, closing, results, the audit log), behind a
+//!   signed session cookie and CSRF values;
+//! - `/api/v1/studies/{slug}/...`: the round console as JSON (session cookie, and the CSRF
+//!   value in `X-CSRF-Token` for writes), described by `/api/v1/openapi.json` ([`api`]);
 //! - `/static/...`: the stylesheets and the one script, embedded in the binary.
 //!
 //! Every response carries a strict Content-Security-Policy, `X-Content-Type-Options`,
@@ -18,6 +21,7 @@
 //! Panellist routes and the researcher's sign-in are rate-limited per client address.
 
 mod admin;
+pub mod api;
 mod assets;
 mod csrf;
 mod deadline;
@@ -142,6 +146,7 @@ pub fn start_with(
             .configure(assets::configure)
             .configure(|cfg| panellist::configure(cfg, &limit))
             .configure(|cfg| admin::configure(cfg, &limit))
+            .configure(api::configure)
             .default_service(web::to(errors::not_found_page))
     })
     .listen(listener)?;

@@ -14,7 +14,8 @@ use crate::support::*;
 /// The small study's link tokens of link workers and of managers (five each).
 fn tokens_by_group(app: &App, slug: &str) -> (Vec<String>, Vec<String>) {
     let links = queries::panellist_links(app, OPERATOR, slug).expect("links");
-    let token = |l: &queries::PanellistLink| l.link.rsplit('/').next().expect("arranged").to_owned();
+    let token =
+        |l: &queries::PanellistLink| l.link.rsplit('/').next().expect("arranged").to_owned();
     let of = |name: &str| -> Vec<String> {
         links
             .iter()
@@ -59,7 +60,11 @@ fn close_with(
             .clone()
     };
     let all = a1("ALL");
-    (all.answers.expect("arranged"), a1("managers").answers.expect("arranged"), all)
+    (
+        all.answers.expect("arranged"),
+        a1("managers").answers.expect("arranged"),
+        all,
+    )
 }
 
 #[test]

@@ -5,7 +5,12 @@
 //! - [`dashboard`]: a study's rounds with response rates, the latest round's email by kind
 //!   with failures and their reasons, each panellist's last invitation and reminder, and the
 //!   actions "remind non-submitters" and "send failed email again";
-//! - [`emails`]: the wording of the study's emails (edit, preview, test, save, reset).
+//! - [`emails`]: the wording of the study's emails (edit, preview, test, save, reset);
+//! - [`monitor`]: a round's response overall, per group and per panellist, updated live by
+//!   `/static/monitor.js`; [`remind`] (who a reminder reaches, before it goes), [`deadline`]
+//!   (extend the open round's deadline), [`close`] (confirm, then close the round);
+//! - [`results`]: a closed round's results, sorted and filtered by query parameters;
+//! - [`audit`]: the study's audit log, filtered by kind.
 //!
 //! Handlers take [`extract::SignedIn`] (the session check, done once) or
 //! [`extract::CsrfForm`] (a typed form whose CSRF value was checked), call one use case with
@@ -13,14 +18,24 @@
 //! the user's role in the study itself: a study one may not read is a 404, an analyst's
 //! actions are refused. A new page is a new module here and a route below.
 
+mod audit;
+mod close;
 mod dashboard;
 mod dashboard_view;
+mod deadline;
 mod emails;
 mod extract;
 mod login;
+mod monitor;
+mod remind;
 mod render;
+mod results;
+mod results_view;
 pub mod session;
 mod studies;
+
+pub(crate) use deadline::parse_deadline;
+pub(crate) use extract::signed_in;
 
 use actix_governor::Governor;
 use actix_web::web;
@@ -41,7 +56,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
             .route("/", web::get().to(studies::list))
             .route("/logout", web::post().to(login::sign_out))
             .route("/studies/{slug}", web::get().to(dashboard::show))
+            .route("/studies/{slug}/remind", web::get().to(remind::confirm))
             .route("/studies/{slug}/remind", web::post().to(dashboard::remind))
+            .route(
+                "/studies/{slug}/rounds/{number}",
+                web::get().to(monitor::show),
+            )
+            .route(
+                "/studies/{slug}/rounds/{number}/results",
+                web::get().to(results::show),
+            )
+            .route("/studies/{slug}/deadline", web::post().to(deadline::extend))
+            .route("/studies/{slug}/close", web::get().to(close::confirm))
+            .route("/studies/{slug}/close", web::post().to(close::close))
+            .route("/studies/{slug}/audit", web::get().to(audit::show))
             .route("/studies/{slug}/retry", web::post().to(dashboard::retry))
             .route("/studies/{slug}/emails/{kind}", web::get().to(emails::show))
             .route("/studies/{slug}/emails/{kind}", web::post().to(emails::act)),

@@ -31,7 +31,11 @@ impl TestApp {
 
     /// Starts a server with explicit options.
     pub fn spawn_with(options: WebOptions) -> Self {
-        let db = TestDb::sqlite();
+        Self::spawn_on(TestDb::sqlite(), options)
+    }
+
+    /// Starts a server over `db` (e.g. a PostgreSQL database from `TestDb::postgres`).
+    pub fn spawn_on(db: TestDb, options: WebOptions) -> Self {
         let app = App::new(db.pool.clone(), SecretKey::generate(), "http://delphi.test");
         let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
         let address = format!("http://{}", listener.local_addr().expect("an address"));
