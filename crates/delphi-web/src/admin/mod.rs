@@ -31,6 +31,7 @@ mod remind;
 mod render;
 mod results;
 mod results_view;
+mod results_words;
 pub mod session;
 mod studies;
 

@@ -9,6 +9,8 @@ use delphi_core::{Classification, StoredResult};
 use delphi_render::chart::distribution_svg;
 use serde::{Deserialize, Serialize};
 
+use super::results_words::{concordance_text, number, signed, stopping_lines};
+
 /// The page's query: `section`, `status`, `group`, `sort` (each optional).
 #[derive(Debug, Default, Deserialize)]
 pub struct ResultsQuery {
@@ -20,17 +22,6 @@ pub struct ResultsQuery {
 
 /// The ways to sort.
 const SORTS: [&str; 5] = ["order", "code", "median", "agreement", "status"];
-
-/// A number as the page shows it: up to two decimals, no trailing zeros.
-pub fn number(value: Option<f64>) -> String {
-    match value {
-        None => "–".to_owned(),
-        Some(v) => {
-            let text = format!("{v:.2}");
-            text.trim_end_matches('0').trim_end_matches('.').to_owned()
-        }
-    }
-}
 
 #[derive(Serialize)]
 struct Stats {
@@ -145,13 +136,6 @@ fn item_view(item: &ItemResults, data: &RoundResults, group: Option<&str>) -> It
     }
 }
 
-fn signed(value: Option<f64>) -> String {
-    match value {
-        Some(v) if v > 0.0 => format!("+{}", number(Some(v))),
-        other => number(other),
-    }
-}
-
 /// A choice of a filter.
 #[derive(Serialize)]
 struct Choice {
@@ -243,45 +227,8 @@ pub fn view(data: RoundResults, query: &ResultsQuery) -> Result<ResultsData, App
     }
     let items: Vec<ItemView> = chosen.iter().map(|i| item_view(i, &data, group)).collect();
     let quantile = data.items.first().map_or(7, |i| i.whole.quantile_type);
-    let st = &data.stopping;
-    let mut stopping = vec![format!(
-        "Maximum rounds: round {} of {}{}.",
-        data.number,
-        st.max_rounds,
-        if st.max_rounds_reached {
-            " (reached)"
-        } else {
-            ""
-        }
-    )];
-    if st.when_all_classified {
-        stopping.push(format!(
-            "All items classified: {} of {} items reached consensus.",
-            st.resolved, st.rated
-        ));
-    }
-    if let Some(limit) = st.stability_pct {
-        stopping.push(format!(
-            "Stable: the largest change is {} % (the protocol stops below {} %).",
-            number(st.max_change_pct),
-            number(Some(limit))
-        ));
-    }
-    let concordance = match &data.concordance {
-        Some(c) if c.w.is_some() => format!(
-            "Kendall's W = {} over {} items and {} panellists who rated them all (p = {}).",
-            number(c.w),
-            c.items,
-            c.raters,
-            c.p_value
-                .map_or_else(|| "–".to_owned(), |p| format!("{p:.3}"))
-        ),
-        Some(c) => format!(
-            "Kendall's W is undefined: {}.",
-            c.reason.as_deref().unwrap_or("too few ratings")
-        ),
-        None => "Kendall's W was not stored for this round.".to_owned(),
-    };
+    let stopping = stopping_lines(&data);
+    let concordance = concordance_text(data.concordance.as_ref());
     Ok(ResultsData {
         slug: data.slug.clone(),
         number: data.number,
