@@ -102,9 +102,11 @@ fn writable(conn: &mut DbConnection, actor: &Actor) -> Result<Writable, AppError
 }
 
 /// Records consent (idempotent).
+/// Like a save, it goes through the pool's group commit (many consent when a round opens).
 pub fn consent(app: &App, actor: &Actor) -> Result<(), AppError> {
-    let mut conn = app.conn()?;
-    write_tx(&mut conn, |conn| {
+    let actor = actor.clone();
+    app.db.write(move |conn| {
+        let actor = &actor;
         let person = access::panellist(conn, actor)?;
         if person.withdrawn_at.is_some() {
             return Err(AppError::Forbidden(
@@ -131,11 +133,14 @@ pub fn consent(app: &App, actor: &Actor) -> Result<(), AppError> {
 /// scale); the write transaction then re-checks only what can change while the round is
 /// open (the round closing, the panellist withdrawing or losing the link) and stores the
 /// answer. SQLite has one writer at a time, so keeping its write lock this short is what
-/// keeps saves quick when many panellists rate at once.
+/// keeps saves quick when many panellists rate at once; the write goes through the pool's
+/// group commit ([`delphi_store::Pool::write`]), so it returns only once durable.
 pub fn save_answer(app: &App, actor: &Actor, input: &AnswerInput) -> Result<SavedAnswer, AppError> {
-    let mut conn = app.conn()?;
-    let checked = read_tx(&mut conn, |conn| check_answer(conn, actor, input))?;
-    write_tx(&mut conn, |conn| store_answer(conn, &checked))
+    let checked = {
+        let mut conn = app.conn()?;
+        read_tx(&mut conn, |conn| check_answer(conn, actor, input))?
+    };
+    app.db.write(move |conn| store_answer(conn, &checked))
 }
 
 /// Saves several answers at once (the plain-HTML form), all or nothing.
@@ -144,14 +149,16 @@ pub fn save_answers(
     actor: &Actor,
     inputs: &[AnswerInput],
 ) -> Result<Vec<SavedAnswer>, AppError> {
-    let mut conn = app.conn()?;
-    let checked: Vec<CheckedAnswer> = read_tx(&mut conn, |conn| {
-        inputs
-            .iter()
-            .map(|input| check_answer(conn, actor, input))
-            .collect::<Result<_, AppError>>()
-    })?;
-    write_tx(&mut conn, |conn| {
+    let checked: Vec<CheckedAnswer> = {
+        let mut conn = app.conn()?;
+        read_tx(&mut conn, |conn| {
+            inputs
+                .iter()
+                .map(|input| check_answer(conn, actor, input))
+                .collect::<Result<_, AppError>>()
+        })?
+    };
+    app.db.write(move |conn| {
         checked
             .iter()
             .map(|answer| store_answer(conn, answer))
@@ -281,10 +288,12 @@ pub struct Submission {
 }
 
 /// Records the submission and queues a thank-you (once per round). Answers stay editable
-/// until the round closes; submitting again just updates the time.
+/// until the round closes; submitting again just updates the time. Through the pool's group
+/// commit, like a save.
 pub fn submit(app: &App, actor: &Actor) -> Result<Submission, AppError> {
-    let mut conn = app.conn()?;
-    write_tx(&mut conn, |conn| {
+    let actor = actor.clone();
+    app.db.write(move |conn| {
+        let actor = &actor;
         let Writable {
             person,
             study,
@@ -358,12 +367,16 @@ pub fn withdraw(app: &App, actor: &Actor) -> Result<(), AppError> {
     })
 }
 
-/// Records that the panellist opened the current round's page (first time only).
+/// Records that the panellist opened the current round's page (first time only). A write,
+/// so it takes its turn in the group commit: a statement of its own would wait in SQLite's
+/// busy handler, which sleeps in growing steps while the saves of others hold the file.
 pub fn mark_opened(app: &App, actor: &Actor) -> Result<(), AppError> {
-    let mut conn = app.conn()?;
-    let person = access::panellist(&mut conn, actor)?;
-    if let Some(round) = rounds::latest(&mut conn, &person.study_id)? {
-        rounds::mark_opened(&mut conn, &round.id, &person.id, delphi_store::now())?;
-    }
-    Ok(())
+    let actor = actor.clone();
+    app.db.write(move |conn| {
+        let person = access::panellist(conn, &actor)?;
+        if let Some(round) = rounds::latest(conn, &person.study_id)? {
+            rounds::mark_opened(conn, &round.id, &person.id, delphi_store::now())?;
+        }
+        Ok(())
+    })
 }

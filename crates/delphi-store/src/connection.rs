@@ -1,6 +1,5 @@
-//! Connections to SQLite or PostgreSQL behind one type, the pool, migrations and transactions.
-
-use std::time::Duration;
+//! Connections to SQLite or PostgreSQL behind one type, with SQLite's durability settings, and
+//! the migrations (serialised across processes on PostgreSQL).
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -52,6 +51,12 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("database migration failed: {0}")]
     Migration(String),
+    /// A backup could not be made.
+    #[error("backup failed: {0}")]
+    Backup(String),
+    /// The SQLite writer (group commit) could not take or commit a write.
+    #[error("the database writer failed: {0}")]
+    Writer(String),
 }
 
 /// Where the database lives.
@@ -91,14 +96,7 @@ impl DatabaseUrl {
                     diesel::ConnectionError::BadConnection(format!("creating {path}: {e}"))
                 })?;
                 let mut conn = SqliteConnection::establish(path)?;
-                // WAL lets readers work beside the writer; NORMAL synchronous in WAL mode keeps
-                // every committed transaction across an application crash (a power cut may
-                // lose the last commits, never corrupt the file). busy_timeout makes writers
-                // queue instead of failing.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON;",
-                )?;
+                conn.batch_execute(SQLITE_PRAGMAS)?;
                 DbConnection::Sqlite(conn)
             }
             Self::Postgres(url) => DbConnection::Pg(PgConnection::establish(url)?),
@@ -106,10 +104,32 @@ impl DatabaseUrl {
     }
 }
 
+/// Every SQLite connection's settings:
+/// - `synchronous = FULL`: in WAL mode every commit syncs the log before it returns, so an
+///   acknowledged write survives a power cut, not only a crash of the process (NORMAL may
+///   lose the last commits). One sync per commit is what the group commit of the pool's
+///   writer (`group_commit.rs`) shares among many saves;
+/// - `wal_autocheckpoint = 0`: no checkpoint inside a commit. Left on, the commit that
+///   crossed 1,000 pages of log copied them into the database and synced it while holding
+///   the write lock, and every save queued behind it for tens of milliseconds. The pool's
+///   checkpointer thread (`pool.rs`) checkpoints beside the writers instead;
+/// - `busy_timeout`: another process's writer (a separate `delphi worker`) is waited for,
+///   not failed;
+/// - foreign keys enforced.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
+     PRAGMA wal_autocheckpoint = 0; PRAGMA foreign_keys = ON;";
+
 /// Hands out connections of the configured backend.
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    /// A manager for `url`.
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
@@ -134,118 +154,41 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-/// A pooled connection.
-pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
-
-/// A pool of connections; cheap to clone.
-#[derive(Clone, Debug)]
-pub struct Pool {
-    inner: r2d2::Pool<ConnectionManager>,
-    backend: Backend,
-}
-
-/// Which database a pool talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// SQLite.
-    Sqlite,
-    /// PostgreSQL.
-    Postgres,
-}
-
-impl Pool {
-    /// Connects a pool of at most `max_size` connections (SQLite files are created).
-    pub fn connect(url: &str, max_size: u32) -> Result<Self, StoreError> {
-        let url = DatabaseUrl::parse(url)?;
-        let backend = match url {
-            DatabaseUrl::Sqlite(_) => Backend::Sqlite,
-            DatabaseUrl::Postgres(_) => Backend::Postgres,
-        };
-        if let DatabaseUrl::Sqlite(_) = url {
-            // WAL is a property of the file: set it once, before the pool opens connections
-            // in parallel (switching modes needs the file to itself).
-            url.connect()?.batch_execute("PRAGMA journal_mode = WAL;")?;
-        }
-        let inner = r2d2::Pool::builder()
-            .max_size(max_size.max(1))
-            .connection_timeout(Duration::from_secs(30))
-            .build(ConnectionManager { url })?;
-        Ok(Self { inner, backend })
-    }
-
-    /// A connection from the pool.
-    pub fn get(&self) -> Result<PooledConnection, StoreError> {
-        Ok(self.inner.get()?)
-    }
-
-    /// The backend behind the pool.
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-}
+/// The PostgreSQL advisory lock that serialises migrations ("DELPHI" in ASCII).
+const MIGRATION_LOCK: i64 = 0x4445_4c50_4849;
 
 /// Applies pending migrations for the connection's backend.
+///
+/// Several instances started at once on one database take turns: the first applies the
+/// migrations, the others then find nothing pending (without this, two could both try to
+/// create the same table). On PostgreSQL they run under a session advisory lock; on SQLite
+/// inside one `BEGIN IMMEDIATE` transaction (each migration a savepoint of it), so a second
+/// process waits on the busy timeout for the file's write lock.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<(), StoreError> {
-    let result = match conn {
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
-        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
-    };
-    result.map_err(|e| StoreError::Migration(e.to_string()))
-}
-
-/// SQLite has one writer at a time. The writers of this process take turns on this lock
-/// before `BEGIN IMMEDIATE`, so a waiting writer wakes as soon as the one before commits;
-/// left to SQLite's busy handler, which sleeps with a growing back-off, some saves waited
-/// hundreds of milliseconds under load (`delphi-web`'s `save_load` example measures it).
-/// Another process on the same file (a separate `delphi worker`) still queues on the busy
-/// timeout. One lock serves every SQLite file of the process (tests open many): a write
-/// transaction is short, and none waits for another.
-static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite, after [`SQLITE_WRITER`]
-/// (so concurrent writers queue instead of failing when a read turns into a write), a normal
-/// transaction on PostgreSQL. Commits on `Ok`, rolls back on `Err`. `f` must not wait for
-/// another write transaction of this process (it would wait for itself).
-pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    let _turn = match conn {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+    match conn {
         DbConnection::Sqlite(c) => {
-            // A writer that panicked left no transaction open (its connection rolled back
-            // when dropped), so a poisoned lock is still a good turn.
-            let turn = SQLITE_WRITER
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-            Some(turn)
+            AnsiTransactionManager::begin_transaction_sql(&mut *c, "BEGIN IMMEDIATE")?;
+            match c.run_pending_migrations(SQLITE_MIGRATIONS) {
+                Ok(_) => Ok(AnsiTransactionManager::commit_transaction(&mut *c)?),
+                Err(e) => {
+                    let _ = AnsiTransactionManager::rollback_transaction(&mut *c);
+                    Err(failed(e))
+                }
+            }
         }
         DbConnection::Pg(c) => {
-            AnsiTransactionManager::begin_transaction(c)?;
-            None
-        }
-    };
-    match f(conn) {
-        Ok(value) => {
-            with_conn!(conn, |c| AnsiTransactionManager::commit_transaction(c))?;
-            Ok(value)
-        }
-        Err(err) => {
-            // The error that caused the rollback is the one worth reporting.
-            let _ = with_conn!(conn, |c| AnsiTransactionManager::rollback_transaction(c));
-            Err(err)
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(drop)
+                .map_err(failed);
+            // The lock is the session's: released here, or when the connection closes.
+            let unlocked = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            result?;
+            unlocked.map_err(StoreError::from)
         }
     }
-}
-
-/// Runs `f` in a read transaction (one consistent snapshot).
-pub fn read_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    conn.transaction(f)
 }
 
 /// The current time as stored: UTC, truncated to microseconds (PostgreSQL's precision).
@@ -286,5 +229,35 @@ mod tests {
         ));
         assert!(DatabaseUrl::parse("mysql://h/db").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn instances_starting_together_migrate_a_new_database_once() {
+        for db in crate::testing::TestDb::all_unmigrated() {
+            let barrier = std::sync::Barrier::new(3);
+            std::thread::scope(|s| {
+                for _ in 0..3 {
+                    let (barrier, url) = (&barrier, &db.url);
+                    s.spawn(move || {
+                        let pool = crate::Pool::connect(url, 1).expect("a pool");
+                        let mut conn = pool.get().expect("a connection");
+                        barrier.wait();
+                        run_migrations(&mut conn).expect("every instance starts");
+                    });
+                }
+            });
+            let mut conn = db.pool.get().unwrap();
+            assert_eq!(
+                crate::integrity::integrity_problems(&mut conn).unwrap(),
+                Vec::<String>::new()
+            );
+            assert!(
+                crate::studies::find_by_slug(&mut conn, "none")
+                    .unwrap()
+                    .is_none(),
+                "{}",
+                db.label
+            );
+        }
     }
 }

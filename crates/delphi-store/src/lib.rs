@@ -2,11 +2,16 @@
 //! its row structs, connections to SQLite or PostgreSQL, the pool and the embedded migrations.
 
 pub mod audit;
+mod backup;
 mod connection;
 pub mod email_templates;
+mod group_commit;
+mod integrity;
 pub mod items;
 pub mod outbox;
 pub mod panellists;
+pub mod plans;
+mod pool;
 mod private_file;
 pub mod responses;
 pub mod results;
@@ -14,12 +19,17 @@ pub mod rounds;
 pub mod schema;
 pub mod studies;
 pub mod testing;
+mod transaction;
 pub mod users;
 
+pub use backup::backup_sqlite;
 pub use connection::{
-    now, read_tx, run_migrations, write_tx, Backend, ConnectionManager, DatabaseUrl, DbConnection,
-    Pool, PooledConnection, StoreError, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS,
+    now, run_migrations, ConnectionManager, DatabaseUrl, DbConnection, StoreError,
+    POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS,
 };
+pub use integrity::integrity_problems;
+pub use pool::{Backend, Pool, PooledConnection};
+pub use transaction::{read_tx, write_tx};
 
 /// The error type of every query.
 pub use diesel::result::Error as QueryError;

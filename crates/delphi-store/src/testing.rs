@@ -8,6 +8,11 @@ use crate::{run_migrations, DatabaseUrl, Pool};
 /// The environment variable naming a PostgreSQL server for the test suites.
 pub const POSTGRES_ENV: &str = "DELPHI_TEST_POSTGRES_URL";
 
+/// The environment variable that moves the suites that run on one backend at a time (the
+/// web suite, some email tests) to PostgreSQL: `DELPHI_TEST_BACKEND=postgres` (`.ci/run`
+/// runs them again so).
+pub const BACKEND_ENV: &str = "DELPHI_TEST_BACKEND";
+
 /// A migrated database that disappears when dropped.
 pub struct TestDb {
     /// Pool over the database.
@@ -33,9 +38,26 @@ impl std::fmt::Debug for TestDb {
 impl TestDb {
     /// A fresh SQLite file in a temporary folder.
     pub fn sqlite() -> Self {
+        Self::sqlite_with(true)
+    }
+
+    /// A fresh PostgreSQL database, or `None` when `DELPHI_TEST_POSTGRES_URL` is unset.
+    pub fn postgres() -> Option<Self> {
+        Self::postgres_with(true)
+    }
+
+    /// Every configured backend with an empty database, no migration applied yet (for tests
+    /// of the migrations themselves).
+    pub fn all_unmigrated() -> Vec<Self> {
+        let mut dbs = vec![Self::sqlite_with(false)];
+        dbs.extend(Self::postgres_with(false));
+        dbs
+    }
+
+    fn sqlite_with(migrate: bool) -> Self {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let pool = migrated_pool(&url);
+        let pool = pool(&url, migrate);
         Self {
             pool,
             url,
@@ -44,8 +66,7 @@ impl TestDb {
         }
     }
 
-    /// A fresh PostgreSQL database, or `None` when `DELPHI_TEST_POSTGRES_URL` is unset.
-    pub fn postgres() -> Option<Self> {
+    fn postgres_with(migrate: bool) -> Option<Self> {
         let admin_url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.is_empty())?;
         let database = format!("delphi_t_{}", uuid::Uuid::new_v4().simple());
         let mut admin = DatabaseUrl::parse(&admin_url)
@@ -60,7 +81,7 @@ impl TestDb {
             }
             _ => format!("{}/{database}", admin_url.trim_end_matches('/')),
         };
-        let pool = migrated_pool(&url);
+        let pool = pool(&url, migrate);
         Some(Self {
             pool,
             url,
@@ -72,6 +93,18 @@ impl TestDb {
         })
     }
 
+    /// The one backend of a suite that runs on one at a time: SQLite, or PostgreSQL when
+    /// `DELPHI_TEST_BACKEND=postgres` (which then needs `DELPHI_TEST_POSTGRES_URL`).
+    pub fn primary() -> Self {
+        match std::env::var(BACKEND_ENV).as_deref() {
+            Ok("postgres") => Self::postgres().unwrap_or_else(|| {
+                panic!("{BACKEND_ENV}=postgres needs {POSTGRES_ENV} naming a server")
+            }),
+            Ok("sqlite") | Ok("") | Err(_) => Self::sqlite(),
+            Ok(other) => panic!("{BACKEND_ENV}={other:?}: use sqlite or postgres"),
+        }
+    }
+
     /// SQLite, plus PostgreSQL when configured: the backends a suite runs on.
     pub fn all() -> Vec<Self> {
         let mut dbs = vec![Self::sqlite()];
@@ -80,11 +113,12 @@ impl TestDb {
     }
 }
 
-fn migrated_pool(url: &str) -> Pool {
+fn pool(url: &str, migrate: bool) -> Pool {
     let pool = Pool::connect(url, 8).unwrap_or_else(|e| panic!("{url}: {e}"));
-    let mut conn = pool.get().expect("a connection");
-    run_migrations(&mut conn).expect("migrations apply");
-    drop(conn);
+    if migrate {
+        let mut conn = pool.get().expect("a connection");
+        run_migrations(&mut conn).expect("migrations apply");
+    }
     pool
 }
 
@@ -236,6 +270,19 @@ pub fn snapshot(
                     comment_reviews::panellist_id,
                 ))
                 .select(res::CommentReviewRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "plan_changes",
+        rows(
+            plan_changes::table
+                .order((
+                    plan_changes::study_id,
+                    plan_changes::round_number,
+                    plan_changes::item_code,
+                ))
+                .select(crate::plans::PlanChangeRow::as_select())
                 .load(conn)?,
         ),
     );

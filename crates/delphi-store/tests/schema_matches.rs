@@ -157,4 +157,20 @@ fn migrations_are_idempotent_and_pragmas_are_set() {
             .load(c)
             .expect("pragma");
     assert_eq!(fk[0].value, "1");
+    // Durable against a power cut: FULL (2) syncs the log at every commit.
+    let sync: Vec<Value> =
+        diesel::sql_query("SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous")
+            .load(c)
+            .expect("pragma");
+    assert_eq!(sync[0].value, "2", "synchronous = FULL");
+    // No checkpoint inside a commit: the pool's checkpointer does it beside the writers.
+    #[derive(QueryableByName)]
+    struct Auto {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        wal_autocheckpoint: i32,
+    }
+    let auto: Vec<Auto> = diesel::sql_query("PRAGMA wal_autocheckpoint")
+        .load(c)
+        .expect("pragma");
+    assert_eq!(auto[0].wal_autocheckpoint, 0);
 }

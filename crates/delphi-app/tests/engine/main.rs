@@ -4,7 +4,9 @@
 mod authorization;
 mod counting;
 mod erasure;
+mod instances;
 mod lifecycle;
+mod planning;
 mod refusals;
 mod support;
 mod three_rounds;

@@ -44,7 +44,7 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<WebState>, Rejection> {
 }
 
 /// The signed-in user of a request, if the session cookie is valid and the login exists.
-pub(crate) async fn signed_in(
+pub(super) async fn signed_in(
     state: &WebState,
     req: &HttpRequest,
 ) -> Result<Option<SignedIn>, AppError> {

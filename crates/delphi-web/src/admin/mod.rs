@@ -11,6 +11,9 @@
 //!   (extend the open round's deadline), [`close`] (confirm, then close the round);
 //! - [`results`]: a closed round's results, sorted and filtered by query parameters;
 //! - [`audit`]: the study's audit log, filtered by kind.
+//! - [`comments`]: moderating the comments of the round just closed;
+//! - [`planner`]: the next-round planner, opening the round, completing the study;
+//! - [`preview`]: the next round's page as a chosen panellist will see it (read-only).
 //!
 //! Handlers take [`extract::SignedIn`] (the session check, done once) or
 //! [`extract::CsrfForm`] (a typed form whose CSRF value was checked), call one use case with
@@ -20,6 +23,7 @@
 
 mod audit;
 mod close;
+mod comments;
 mod dashboard;
 mod dashboard_view;
 mod deadline;
@@ -27,6 +31,8 @@ mod emails;
 mod extract;
 mod login;
 mod monitor;
+mod planner;
+mod preview;
 mod remind;
 mod render;
 mod results;
@@ -36,7 +42,6 @@ pub mod session;
 mod studies;
 
 pub(crate) use deadline::parse_deadline;
-pub(crate) use extract::signed_in;
 
 use actix_governor::Governor;
 use actix_web::web;
@@ -73,6 +78,29 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
             .route("/studies/{slug}/audit", web::get().to(audit::show))
             .route("/studies/{slug}/retry", web::post().to(dashboard::retry))
             .route("/studies/{slug}/emails/{kind}", web::get().to(emails::show))
-            .route("/studies/{slug}/emails/{kind}", web::post().to(emails::act)),
+            .route("/studies/{slug}/emails/{kind}", web::post().to(emails::act))
+            .route("/studies/{slug}/comments", web::get().to(comments::show))
+            .route("/studies/{slug}/comments", web::post().to(comments::decide))
+            .route(
+                "/studies/{slug}/comments/all",
+                web::post().to(comments::decide_item),
+            )
+            .route("/studies/{slug}/plan", web::get().to(planner::show))
+            .route("/studies/{slug}/plan", web::post().to(planner::change))
+            .route("/studies/{slug}/plan/undo", web::post().to(planner::undo))
+            .route(
+                "/studies/{slug}/plan/open",
+                web::get().to(planner::confirm_open),
+            )
+            .route("/studies/{slug}/plan/open", web::post().to(planner::open))
+            .route("/studies/{slug}/preview", web::get().to(preview::show))
+            .route(
+                "/studies/{slug}/complete",
+                web::get().to(planner::confirm_complete),
+            )
+            .route(
+                "/studies/{slug}/complete",
+                web::post().to(planner::complete),
+            ),
     );
 }

@@ -1,5 +1,5 @@
 //! The round console as JSON: monitor, close, results, reminders, deadline, audit log. Each
-//! handler takes [`ApiUser`] (reads) or [`ApiWriter`] (writes: session plus `X-CSRF-Token`),
+//! handler takes [`Caller`] (reads) or [`Writer`] (writes: session plus `X-CSRF-Token`),
 //! calls one use case and answers JSON; errors are `{"error": {"code", "message", "field"}}`.
 
 use actix_web::{web, HttpResponse};
@@ -7,7 +7,7 @@ use delphi_app::{audit_log, closing, deadline, monitor, reminders, round_results
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::{ApiUser, ApiWriter};
+use super::caller::{Body, Caller, Writer};
 use crate::errors::ApiError;
 use crate::{blocking, WebState};
 
@@ -33,12 +33,12 @@ pub struct RoundPath {
         (status = 401, description = "Not signed in"), (status = 404, description = "No such study or round")))]
 pub async fn monitor(
     state: web::Data<WebState>,
-    user: ApiUser,
+    Caller(actor): Caller,
     path: web::Path<RoundPath>,
 ) -> Result<HttpResponse, ApiError> {
     let RoundPath { slug, number } = path.into_inner();
     let app = state.app.clone();
-    let data = blocking(move || monitor::monitor(&app, &user.actor, &slug, Some(number))).await?;
+    let data = blocking(move || monitor::monitor(&app, &actor, &slug, Some(number))).await?;
     Ok(json(&data))
 }
 
@@ -49,13 +49,12 @@ pub async fn monitor(
         (status = 409, description = "The round has not closed")))]
 pub async fn results(
     state: web::Data<WebState>,
-    user: ApiUser,
+    Caller(actor): Caller,
     path: web::Path<RoundPath>,
 ) -> Result<HttpResponse, ApiError> {
     let RoundPath { slug, number } = path.into_inner();
     let app = state.app.clone();
-    let data =
-        blocking(move || round_results::round_results(&app, &user.actor, &slug, number)).await?;
+    let data = blocking(move || round_results::round_results(&app, &actor, &slug, number)).await?;
     Ok(json(&data))
 }
 
@@ -78,11 +77,11 @@ pub struct ClosedBody {
         (status = 404, description = "No such study"), (status = 409, description = "No round is open")))]
 pub async fn close(
     state: web::Data<WebState>,
-    user: ApiWriter,
+    Writer(actor): Writer,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let app = state.app.clone();
-    let closed = blocking(move || closing::close_round(&app, &user.actor, &slug)).await?;
+    let closed = blocking(move || closing::close_round(&app, &actor, &slug)).await?;
     Ok(json(&ClosedBody {
         round: closed.number,
         items: closed.items,
@@ -98,11 +97,11 @@ pub async fn close(
         (status = 409, description = "No round is open")))]
 pub async fn remind_preview(
     state: web::Data<WebState>,
-    user: ApiUser,
+    Caller(actor): Caller,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let app = state.app.clone();
-    let data = blocking(move || reminders::preview(&app, &user.actor, &slug)).await?;
+    let data = blocking(move || reminders::preview(&app, &actor, &slug)).await?;
     Ok(json(&data))
 }
 
@@ -114,11 +113,11 @@ pub async fn remind_preview(
         (status = 409, description = "No round is open")))]
 pub async fn remind(
     state: web::Data<WebState>,
-    user: ApiWriter,
+    Writer(actor): Writer,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let app = state.app.clone();
-    let report = blocking(move || reminders::remind_now(&app, &user.actor, &slug, None)).await?;
+    let report = blocking(move || reminders::remind_now(&app, &actor, &slug, None)).await?;
     Ok(json(&report))
 }
 
@@ -138,13 +137,13 @@ pub struct ExtendBody {
         (status = 409, description = "No round is open"), (status = 422, description = "The date is not later, or not a date")))]
 pub async fn extend(
     state: web::Data<WebState>,
-    user: ApiWriter,
+    Writer(actor): Writer,
     slug: web::Path<String>,
-    body: web::Json<ExtendBody>,
+    Body(body): Body<ExtendBody>,
 ) -> Result<HttpResponse, ApiError> {
     let when = crate::admin::parse_deadline(&body.deadline)?;
     let app = state.app.clone();
-    let done = blocking(move || deadline::extend(&app, &user.actor, &slug, when)).await?;
+    let done = blocking(move || deadline::extend(&app, &actor, &slug, when)).await?;
     Ok(json(&done))
 }
 
@@ -164,13 +163,12 @@ pub struct AuditQuery {
         (status = 422, description = "An unknown kind")))]
 pub async fn audit(
     state: web::Data<WebState>,
-    user: ApiUser,
+    Caller(actor): Caller,
     slug: web::Path<String>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let app = state.app.clone();
     let kind = query.into_inner().kind.filter(|k| !k.is_empty());
-    let log =
-        blocking(move || audit_log::audit_log(&app, &user.actor, &slug, kind.as_deref())).await?;
+    let log = blocking(move || audit_log::audit_log(&app, &actor, &slug, kind.as_deref())).await?;
     Ok(json(&log))
 }

@@ -1,12 +1,15 @@
-//! The researcher's JSON API under `/api/v1/studies/{slug}/...`, and its OpenAPI document at
-//! `/api/v1/openapi.json`, generated from the handlers' annotations by utoipa.
+//! The researcher's JSON API under `/api/v1/studies/{slug}/...`: the same use cases as the
+//! `/admin` pages, authenticated by the session cookie, with the session's CSRF value in the
+//! `X-CSRF-Token` header for every write ([`caller`]). Errors are
+//! `{"error": {"code", "message", "field"}}` ([`crate::errors::ApiError`]).
 //!
-//! Every route authenticates with the `/admin` session cookie; writes also need the session's
-//! CSRF value in `X-CSRF-Token` ([`auth`]). A new route is a handler with `#[utoipa::path]`,
-//! listed in [`ApiDoc`]'s `paths(...)` and in [`configure`] (a test checks the two agree).
+//! The OpenAPI document at `/api/v1/openapi.json` is generated from the handlers' annotations
+//! by utoipa. A new route is a handler with `#[utoipa::path]`, listed in [`ApiDoc`]'s
+//! `paths(...)` and in [`table`] (a test checks the two agree).
 
-pub mod auth;
+pub mod caller;
 pub mod console;
+pub(crate) mod planning;
 
 use actix_web::{web, HttpResponse};
 use utoipa::OpenApi;
@@ -96,4 +99,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     for (_, path, route) in table() {
         cfg.route(path, route);
     }
+    planning::configure(cfg);
 }

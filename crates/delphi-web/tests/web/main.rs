@@ -12,5 +12,6 @@ mod console;
 mod console_api;
 mod feedback;
 mod pages;
+mod planning;
 mod security;
 mod weight;

@@ -1,0 +1,144 @@
+//! The pool: connections of the configured backend, and on SQLite the file's group-commit
+//! writer and checkpointer threads.
+
+use std::sync::{mpsc, Arc, OnceLock};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+
+use crate::group_commit::GroupWriter;
+use crate::{write_tx, ConnectionManager, DatabaseUrl, DbConnection, StoreError};
+
+/// A pooled connection.
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// How often the checkpointer copies the log into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// A pool of connections; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    inner: r2d2::Pool<ConnectionManager>,
+    backend: Backend,
+    sqlite: Option<Arc<SqliteFile>>,
+}
+
+/// What a pool over one SQLite file runs beside its connections. Dropped with the last
+/// clone of the pool, which stops both threads.
+#[derive(Debug)]
+struct SqliteFile {
+    url: DatabaseUrl,
+    /// Started on the first grouped write.
+    writer: OnceLock<Result<GroupWriter, String>>,
+    /// Its drop tells the checkpointer to stop.
+    _checkpointer: mpsc::Sender<()>,
+}
+
+/// Which database a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Pool {
+    /// Connects a pool of at most `max_size` connections (SQLite files are created).
+    pub fn connect(url: &str, max_size: u32) -> Result<Self, StoreError> {
+        let url = DatabaseUrl::parse(url)?;
+        let (backend, sqlite) = match url {
+            DatabaseUrl::Sqlite(_) => {
+                // WAL is a property of the file: set it once, before the pool opens
+                // connections in parallel (switching modes needs the file to itself).
+                url.connect()?.batch_execute("PRAGMA journal_mode = WAL;")?;
+                let file = SqliteFile {
+                    url: url.clone(),
+                    writer: OnceLock::new(),
+                    _checkpointer: start_checkpointer(url.clone())?,
+                };
+                (Backend::Sqlite, Some(Arc::new(file)))
+            }
+            DatabaseUrl::Postgres(_) => (Backend::Postgres, None),
+        };
+        let inner = r2d2::Pool::builder()
+            .max_size(max_size.max(1))
+            .connection_timeout(Duration::from_secs(30))
+            .build(ConnectionManager::new(url))?;
+        Ok(Self {
+            inner,
+            backend,
+            sqlite,
+        })
+    }
+
+    /// A connection from the pool.
+    pub fn get(&self) -> Result<PooledConnection, StoreError> {
+        Ok(self.inner.get()?)
+    }
+
+    /// The backend behind the pool.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `f` as a write transaction and returns once it is committed and durable, for
+    /// short writes that many callers make at once (a panellist's autosave).
+    ///
+    /// On SQLite, `f` runs on the file's writer thread together with the other writes
+    /// waiting at that moment, each in its own savepoint of one transaction, and that
+    /// transaction's one commit (one sync of the log) makes them all durable
+    /// (`group_commit.rs`); an `Err` from `f` rolls back only its own writes. On PostgreSQL
+    /// `f` runs in a transaction of its own on a pooled connection (the server already
+    /// shares one log flush among the commits that arrive together).
+    ///
+    /// Like [`write_tx`], `f` must not start another write of this process, and this must
+    /// not be called from inside a write transaction (either would wait for itself).
+    pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<diesel::result::Error> + From<StoreError> + Send + 'static,
+    {
+        let Some(file) = &self.sqlite else {
+            let mut conn = self.get()?;
+            return write_tx(&mut conn, f);
+        };
+        match file
+            .writer
+            .get_or_init(|| GroupWriter::start(&file.url).map_err(|e| e.to_string()))
+        {
+            Ok(writer) => writer.write(f),
+            Err(why) => Err(E::from(StoreError::Writer(why.clone()))),
+        }
+    }
+}
+
+/// Starts the thread that checkpoints an SQLite file every [`CHECKPOINT_EVERY`] (its
+/// connections never checkpoint inside a commit: see `connection.rs`). A passive checkpoint
+/// copies what no reader still needs from the log into the database and syncs it, without
+/// taking the write lock, so writers carry on meanwhile; once everything is copied, the next
+/// writer starts the log again from its beginning, which keeps it small. The thread stops
+/// when the returned sender is dropped.
+fn start_checkpointer(url: DatabaseUrl) -> Result<mpsc::Sender<()>, StoreError> {
+    let (stop, stopped) = mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("delphi-sqlite-checkpoint".to_owned())
+        .spawn(move || {
+            let mut conn: Option<DbConnection> = None;
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY)
+            {
+                if conn.is_none() {
+                    conn = url.connect().ok();
+                }
+                if let Some(c) = conn.as_mut() {
+                    if let Err(error) = c.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+                        tracing::warn!(%error, "SQLite checkpoint failed; trying again");
+                        conn = None;
+                    }
+                }
+            }
+        })
+        .map_err(|e| StoreError::Writer(format!("starting the checkpoint thread: {e}")))?;
+    Ok(stop)
+}
