@@ -184,7 +184,9 @@ test('a researcher signs in and reads the dashboard; the pages are accessible', 
   assert.match(await page.textContent('main'), /Email in round 2/);
   assert.deepEqual(await axe(page), [], 'dashboard: no serious or critical violations');
   await shoot(page, 'admin-dashboard');
-  await Promise.all([page.waitForURL(/done=reminded/), page.click('text=Remind everyone who has not submitted')]);
+  await Promise.all([page.waitForURL(/\/remind$/), page.click('text=Remind everyone who has not submitted')]);
+  assert.match(await page.textContent('main'), /Who will be reminded/);
+  await Promise.all([page.waitForURL(/done=reminded/), page.click('button:has-text("reminders")')]);
   assert.match(await page.textContent('[role=status]'), /reminders queued/);
 
   await Promise.all([page.waitForURL(/emails\/reminder$/), page.click('a:has-text("Reminder")')]);

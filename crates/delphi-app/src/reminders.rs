@@ -181,3 +181,62 @@ fn queue_for_round(
     }
     Ok(report)
 }
+
+/// Who a reminder now would reach: the open round and its non-submitters (pseudonym and
+/// group only), split by whether today's reminder already went to them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReminderPreview {
+    /// The open round.
+    pub round: i32,
+    /// Who would be reminded now: (pseudonym, group code).
+    pub recipients: Vec<(String, String)>,
+    /// Non-submitters who already had today's reminder (not reminded again).
+    pub already_reminded: Vec<(String, String)>,
+}
+
+/// Who [`remind_now`] (without an occasion) would remind now in the study `slug`.
+pub fn preview(app: &App, actor: &Actor, slug: &str) -> Result<ReminderPreview, AppError> {
+    let occasion = format!("manual-{}", delphi_store::now().format("%Y-%m-%d"));
+    let mut conn = app.conn()?;
+    delphi_store::read_tx(&mut conn, |conn| {
+        let (study, _) = access::study(conn, actor, slug, Permission::Manage)?;
+        let round = rounds::latest(conn, &study.id)?
+            .filter(|round| round.status == RoundStatus::Open)
+            .ok_or_else(|| {
+                AppError::Conflict(
+                    "no round is open: reminders go only while a round is open".to_owned(),
+                )
+            })?;
+        let groups = studies::groups(conn, &study.id)?;
+        let mut preview = ReminderPreview {
+            round: round.number,
+            recipients: Vec::new(),
+            already_reminded: Vec::new(),
+        };
+        for participation in rounds::participations(conn, &round.id)? {
+            if participation.submitted_at.is_some() {
+                continue;
+            }
+            let Some(person) = panellists::find(conn, &participation.panellist_id)? else {
+                continue;
+            };
+            if person.withdrawn_at.is_some() || person.token_revoked_at.is_some() {
+                continue;
+            }
+            let group = groups
+                .iter()
+                .find(|g| g.id == person.group_id)
+                .map(|g| g.code.clone())
+                .unwrap_or_default();
+            let key = dedupe_key(&round.id, &person.id, &occasion);
+            if outbox::exists_with_key(conn, &key)? {
+                preview.already_reminded.push((person.pseudonym, group));
+            } else {
+                preview.recipients.push((person.pseudonym, group));
+            }
+        }
+        preview.recipients.sort();
+        preview.already_reminded.sort();
+        Ok(preview)
+    })
+}

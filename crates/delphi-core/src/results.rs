@@ -33,6 +33,88 @@ pub struct StoredResult {
     /// there (whole panel only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
+    /// How many answers counted and how many were left out under the study's counting
+    /// settings (absent in results stored before the setting acted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<AnswerCount>,
+    /// Stakeholder groups with fewer valid ratings than the minimum, which kept an
+    /// `every_group(...)` rule from holding (whole panel only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub short_groups: Vec<ShortGroup>,
+    /// Stability since the previous round, when the item (or the one it rewords) was rated
+    /// there (whole panel only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stability: Option<ItemStability>,
+    /// Kendall's W over the round's rated items, the same on every whole-panel row of the
+    /// round (whole panel only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round_concordance: Option<Concordance>,
+}
+
+/// Answers counted and left out of one result.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerCount {
+    /// Answers that count (a rating or "unable to rate").
+    pub counted: u64,
+    /// Answers saved but never submitted, left out (the study counts submitted answers only).
+    pub left_out_unsubmitted: u64,
+    /// Answers of panellists who withdrew, left out (the study drops them).
+    pub left_out_withdrawn: u64,
+}
+
+impl AnswerCount {
+    /// Every answer left out.
+    pub fn left_out(&self) -> u64 {
+        self.left_out_unsubmitted + self.left_out_withdrawn
+    }
+}
+
+/// A stakeholder group short of ratings for an `every_group(...)` rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShortGroup {
+    /// The group's code.
+    pub group: String,
+    /// Its valid ratings.
+    pub n: u64,
+    /// The study's minimum.
+    pub minimum: u64,
+}
+
+/// An item's stability between the previous round and this one (STATISTICS.md section 5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemStability {
+    /// The round compared with.
+    pub previous_round: i32,
+    /// Panellists with a counted rating in both rounds.
+    pub n_paired: u64,
+    /// The Wilcoxon signed-rank p-value on the paired ratings (absent when undefined).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wilcoxon_p: Option<f64>,
+    /// Scheibe's percent change between the two rounds' distributions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheibe_pct_change: Option<f64>,
+}
+
+/// Kendall's coefficient of concordance W over a round's items (STATISTICS.md section 4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Concordance {
+    /// Panellists with a counted rating for every rated item.
+    pub raters: u64,
+    /// Items ranked.
+    pub items: u64,
+    /// Tie-corrected W (absent when undefined).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub w: Option<f64>,
+    /// Its χ² p-value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_value: Option<f64>,
+    /// Why W is undefined, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The consensus rule as the protocol stated it when the round closed.
@@ -100,5 +182,48 @@ impl StoredResult {
     /// The classification's code, when the result has one.
     pub fn verdict(&self) -> Option<Verdict> {
         self.classification.as_ref().map(Classification::verdict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_stored_before_the_counting_fields_still_parses_and_round_trips() {
+        let mut h = delphi_stats::Histogram::new(1, 9);
+        for v in [7, 8, 8, 9, 2] {
+            h.add(v);
+        }
+        let statistics = delphi_stats::describe_panel(&h, &delphi_stats::DescribeConfig::default());
+        let old = serde_json::json!({ "statistics": statistics, "quantile_type": 7 });
+        let parsed: StoredResult = serde_json::from_value(old).expect("an old row parses");
+        assert_eq!(parsed.answers, None);
+        assert!(parsed.short_groups.is_empty());
+        let text = serde_json::to_string(&parsed).unwrap();
+        assert!(
+            !text.contains("answers") && !text.contains("short_groups"),
+            "{text}"
+        );
+        let new = StoredResult {
+            answers: Some(AnswerCount {
+                counted: 5,
+                left_out_unsubmitted: 2,
+                left_out_withdrawn: 1,
+            }),
+            short_groups: vec![ShortGroup {
+                group: "nurses".into(),
+                n: 2,
+                minimum: 5,
+            }],
+            ..parsed
+        };
+        let back: StoredResult =
+            serde_json::from_str(&serde_json::to_string(&new).unwrap()).unwrap();
+        assert_eq!(
+            (&back.answers, &back.short_groups),
+            (&new.answers, &new.short_groups)
+        );
+        assert_eq!(back.answers.map(|a| a.left_out()), Some(3));
     }
 }

@@ -49,7 +49,8 @@ pub enum WithdrawnAnswers {
     /// They still count (the usual consent text: "answers given before withdrawing are kept").
     #[default]
     Keep,
-    /// They no longer count from the round after the withdrawal.
+    /// They no longer count: a round that closes after the withdrawal leaves them out
+    /// (rounds closed before it keep their stored results).
     Drop,
 }
 
@@ -60,7 +61,8 @@ pub enum ShortGroupPolicy {
     /// The item is not classified as consensus; the results name the group (the default).
     #[default]
     NotConsensus,
-    /// The rule is applied to the groups with enough answers only.
+    /// The rule is applied to the groups with valid ratings only ("groups with data"); short
+    /// groups are still named in the results.
     GroupsWithData,
 }
 

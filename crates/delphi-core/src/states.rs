@@ -178,6 +178,8 @@ text_enum!(
         ThankYou => "thank_you",
         /// The confirmation of a withdrawal.
         Withdrawal => "withdrawal",
+        /// The open round's deadline was moved later.
+        DeadlineExtended => "deadline_extended",
         /// A researcher's test of a wording, to themselves.
         Test => "test",
     }
@@ -191,6 +193,7 @@ impl MailKind {
         Self::Reminder,
         Self::ThankYou,
         Self::Withdrawal,
+        Self::DeadlineExtended,
     ];
 
     /// The kind's name as a researcher reads it.
@@ -201,6 +204,7 @@ impl MailKind {
             Self::Reminder => "Reminder",
             Self::ThankYou => "Thank-you",
             Self::Withdrawal => "Withdrawal confirmation",
+            Self::DeadlineExtended => "New deadline",
             Self::Test => "Test message",
         }
     }

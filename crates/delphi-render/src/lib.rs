@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use handlebars::Handlebars;
 
+pub mod chart;
 mod strict;
 mod untrusted;
 use rust_embed::RustEmbed;

@@ -112,3 +112,20 @@ pub fn delete_for_panellist(conn: &mut DbConnection, panellist_id: &str) -> Quer
         .execute(conn)?;
     diesel::delete(responses::table.filter(responses::panellist_id.eq(panellist_id))).execute(conn)
 }
+
+/// Per panellist of a round: their last saved answer and how many answers they saved (the
+/// round monitor's "last activity" and "started").
+pub fn activity_for_round(
+    conn: &mut DbConnection,
+    round_id: &str,
+) -> QueryResult<Vec<(String, Option<NaiveDateTime>, i64)>> {
+    responses::table
+        .filter(responses::round_id.eq(round_id))
+        .group_by(responses::panellist_id)
+        .select((
+            responses::panellist_id,
+            diesel::dsl::max(responses::updated_at),
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)
+}

@@ -10,9 +10,11 @@
 //!   submission, withdrawal, and a page for every other state);
 //! - `/api/v1/p/{token}...`: the same as JSON, used by the page's script for autosave;
 //! - `/admin...`: the researcher's pages (sign in, studies, a study's rounds, email outbox,
-//!   reminders and retries, one's account), behind a session held on the server and CSRF
-//!   values;
-//! - `/api/v1/studies/{slug}/exports...`: a study's downloads for a signed-in researcher;
+//!   reminders and retries, one's account, the round monitor, closing, results, the audit
+//!   log), behind a session held on the server and CSRF values;
+//! - `/api/v1/studies/{slug}/...`: the round console, the planner and the downloads as JSON
+//!   (session cookie, and the CSRF value in `X-CSRF-Token` for writes), described by
+//!   `/api/v1/openapi.json` ([`api`]);
 //! - `/static/...`: the stylesheets and the one script, embedded in the binary.
 //!
 //! Every response carries a strict Content-Security-Policy, `X-Content-Type-Options`,
@@ -23,7 +25,7 @@
 //! on `/api/...` and as a page elsewhere (`rejections.rs`).
 
 mod admin;
-mod api;
+pub mod api;
 mod assets;
 mod csrf;
 mod deadline;

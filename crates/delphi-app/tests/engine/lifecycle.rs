@@ -88,6 +88,7 @@ fn answers_save_update_submit_and_count_when_the_round_closes() {
         rate(app, &tokens[0], "A3", 9); // still editable after submitting
         for token in &tokens[1..] {
             rate(app, token, "A1", 8);
+            participation::submit(app, &panellist(token)).unwrap();
         }
         let closed = closing::close_round(app, OPERATOR, &id).unwrap();
         assert_eq!(closed.items, 4);

@@ -2,6 +2,7 @@
 //! when `DELPHI_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database as well.
 
 mod authorization;
+mod counting;
 mod erasure;
 mod exports;
 #[path = "../../../delphi-web/fixtures/study.rs"]

@@ -13,7 +13,6 @@ use evalexpr::error::EvalexprResultValue;
 use evalexpr::{
     build_operator_tree, Context, DefaultNumericTypes, EvalexprError, EvalexprResult, Node, Value,
 };
-use serde::{Deserialize, Serialize};
 
 /// Most characters a rule may have (the longest preset has under 100).
 pub const MAX_RULE_CHARS: usize = 500;
@@ -126,6 +125,13 @@ impl ConsensusRule {
             Ok(_) | Err(RuleError::Undefined(_)) => Ok(rule),
             Err(err) => Err(err),
         }
+    }
+
+    /// Whether the rule has an `every_group(...)` clause.
+    pub fn uses_every_group(&self) -> bool {
+        self.clauses
+            .iter()
+            .any(|c| c.quantifier == Quantifier::Every)
     }
 
     /// The rule as written.
@@ -391,96 +397,9 @@ impl Context for ItemContext<'_> {
     }
 }
 
-/// An item's classification under the study's rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum Classification {
-    /// Consensus to include.
-    In,
-    /// Consensus to exclude.
-    Out,
-    /// Rated, but neither rule holds.
-    None,
-    /// Too few ratings, or a value the rule needs is undefined.
-    NotClassified {
-        /// Why, in words a researcher can act on.
-        reason: String,
-    },
-}
+mod classify;
 
-impl Classification {
-    /// `in`, `out`, `none` or `not_classified` (the stored form).
-    pub fn as_str(&self) -> &'static str {
-        self.verdict().as_str()
-    }
-
-    /// Whether the item reached consensus (in or out).
-    pub fn is_resolved(&self) -> bool {
-        matches!(self, Self::In | Self::Out)
-    }
-
-    /// The classification's code, as the results' column stores it.
-    pub fn verdict(&self) -> crate::states::Verdict {
-        use crate::states::Verdict;
-        match self {
-            Self::In => Verdict::In,
-            Self::Out => Verdict::Out,
-            Self::None => Verdict::None,
-            Self::NotClassified { .. } => Verdict::NotClassified,
-        }
-    }
-}
-
-/// A rule set ready to classify items: parsed "in" and optional "out" rules.
-#[derive(Debug, Clone)]
-pub struct Classifier {
-    consensus_in: ConsensusRule,
-    consensus_out: Option<ConsensusRule>,
-    min_n: u64,
-}
-
-impl Classifier {
-    /// Parses the rules of the settings.
-    pub fn new(settings: &crate::settings::ConsensusSettings) -> Result<Self, RuleError> {
-        Ok(Self {
-            consensus_in: ConsensusRule::parse(&settings.consensus_in)?,
-            consensus_out: settings
-                .consensus_out
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-                .map(ConsensusRule::parse)
-                .transpose()?,
-            min_n: u64::from(settings.min_n_for_classification),
-        })
-    }
-
-    /// Classifies one item: "in" if the in-rule holds, "out" if the out-rule holds, else "none".
-    pub fn classify(&self, input: &RuleInput) -> Classification {
-        let n = input.overall.n_valid();
-        if n < self.min_n {
-            return Classification::NotClassified {
-                reason: format!(
-                    "{n} valid ratings, fewer than the minimum of {}",
-                    self.min_n
-                ),
-            };
-        }
-        let outcome = (|| {
-            if self.consensus_in.evaluate(input)? {
-                return Ok(Classification::In);
-            }
-            if let Some(out) = &self.consensus_out {
-                if out.evaluate(input)? {
-                    return Ok(Classification::Out);
-                }
-            }
-            Ok(Classification::None)
-        })();
-        outcome.unwrap_or_else(|err: RuleError| Classification::NotClassified {
-            reason: err.to_string(),
-        })
-    }
-}
+pub use classify::{Assessment, Classification, Classifier};
 
 #[cfg(test)]
 mod tests;

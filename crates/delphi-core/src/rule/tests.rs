@@ -191,3 +191,34 @@ fn nesting_and_length_are_limited_with_the_position_and_the_limit() {
     let _ = ConsensusRule::parse(&format!("{}(n > 1)", "!".repeat(490)));
     let _ = ConsensusRule::parse(&format!("{}1 > 0", "-".repeat(494)));
 }
+
+#[test]
+fn a_group_short_of_ratings_keeps_every_group_from_consensus_unless_relaxed() {
+    use crate::settings::ShortGroupPolicy;
+    let mut settings =
+        crate::settings::ConsensusSettings::preset("comet_all_groups", 1, 9).unwrap();
+    let agree = hist(&[(8, 6)]);
+    let input = RuleInput {
+        overall: hist(&[(8, 9)]),
+        groups: vec![("carers".into(), agree), ("nurses".into(), hist(&[(8, 3)]))],
+        quantile_type: QuantileType::Type7,
+    };
+    let strict = Classifier::new(&settings).unwrap().assess(&input);
+    let Classification::NotClassified { reason } = &strict.classification else {
+        panic!("{strict:?}");
+    };
+    assert!(reason.contains("nurses has 3"), "{reason}");
+    assert!(reason.contains("at least 5"), "{reason}");
+    assert_eq!(strict.short_groups.len(), 1);
+    assert_eq!(strict.short_groups[0].group, "nurses");
+    assert_eq!(strict.short_groups[0].n, 3);
+    settings.short_groups = ShortGroupPolicy::GroupsWithData;
+    let relaxed = Classifier::new(&settings).unwrap().assess(&input);
+    assert_eq!(relaxed.classification, Classification::In);
+    assert_eq!(relaxed.short_groups, strict.short_groups, "still named");
+    // A rule without every_group is not affected, and names no group.
+    let plain = crate::settings::ConsensusSettings::preset("comet", 1, 9).unwrap();
+    let outcome = Classifier::new(&plain).unwrap().assess(&input);
+    assert_eq!(outcome.classification, Classification::In);
+    assert!(outcome.short_groups.is_empty());
+}

@@ -352,6 +352,10 @@ pub fn study(shape: Shape) -> StudyRecord {
                         consensus_out: settings.consensus.consensus_out.clone(),
                     }),
                     change,
+                    answers: None,
+                    short_groups: Vec::new(),
+                    stability: None,
+                    round_concordance: None,
                 },
             });
             for (group, statistics) in groups.iter().zip(group_stats) {
@@ -366,6 +370,10 @@ pub fn study(shape: Shape) -> StudyRecord {
                         rule: None,
                         comet_all_groups: None,
                         change: None,
+                        answers: None,
+                        short_groups: Vec::new(),
+                        stability: None,
+                        round_concordance: None,
                     },
                 });
             }

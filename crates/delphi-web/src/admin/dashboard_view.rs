@@ -15,6 +15,7 @@ struct RoundLine {
     invited: usize,
     submitted: usize,
     rate: String,
+    closed: bool,
 }
 
 #[derive(Serialize)]
@@ -119,6 +120,7 @@ pub(super) fn study_data(dashboard: Dashboard) -> StudyData {
             .iter()
             .map(|r| RoundLine {
                 number: r.number,
+                closed: r.status == RoundStatus::Closed,
                 status: r.status,
                 invited: r.invited,
                 submitted: r.submitted,

@@ -7,6 +7,11 @@
 //!   with failures and their reasons, each panellist's last invitation and reminder, and the
 //!   actions "remind non-submitters" and "send failed email again";
 //! - [`emails`]: the wording of the study's emails (edit, preview, test, save, reset);
+//! - [`monitor`]: a round's response overall, per group and per panellist, updated live by
+//!   `/static/monitor.js`; [`remind`] (who a reminder reaches, before it goes), [`deadline`]
+//!   (extend the open round's deadline), [`close`] (confirm, then close the round);
+//! - [`results`]: a closed round's results, sorted and filtered by query parameters;
+//! - [`audit`]: the study's audit log, filtered by kind.
 //! - [`comments`]: moderating the comments of the round just closed;
 //! - [`planner`]: the next-round planner, opening the round, completing the study;
 //! - [`preview`]: the next round's page as a chosen panellist will see it (read-only);
@@ -23,25 +28,35 @@
 //! actions are refused. A new page is a new module here and a route below.
 
 mod account;
+mod audit;
+mod close;
 mod comments;
 mod dashboard;
 mod dashboard_view;
+mod deadline;
 mod emails;
 pub(crate) mod exports;
 mod extract;
 mod items;
 mod login;
 mod members;
+mod monitor;
 mod new_study;
 mod panel;
 mod planner;
 mod preview;
+mod remind;
 mod render;
+mod results;
+mod results_view;
+mod results_words;
 pub mod session;
 mod settings;
 mod settings_form;
 mod studies;
 mod upload;
+
+pub(crate) use deadline::parse_deadline;
 
 use actix_governor::Governor;
 use actix_web::web;
@@ -73,7 +88,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
                 web::post().to(account::sign_out_everywhere),
             )
             .route("/studies/{slug}", web::get().to(dashboard::show))
+            .route("/studies/{slug}/remind", web::get().to(remind::confirm))
             .route("/studies/{slug}/remind", web::post().to(dashboard::remind))
+            .route(
+                "/studies/{slug}/rounds/{number}",
+                web::get().to(monitor::show),
+            )
+            .route(
+                "/studies/{slug}/rounds/{number}/results",
+                web::get().to(results::show),
+            )
+            .route("/studies/{slug}/deadline", web::post().to(deadline::extend))
+            .route("/studies/{slug}/close", web::get().to(close::confirm))
+            .route("/studies/{slug}/close", web::post().to(close::close))
+            .route("/studies/{slug}/audit", web::get().to(audit::show))
             .route("/studies/{slug}/retry", web::post().to(dashboard::retry))
             .route("/studies/{slug}/emails/{kind}", web::get().to(emails::show))
             .route("/studies/{slug}/emails/{kind}", web::post().to(emails::act))

@@ -190,6 +190,10 @@ fn signing_in_takes_the_right_password_from_this_sites_form() {
     for flag in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(cookie.split("; ").any(|f| f == flag), "{flag} in {cookie}");
     }
+    assert!(
+        cookie.split(';').any(|part| part.trim() == "Path=/"),
+        "the pages and the JSON API read it: {cookie}"
+    );
     let studies = b.page("/admin", 200);
     assert!(studies.contains("href=\"/admin/studies/adm\""), "{studies}");
     assert!(

@@ -2,12 +2,15 @@
 //! fresh SQLite file per test.
 
 mod callers;
+mod console_support;
 #[path = "../../fixtures/study.rs"]
 mod fixture;
 mod support;
 
 mod admin;
 mod api;
+mod console;
+mod console_api;
 mod exports;
 mod feedback;
 mod hostile;

@@ -1,5 +1,10 @@
-//! Closing a round, in one transaction: refuse further writes, compute and store every
-//! item's statistics (whole panel and per stakeholder group) and its classification.
+//! Closing a round, in one transaction: refuse further writes, count the answers the study's
+//! settings say count ([`counting`]), compute and store every item's statistics (whole panel
+//! and per stakeholder group), its classification, its stability since the previous round
+//! and the round's concordance ([`stability`]).
+
+pub mod counting;
+mod stability;
 
 use std::collections::HashMap;
 
@@ -9,7 +14,7 @@ use delphi_core::stopping::{self, StopReason};
 use delphi_core::{Classifier, RuleInput, StoredResult, Verdict};
 use delphi_stats::{describe, describe_panel, Histogram};
 use delphi_store::results::{ResultRow, ALL_GROUPS};
-use delphi_store::{items, panellists, responses, results, rounds, studies, write_tx};
+use delphi_store::{items, results, rounds, studies, write_tx};
 use serde_json::json;
 
 use crate::access::{self, Actor, Permission};
@@ -58,9 +63,12 @@ pub fn close_round(app: &App, actor: &Actor, slug: &str) -> Result<ClosedRound, 
             .enumerate()
             .map(|(i, g)| (g.id.clone(), i))
             .collect();
-        let panellist_group: HashMap<String, usize> = panellists::for_study(conn, study_id)?
-            .into_iter()
-            .filter_map(|p| group_index.get(&p.group_id).map(|&g| (p.id, g)))
+        let standings =
+            counting::standings(conn, study_id, &round.id, &settings.counting, &group_index)?;
+        // The rule looks at the groups invited to this round (a group with nobody in the
+        // panel is not a stakeholder group of the round).
+        let invited_groups: Vec<bool> = (0..groups.len())
+            .map(|g| standings.values().any(|&(group, _)| group == g))
             .collect();
 
         let rated_items: Vec<items::ItemRow> = rounds::items(conn, &round.id)?
@@ -69,69 +77,71 @@ pub fn close_round(app: &App, actor: &Actor, slug: &str) -> Result<ClosedRound, 
             .map(|ri| items::find(conn, &ri.item_id)?.ok_or(diesel_missing()))
             .collect::<Result<_, AppError>>()?;
         let empty = Histogram::new(settings.scale.min, settings.scale.max);
-        let mut histograms: HashMap<&str, (Histogram, Vec<Histogram>)> = rated_items
-            .iter()
-            .map(|item| {
-                (
-                    item.id.as_str(),
-                    (empty.clone(), vec![empty.clone(); groups.len()]),
-                )
-            })
-            .collect();
-        for (item_id, panellist_id, rating, utr) in responses::ratings_for_round(conn, &round.id)? {
-            let (Some((overall, by_group)), Some(&g)) = (
-                histograms.get_mut(item_id.as_str()),
-                panellist_group.get(&panellist_id),
-            ) else {
-                continue;
-            };
-            match (rating, utr) {
-                (Some(value), _) => {
-                    overall.add(value);
-                    by_group[g].add(value);
-                }
-                (None, true) => {
-                    overall.add_unable_to_rate();
-                    by_group[g].add_unable_to_rate();
-                }
-                (None, false) => {}
-            }
-        }
+        let item_ids: Vec<&str> = rated_items.iter().map(|i| i.id.as_str()).collect();
+        let mut tallies =
+            counting::tally(conn, &round.id, &item_ids, &standings, &empty, groups.len())?;
+        let concordance = stability::concordance(
+            &item_ids
+                .iter()
+                .filter_map(|id| tallies.get(*id))
+                .collect::<Vec<_>>(),
+        );
+        let earlier_round = stability::previous_round(
+            conn,
+            study_id,
+            round.number,
+            &settings.counting,
+            &group_index,
+            &empty,
+        )?;
 
         let previous = previous_results(conn, study_id, round.number)?;
         let mut rows = Vec::with_capacity(rated_items.len() * (groups.len() + 1));
         let mut tally: HashMap<Verdict, usize> = HashMap::new();
         let mut classifications = Vec::with_capacity(rated_items.len());
+        let mut max_scheibe: Option<f64> = None;
         for item in &rated_items {
-            let Some((overall, by_group)) = histograms.remove(item.id.as_str()) else {
+            let Some(counted) = tallies.remove(item.id.as_str()) else {
                 continue;
             };
-            let stats = describe_panel(&overall, &describe_cfg);
-            let group_stats: Vec<_> = by_group
+            let stats = describe_panel(&counted.overall, &describe_cfg);
+            let group_stats: Vec<_> = counted
+                .by_group
                 .iter()
                 .map(|h| describe(h, &describe_cfg))
                 .collect();
             let input = RuleInput {
-                overall: overall.clone(),
+                overall: counted.overall.clone(),
                 groups: groups
                     .iter()
-                    .map(|g| g.code.clone())
-                    .zip(by_group.iter().cloned())
+                    .zip(counted.by_group.iter())
+                    .zip(&invited_groups)
+                    .filter(|(_, &invited)| invited)
+                    .map(|((g, h), _)| (g.code.clone(), h.clone()))
                     .collect(),
                 quantile_type,
             };
-            let classification = classifier.classify(&input);
+            let assessment = classifier.assess(&input);
+            let classification = assessment.classification;
             *tally.entry(classification.verdict()).or_default() += 1;
             let (_, _, iqr) = stats.quartiles(quantile_type);
-            let earlier = previous
-                .get(&item.id)
-                .or_else(|| item.replaces_id.as_ref().and_then(|r| previous.get(r)));
-            let change = earlier.map(|before| Change {
+            let earlier_id = match &item.replaces_id {
+                Some(old) if !previous.contains_key(&item.id) => old.as_str(),
+                _ => item.id.as_str(),
+            };
+            let change = previous.get(earlier_id).map(|before| Change {
                 previous_round: before.round,
                 delta_median: stats.median.zip(before.median).map(|(a, b)| a - b),
                 delta_iqr: iqr.zip(before.iqr).map(|(a, b)| a - b),
                 previous_classification: before.verdict,
             });
+            let item_stability = earlier_round
+                .as_ref()
+                .filter(|e| e.rated(earlier_id))
+                .and_then(|e| e.stability(earlier_id, &counted));
+            if let Some(change) = item_stability.as_ref().and_then(|s| s.scheibe_pct_change) {
+                max_scheibe = Some(max_scheibe.map_or(change, |m: f64| m.max(change)));
+            }
             let comet_all_groups =
                 delphi_stats::comet::all_groups(group_stats.iter().map(|s| s.comet));
             rows.push(ResultRow {
@@ -151,10 +161,16 @@ pub fn close_round(app: &App, actor: &Actor, slug: &str) -> Result<ClosedRound, 
                     }),
                     comet_all_groups,
                     change,
+                    answers: Some(counted.answers),
+                    short_groups: assessment.short_groups,
+                    stability: item_stability,
+                    round_concordance: Some(concordance.clone()),
                 },
                 computed_at: now,
             });
-            for (group, stats) in groups.iter().zip(group_stats) {
+            for ((group, stats), answers) in
+                groups.iter().zip(group_stats).zip(counted.group_answers)
+            {
                 rows.push(ResultRow {
                     round_id: round.id.clone(),
                     item_id: item.id.clone(),
@@ -169,6 +185,10 @@ pub fn close_round(app: &App, actor: &Actor, slug: &str) -> Result<ClosedRound, 
                         rule: None,
                         comet_all_groups: None,
                         change: None,
+                        answers: Some(answers),
+                        short_groups: Vec::new(),
+                        stability: None,
+                        round_concordance: None,
                     },
                     computed_at: now,
                 });
@@ -180,7 +200,7 @@ pub fn close_round(app: &App, actor: &Actor, slug: &str) -> Result<ClosedRound, 
             &settings.stopping,
             round.number as u32,
             &classifications,
-            None,
+            max_scheibe,
         )
         .map(|reason| match reason {
             StopReason::MaxRounds(n) => format!("the protocol's maximum of {n} rounds is reached"),
