@@ -79,7 +79,10 @@ pub async fn close(
     state: web::Data<WebState>,
     Writer(actor): Writer,
     slug: web::Path<String>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    // The action takes no body: anything but nothing or `{}` is refused before it runs.
+    crate::panellist::api::no_body(&body)?;
     let app = state.app.clone();
     let closed = blocking(move || closing::close_round(&app, &actor, &slug)).await?;
     Ok(json(&ClosedBody {
@@ -115,7 +118,10 @@ pub async fn remind(
     state: web::Data<WebState>,
     Writer(actor): Writer,
     slug: web::Path<String>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    // The action takes no body: anything but nothing or `{}` is refused before it runs.
+    crate::panellist::api::no_body(&body)?;
     let app = state.app.clone();
     let report = blocking(move || reminders::remind_now(&app, &actor, &slug, None)).await?;
     Ok(json(&report))

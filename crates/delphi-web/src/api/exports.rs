@@ -45,7 +45,10 @@ struct Offered {
 }
 
 /// `GET /api/v1/studies/{slug}/exports`.
-async fn list(
+#[utoipa::path(get, path = "/api/v1/studies/{slug}/exports",
+    params(("slug" = String, Path, description = "The study's short name")),
+    responses((status = 200, description = "The downloads the caller may have"), (status = 401, description = "Not signed in"), (status = 404, description = "No such study")))]
+pub async fn list(
     state: web::Data<WebState>,
     caller: Caller,
     slug: web::Path<String>,
@@ -74,7 +77,10 @@ async fn list(
 }
 
 /// `GET /api/v1/studies/{slug}/exports/{format}`.
-async fn download(
+#[utoipa::path(get, path = "/api/v1/studies/{slug}/exports/{format}",
+    params(("slug" = String, Path, description = "The study's short name"), ("format" = String, Path, description = "csv, results-csv, xlsx, json, html, codebook, spss or r")),
+    responses((status = 200, description = "The file, as an attachment"), (status = 401, description = "Not signed in"), (status = 404, description = "No such study or format"), (status = 422, description = "A choice in the query does not fit")))]
+pub async fn download(
     state: web::Data<WebState>,
     caller: Caller,
     path: web::Path<(String, String)>,
@@ -96,7 +102,10 @@ async fn download(
 }
 
 /// `POST /api/v1/studies/{slug}/exports/contacts`.
-async fn contacts(
+#[utoipa::path(post, path = "/api/v1/studies/{slug}/exports/contacts",
+    params(("slug" = String, Path, description = "The study's short name")),
+    responses((status = 200, description = "The contact list (owners only; audited)"), (status = 401, description = "Not signed in"), (status = 403, description = "Not an owner, or a wrong X-CSRF-Token"), (status = 404, description = "No such study")))]
+pub async fn contacts(
     state: web::Data<WebState>,
     writer: Writer,
     slug: web::Path<String>,

@@ -5,7 +5,8 @@
 //!
 //! The OpenAPI document at `/api/v1/openapi.json` is generated from the handlers' annotations
 //! by utoipa. A new route is a handler with `#[utoipa::path]`, listed in [`ApiDoc`]'s
-//! `paths(...)` and in [`table`] (a test checks the two agree).
+//! `paths(...)` (or its module's document) and registered in [`configure`] (a test checks the
+//! two agree).
 
 pub mod caller;
 pub mod console;
@@ -32,6 +33,9 @@ use utoipa::OpenApi;
         console::remind,
         console::extend,
         console::audit,
+        exports::list,
+        exports::download,
+        exports::contacts,
     )
 )]
 pub struct ApiDoc;
@@ -45,56 +49,6 @@ pub async fn openapi_json() -> HttpResponse {
         .json(document())
 }
 
-/// Every route of this module: (method, path, route). [`configure`] registers them and the
-/// OpenAPI test compares [`routes`] with the document, so a route cannot go undocumented.
-/// Whole paths, not a scope: a scope that matches the prefix answers 404 for a path it
-/// lacks instead of letting another service try, and other modules add routes here too.
-fn table() -> Vec<(&'static str, &'static str, actix_web::Route)> {
-    vec![
-        ("get", "/api/v1/openapi.json", web::get().to(openapi_json)),
-        (
-            "get",
-            "/api/v1/studies/{slug}/rounds/{number}/monitor",
-            web::get().to(console::monitor),
-        ),
-        (
-            "get",
-            "/api/v1/studies/{slug}/rounds/{number}/results",
-            web::get().to(console::results),
-        ),
-        (
-            "post",
-            "/api/v1/studies/{slug}/close",
-            web::post().to(console::close),
-        ),
-        (
-            "get",
-            "/api/v1/studies/{slug}/remind",
-            web::get().to(console::remind_preview),
-        ),
-        (
-            "post",
-            "/api/v1/studies/{slug}/remind",
-            web::post().to(console::remind),
-        ),
-        (
-            "post",
-            "/api/v1/studies/{slug}/deadline",
-            web::post().to(console::extend),
-        ),
-        (
-            "get",
-            "/api/v1/studies/{slug}/audit",
-            web::get().to(console::audit),
-        ),
-    ]
-}
-
-/// (method, path) of every route this module serves.
-pub fn routes() -> Vec<(&'static str, &'static str)> {
-    table().into_iter().map(|(m, p, _)| (m, p)).collect()
-}
-
 /// The whole document: the round console's paths and the planner's.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
@@ -102,11 +56,39 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// Routes `/api/v1/openapi.json` and `/api/v1/studies/{slug}/...`.
+/// Routes `/api/v1/openapi.json` and `/api/v1/studies/{slug}/...`. Whole paths, not a scope:
+/// a scope that matches the prefix answers 404 for a path it lacks instead of letting another
+/// service try. The OpenAPI test compares every route registered here with the document.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    for (_, path, route) in table() {
-        cfg.route(path, route);
-    }
+    cfg.route("/api/v1/openapi.json", web::get().to(openapi_json))
+        .route(
+            "/api/v1/studies/{slug}/rounds/{number}/monitor",
+            web::get().to(console::monitor),
+        )
+        .route(
+            "/api/v1/studies/{slug}/rounds/{number}/results",
+            web::get().to(console::results),
+        )
+        .route(
+            "/api/v1/studies/{slug}/close",
+            web::post().to(console::close),
+        )
+        .route(
+            "/api/v1/studies/{slug}/remind",
+            web::get().to(console::remind_preview),
+        )
+        .route(
+            "/api/v1/studies/{slug}/remind",
+            web::post().to(console::remind),
+        )
+        .route(
+            "/api/v1/studies/{slug}/deadline",
+            web::post().to(console::extend),
+        )
+        .route(
+            "/api/v1/studies/{slug}/audit",
+            web::get().to(console::audit),
+        );
     planning::configure(cfg);
     exports::configure(cfg);
 }

@@ -76,6 +76,8 @@ fn the_deadline_moves_later_and_the_panel_is_emailed_the_new_date() {
     let t = TestApp::spawn();
     arranged(&t);
     let owner = Researcher::sign_in(&t, OWNER);
+    // A sign-in is a session row: everyone signs in before the "before" picture.
+    let analyst = Researcher::sign_in(&t, ANALYST);
     let before = snapshot(&t);
     let past = owner.post(
         "/admin/studies/con/deadline",
@@ -96,7 +98,6 @@ fn the_deadline_moves_later_and_the_panel_is_emailed_the_new_date() {
         &[("csrf", "x"), ("deadline", "2099-01-01T10:00")],
     );
     assert_eq!(forged.status().as_u16(), 403);
-    let analyst = Researcher::sign_in(&t, ANALYST);
     let refused = analyst.post(
         "/admin/studies/con/deadline",
         &[("csrf", &analyst.csrf), ("deadline", "2099-01-01T10:00")],
@@ -155,12 +156,13 @@ fn closing_asks_first_then_closes_once_and_shows_filterable_results() {
     assert!(confirm.contains("<strong>1</strong> panellists have saved answers but not submitted"));
     let analyst = Researcher::sign_in(&t, ANALYST);
     analyst.page("/admin/studies/con/close", 403);
+    // A sign-in is a session row: the outsider signs in before the "before" picture.
+    let outsider = Researcher::sign_in(&t, OUTSIDER);
     let before = snapshot(&t);
     let refused = analyst.post("/admin/studies/con/close", &[("csrf", &analyst.csrf)]);
     assert_eq!(refused.status().as_u16(), 403);
     let forged = owner.post("/admin/studies/con/close", &[("csrf", "forged")]);
     assert_eq!(forged.status().as_u16(), 403);
-    let outsider = Researcher::sign_in(&t, OUTSIDER);
     let hidden = outsider.post("/admin/studies/con/close", &[("csrf", &outsider.csrf)]);
     assert_eq!(hidden.status().as_u16(), 404);
     assert_eq!(before, snapshot(&t), "refused closes change nothing");

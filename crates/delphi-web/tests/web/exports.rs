@@ -237,9 +237,6 @@ fn strangers_and_wrong_requests_are_refused_and_change_nothing() {
     let outsider = Browser::signed_in(&t, "outsider@example.org");
     let owner = Browser::signed_in(&t, "owner@example.org");
     let mut conn = t.app.conn().expect("a connection");
-    // Signing in adds a session row: sign everyone in before the "before" picture.
-    let outsider = Browser::signed_in(&t, "outsider@example.org");
-    let owner = Browser::signed_in(&t, "owner@example.org");
     let before = snapshot(&mut conn).expect("snapshot");
 
     let nobody = Browser::anonymous(&t);

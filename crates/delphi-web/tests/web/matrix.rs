@@ -147,6 +147,23 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/api/v1/studies/{slug}/exports", "",                        "401  401  401  ok   ok   404  401"),
     r("GET", "/api/v1/studies/{slug}/exports/{format}", "",               "401  401  401  ok   ok   404  401"),
     r("POST", "/api/v1/studies/{slug}/exports/contacts", "{}",            "401  401  401  403  403  404  401"),
+    // The round console (issue 10): the monitor, results and audit log are for every member;
+    // reminders, the deadline and closing for researchers. Each route meets a fresh world.
+    r("GET", "/static/monitor.js", "",                                    "ok   ok   ok   ok   ok   ok   ok"),
+    r("GET", "/admin/studies/{slug}/rounds/{number}", "",                 "303  303  303  ok   ok   404  303"),
+    r("GET", "/admin/studies/{slug}/rounds/{number}/results", "",         "303  303  303  409  409  404  303"),
+    r("GET", "/admin/studies/{slug}/audit", "",                           "303  303  303  ok   ok   404  303"),
+    r("GET", "/admin/studies/{slug}/remind", "",                          "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/close", "",                           "303  303  303  403  ok   404  303"),
+    r("GET", "/api/v1/studies/{slug}/rounds/{number}/monitor", "",        "401  401  401  ok   ok   404  401"),
+    r("GET", "/api/v1/studies/{slug}/rounds/{number}/results", "",        "401  401  401  409  409  404  401"),
+    r("GET", "/api/v1/studies/{slug}/audit", "",                          "401  401  401  ok   ok   404  401"),
+    r("GET", "/api/v1/studies/{slug}/remind", "",                         "401  401  401  403  ok   404  401"),
+    r("POST", "/api/v1/studies/{slug}/remind", "{}",                      "401  401  401  403  ok   404  401"),
+    r("POST", "/admin/studies/{slug}/deadline", "deadline=2099-01-01T10%3A00", "303  303  303  403  ok   404  303"),
+    r("POST", "/api/v1/studies/{slug}/deadline", r#"{"deadline": "2099-02-01T10:00"}"#, "401  401  401  403  ok   404  401"),
+    r("POST", "/admin/studies/{slug}/close", "x=1",                       "303  303  303  403  ok   404  303"),
+    r("POST", "/api/v1/studies/{slug}/close", "{}",                       "401  401  401  403  ok   404  401"),
 ];
 
 /// What a caller brings: a link token, its CSRF value, an admin cookie and its CSRF value.
@@ -264,7 +281,8 @@ impl Route {
             .replace("{slug}", world.slug)
             .replace("{kind}", "invitation")
             .replace("{pseudonym}", "P001")
-            .replace("{format}", "csv");
+            .replace("{format}", "csv")
+            .replace("{number}", "1");
         let query = if self.method == "GET" && !self.body.is_empty() {
             format!("?{}", self.body)
         } else {
