@@ -62,6 +62,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         base_url: base_url.clone(),
         mail: secrecy::SecretString::from(format!("file://{}", data_dir.join("emails").display())),
         secret_key: None,
+        database_pool_size: 16,
+        web: delphi_web::WebOptions::default(),
     };
     let app = crate::runtime::open_app(&config, &data_dir.join("secret.key"))?;
     let marker = data_dir.join(".seeded");
@@ -84,7 +86,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     }
     let mail_url = format!("file://{}", data_dir.join("emails").display());
     let welcome_app = app.clone();
-    crate::runtime::run_server(app, listener, &mail_url, move || {
+    crate::runtime::run_server(app, listener, &mail_url, config.web.clone(), move || {
         print_welcome(&welcome_app, &data_dir, &base_url)
     })
 }

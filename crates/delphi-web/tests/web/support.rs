@@ -31,7 +31,7 @@ impl TestApp {
 
     /// Starts a server with explicit options.
     pub fn spawn_with(options: WebOptions) -> Self {
-        let db = TestDb::sqlite();
+        let db = TestDb::primary();
         let app = App::new(db.pool.clone(), SecretKey::generate(), "http://delphi.test");
         let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
         let address = format!("http://{}", listener.local_addr().expect("an address"));
