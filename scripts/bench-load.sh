@@ -12,12 +12,13 @@
 #
 # Usage: scripts/bench-load.sh [--runs N] [--duration S] [--panel N] [--rate R]
 #          [--sweep "R1 R2 ..."] [--hello-sweep "R1 R2 ..."] [--backends "sqlite postgres"]
+#          [--debug]   (debug builds: only to check the harness itself, figures meaningless)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=5 DURATION=10 PANEL=200 RATE=3000
 SWEEP="2000 3000 4000 5000 6000 8000 10000 12000"
 HELLO_SWEEP="5000 10000 20000 30000 40000 60000"
-BACKENDS="sqlite postgres"
+BACKENDS="sqlite postgres" PROFILE=release
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS=$2; shift 2 ;;
@@ -27,12 +28,15 @@ while [ $# -gt 0 ]; do
     --sweep) SWEEP=$2; shift 2 ;;
     --hello-sweep) HELLO_SWEEP=$2; shift 2 ;;
     --backends) BACKENDS=$2; shift 2 ;;
+    --debug) PROFILE=debug; shift ;;
     *) echo "unknown option $1 (see the head of $0)" >&2; exit 2 ;;
   esac
 done
-cargo build -q --release -p delphi-cli -p delphi-load
-cargo build -q --release -p delphi-load --example hello
-bin=target/release/delphi load=target/release/delphi-load hello=target/release/examples/hello
+release=--release
+if [ "$PROFILE" = debug ]; then release=""; fi
+cargo build -q $release -p delphi-cli -p delphi-load
+cargo build -q $release -p delphi-load --example hello
+bin=target/$PROFILE/delphi load=target/$PROFILE/delphi-load hello=target/$PROFILE/examples/hello
 out=target/bench-load/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
 work=$(mktemp -d) server="" pg_db=""
@@ -82,7 +86,7 @@ print(int(best))
 PY
 }
 
-echo "== machine: $(nproc) cores; $(uptime)"
+echo "== $PROFILE build; machine: $(nproc) cores; $(uptime)"
 declare -A cap
 for backend in $BACKENDS; do
   case "$backend" in
