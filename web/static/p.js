@@ -48,10 +48,16 @@
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
       body: JSON.stringify(b)
     }).then(function (res) {
-      return res.json().then(function (data) {
-        say(res.ok ? 'Saved ' + code + '.' : 'Not saved: ' + (data.error ? data.error.message : res.status));
+      // Every refusal is JSON with the server's own words; a body that is not JSON still
+      // gets its status named (it is not a lost connection).
+      return res.text().then(function (text) {
+        var data = null;
+        try { data = JSON.parse(text); } catch (e) { data = null; }
+        if (res.ok) { say('Saved ' + code + '.'); return; }
+        var message = data && data.error && data.error.message;
+        say('Not saved: ' + (message || 'the server answered ' + res.status + '.'));
       });
-    }).catch(function () {
+    }, function () {
       say('Not saved: no connection. Press “Save answers” to save everything when you are back online.');
     });
   }

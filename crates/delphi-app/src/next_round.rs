@@ -30,7 +30,9 @@ pub fn preview(
     })
 }
 
-fn plan(
+/// The plan after `edits`, with the closed round it follows; refused while a round is open
+/// or when the protocol allows no further round.
+pub(crate) fn plan(
     conn: &mut DbConnection,
     study: &studies::StudyRow,
     edits: &[PlanEdit],
@@ -52,6 +54,23 @@ fn plan(
         )));
     }
     let all_items = items::for_study(conn, study_id)?;
+    let closed = closed_items(conn, &all_items, &last)?;
+    let existing: BTreeSet<ItemCode> = all_items
+        .iter()
+        .filter_map(|i| ItemCode::parse(&i.code).ok())
+        .collect();
+    let plan =
+        planning::plan_next_round(&closed, settings.feedback.consensus_items, edits, &existing)
+            .map_err(|e| AppError::invalid("plan", e.0))?;
+    Ok((plan, last))
+}
+
+/// The items of the closed round `last` with their whole-panel classification.
+pub(crate) fn closed_items(
+    conn: &mut DbConnection,
+    all_items: &[items::ItemRow],
+    last: &rounds::RoundRow,
+) -> Result<Vec<ClosedItem>, AppError> {
     let by_id: HashMap<&str, &items::ItemRow> =
         all_items.iter().map(|i| (i.id.as_str(), i)).collect();
     let classifications: HashMap<String, _> = results::for_round(conn, &last.id)?
@@ -73,14 +92,7 @@ fn plan(
             disposition: round_item.disposition,
         });
     }
-    let existing: BTreeSet<ItemCode> = all_items
-        .iter()
-        .filter_map(|i| ItemCode::parse(&i.code).ok())
-        .collect();
-    let plan =
-        planning::plan_next_round(&closed, settings.feedback.consensus_items, edits, &existing)
-            .map_err(|e| AppError::invalid("plan", e.0))?;
-    Ok((plan, last))
+    Ok(closed)
 }
 
 /// Applies the plan and opens the next round, in one transaction.
@@ -95,9 +107,23 @@ pub fn open_next_round(
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
         let (study, grant) = access::study(conn, actor, slug, Permission::Manage)?;
+        open_in(conn, &study, &grant.label, edits, options).map(|(opened, _)| opened)
+    })
+}
+
+/// [`open_next_round`] inside the caller's transaction, for a caller already let in; also
+/// returns the plan that was applied.
+pub(crate) fn open_in(
+    conn: &mut DbConnection,
+    study: &studies::StudyRow,
+    label: &str,
+    edits: &[PlanEdit],
+    options: &RoundOptions,
+) -> Result<(OpenedRound, NextRoundPlan), AppError> {
+    {
         let study_id = study.id.as_str();
-        let (plan, last) = plan(conn, &study, edits)?;
-        let settings = crate::studies::settings_of(&study)?;
+        let (plan, last) = plan(conn, study, edits)?;
+        let settings = crate::studies::settings_of(study)?;
         let number = last.number + 1;
         let now = delphi_store::now();
         let find = |conn: &mut DbConnection, code: &ItemCode| {
@@ -143,6 +169,7 @@ pub fn open_next_round(
                             change_note: note.clone(),
                             status: ItemStatus::Active,
                             created_at,
+                            status_reason: None,
                         }],
                     )?;
                     items::set_status(conn, &old.id, ItemStatus::Replaced)?;
@@ -174,6 +201,7 @@ pub fn open_next_round(
                             change_note: note.clone(),
                             status: ItemStatus::Active,
                             created_at,
+                            status_reason: None,
                         }],
                     )?;
                     ledger.push(LedgerEntry {
@@ -195,8 +223,8 @@ pub fn open_next_round(
         });
         let opened = open_round_with(
             conn,
-            &study,
-            &grant.label,
+            study,
+            label,
             number,
             &round_items,
             &invited,
@@ -206,12 +234,12 @@ pub fn open_next_round(
         audit::record(
             conn,
             study_id,
-            &grant.label,
+            label,
             "round.planned",
             serde_json::json!({"round": number, "ledger": ledger, "summary": changes}),
         )?;
-        Ok(opened)
-    })
+        Ok((opened, plan))
+    }
 }
 
 /// One new item of the next round, as the audit log records it.
@@ -223,7 +251,7 @@ struct LedgerEntry {
 }
 
 /// Who is invited to a later round.
-fn invitees(
+pub(crate) fn invitees(
     conn: &mut DbConnection,
     study_id: &str,
     previous_round_id: &str,

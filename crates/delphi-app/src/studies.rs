@@ -138,6 +138,7 @@ pub(crate) fn insert_items(
                 change_note: None,
                 status: ItemStatus::Active,
                 created_at: now + chrono::Duration::microseconds(i as i64),
+                status_reason: None,
             }
         })
         .collect();
@@ -282,8 +283,17 @@ pub fn edit_item_text(
     })
 }
 
-/// Completes the study: no more rounds.
-pub fn complete(app: &App, actor: &Actor, slug: &str) -> Result<(), AppError> {
+/// Completes the study: no more rounds. The reason (the stopping rule's state, or the
+/// researcher's own) is required and audited.
+pub fn complete(app: &App, actor: &Actor, slug: &str, reason: &str) -> Result<(), AppError> {
+    let reason = delphi_core::text::clean(delphi_core::text::TextKind::Reason, reason)
+        .map_err(|e| AppError::invalid("reason", e.0))?;
+    if reason.is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "say why the study is complete (e.g. the stopping rule's state)",
+        ));
+    }
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
         let (study, grant) = access::study(conn, actor, slug, Permission::Manage)?;
@@ -297,7 +307,7 @@ pub fn complete(app: &App, actor: &Actor, slug: &str) -> Result<(), AppError> {
             &study.id,
             &grant.label,
             "study.completed",
-            serde_json::json!({}),
+            serde_json::json!({"reason": reason}),
         )
     })
 }

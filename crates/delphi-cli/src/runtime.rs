@@ -66,12 +66,48 @@ pub fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Reads one file of a study folder, refusing it before reading more than the limit
+/// (`MAX_FILE_BYTES`): the size is checked first, and the read stops one byte past the limit
+/// whatever the size said (a file that grows, or a device such as `/dev/zero`).
+pub fn read_limited(path: &Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let limit = delphi_core::definition::MAX_FILE_BYTES;
+    let too_large = |size: u64| {
+        anyhow::anyhow!(
+            "{}: the file has {size} bytes; the limit is {limit} (5 MiB)",
+            path.display()
+        )
+    };
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let size = file
+        .metadata()
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    if size > limit as u64 {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(limit));
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
+    if bytes.len() > limit {
+        return Err(anyhow::anyhow!(
+            "{}: the file has more than {limit} bytes (5 MiB), the limit",
+            path.display()
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: byte {} is not UTF-8 text",
+            path.display(),
+            e.utf8_error().valid_up_to() + 1
+        )
+    })
+}
+
 /// Reads and parses a study folder; every bad line is reported at once.
 pub fn read_definition(dir: &Path) -> anyhow::Result<delphi_core::definition::StudyDefinition> {
-    let read = |name: &str| {
-        let path = dir.join(name);
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
-    };
+    let read = |name: &str| read_limited(&dir.join(name));
     let (study, items, panel) = (read("study.toml")?, read("items.csv")?, read("panel.csv")?);
     delphi_core::definition::StudyDefinition::parse(&study, &items, &panel)
         .map_err(|errors| anyhow::anyhow!("{} is not a valid study:\n{errors}", dir.display()))

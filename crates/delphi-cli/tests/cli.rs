@@ -391,6 +391,40 @@ fn a_researcher_runs_a_round_from_the_command_line() {
 }
 
 #[test]
+fn import_refuses_a_file_over_the_limit_before_reading_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let study = dir.path().join("study");
+    std::fs::create_dir(&study).expect("folder");
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/splw-leadership"
+    );
+    for name in ["study.toml", "items.csv"] {
+        std::fs::copy(format!("{example}/{name}"), study.join(name)).expect("copy");
+    }
+    // A sparse 8 GiB panel file: reading it would take the memory; its size refuses it.
+    let panel = std::fs::File::create(study.join("panel.csv")).expect("create");
+    panel.set_len(8 << 30).expect("a sparse file");
+    drop(panel);
+    let db = format!("sqlite://{}", dir.path().join("d.db").display());
+    let started = Instant::now();
+    let output = delphi()
+        .arg("import")
+        .arg(&study)
+        .env("DELPHI_DATABASE_URL", &db)
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("panel.csv: the file has 8589934592 bytes; the limit is 5242880 (5 MiB)"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20), "not read");
+}
+
+#[test]
 fn backup_copies_the_database_and_never_overwrites() {
     let dir = tempfile::tempdir().expect("temp dir");
     let dir = dir.path();

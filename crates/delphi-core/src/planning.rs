@@ -31,6 +31,16 @@ pub enum PlanEdit {
         /// The item.
         code: ItemCode,
     },
+    /// Show it for information only (it reached consensus, or was shown so last time).
+    Inform {
+        /// The item.
+        code: ItemCode,
+    },
+    /// Retire it (it reached consensus): not shown again.
+    Retire {
+        /// The item.
+        code: ItemCode,
+    },
     /// Replace the item by new words under a new code.
     Reword {
         /// The item being reworded.
@@ -122,6 +132,12 @@ pub struct NextRoundPlan {
 #[error("{0}")]
 pub struct PlanningError(pub String);
 
+/// Whether the rule counts an item as settled: it reached consensus, or it was only shown
+/// for information.
+pub fn resolved(item: &ClosedItem) -> bool {
+    item.classification.is_resolved() || item.disposition == Disposition::ForInformation
+}
+
 /// Proposes the next round from the closed one and applies the researcher's edits.
 ///
 /// `existing_codes` are all codes the study has used (a new code must not reuse one).
@@ -134,9 +150,7 @@ pub fn plan_next_round(
     let mut plan: Vec<Option<PlannedItem>> = closed
         .iter()
         .map(|item| {
-            let resolved = item.classification.is_resolved()
-                || item.disposition == Disposition::ForInformation;
-            Some(match (resolved, policy) {
+            Some(match (resolved(item), policy) {
                 (false, _) | (true, ConsensusItemPolicy::Rerate) => {
                     PlannedItem::Carry(item.code.clone())
                 }
@@ -166,9 +180,11 @@ pub fn plan_next_round(
     };
     for edit in edits {
         let target = match edit {
-            PlanEdit::Drop { code } | PlanEdit::Rerate { code } | PlanEdit::Reword { code, .. } => {
-                Some(code)
-            }
+            PlanEdit::Drop { code }
+            | PlanEdit::Rerate { code }
+            | PlanEdit::Inform { code }
+            | PlanEdit::Retire { code }
+            | PlanEdit::Reword { code, .. } => Some(code),
             PlanEdit::Add { .. } => None,
         };
         let slot = match target {
@@ -194,6 +210,15 @@ pub fn plan_next_round(
             }
             (PlanEdit::Rerate { code }, Some(i)) => {
                 plan[i] = Some(PlannedItem::Carry(code.clone()))
+            }
+            (PlanEdit::Inform { code } | PlanEdit::Retire { code }, Some(i)) => {
+                if !resolved(&closed[i]) {
+                    return Err(PlanningError(format!(
+                        "item {code} did not reach consensus: carry it, reword it or drop it with a reason"
+                    )));
+                }
+                plan[i] = matches!(edit, PlanEdit::Inform { .. })
+                    .then(|| PlannedItem::ForInformation(code.clone()));
             }
             (
                 PlanEdit::Reword {
@@ -337,6 +362,19 @@ mod tests {
         assert!(
             plan_next_round(&closed(), ConsensusItemPolicy::Retire, &unknown, &existing).is_err()
         );
+        let inform = [PlanEdit::Inform { code: code("A1") }];
+        let plan =
+            plan_next_round(&closed(), ConsensusItemPolicy::Retire, &inform, &existing).unwrap();
+        assert_eq!(plan.items[0], PlannedItem::ForInformation(code("A1")));
+        assert_eq!(plan.retired, vec![code("A3")]);
+        let retire_unresolved = [PlanEdit::Retire { code: code("A2") }];
+        assert!(plan_next_round(
+            &closed(),
+            ConsensusItemPolicy::Retire,
+            &retire_unresolved,
+            &existing
+        )
+        .is_err());
         let twice = [
             PlanEdit::Drop { code: code("A2") },
             PlanEdit::Rerate { code: code("A2") },

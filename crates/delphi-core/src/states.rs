@@ -217,6 +217,24 @@ text_enum!(
 );
 
 text_enum!(
+    /// A researcher's change to the rule's proposal for the next round (one per item).
+    PlanChangeKind {
+        /// Ask again although the rule would retire it or show it for information.
+        Rerate => "rerate",
+        /// Show for information only (not rated).
+        Inform => "inform",
+        /// Retire: reached consensus, not shown again.
+        Retire => "retire",
+        /// Drop: not asked again, with a reason.
+        Drop => "drop",
+        /// Replace by new words under a new code, with a reason.
+        Reword => "reword",
+        /// A new item, optionally suggested in a comment.
+        Add => "add",
+    }
+);
+
+text_enum!(
     /// How far a panellist has come in a round (derived from the participation's times and
     /// answers, never stored).
     ParticipationState {

@@ -35,6 +35,8 @@ pub struct ItemRow {
     pub status: ItemStatus,
     /// Added.
     pub created_at: NaiveDateTime,
+    /// Why it left the study (dropped or retired), for the item ledger.
+    pub status_reason: Option<String>,
 }
 
 /// Inserts items.
@@ -100,4 +102,12 @@ pub fn response_count(conn: &mut DbConnection, id: &str) -> QueryResult<i64> {
         .filter(responses::item_id.eq(id))
         .count()
         .get_result(conn)
+}
+
+/// Records why an item left the study (dropped or retired).
+pub fn set_status_reason(conn: &mut DbConnection, id: &str, reason: &str) -> QueryResult<()> {
+    diesel::update(items::table.find(id))
+        .set(items::status_reason.eq(reason))
+        .execute(conn)
+        .map(drop)
 }

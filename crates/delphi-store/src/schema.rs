@@ -84,6 +84,7 @@ diesel::table! {
         change_note -> Nullable<Text>,
         status -> Text,
         created_at -> Timestamp,
+        status_reason -> Nullable<Text>,
     }
 }
 
@@ -199,6 +200,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    plan_changes (study_id, round_number, item_code) {
+        study_id -> Text,
+        round_number -> Integer,
+        item_code -> Text,
+        kind -> Text,
+        new_code -> Nullable<Text>,
+        section -> Nullable<Text>,
+        text -> Nullable<Text>,
+        reason -> Text,
+        source_round_id -> Nullable<Text>,
+        source_item_id -> Nullable<Text>,
+        source_panellist_id -> Nullable<Text>,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(study_members -> studies (study_id));
 diesel::joinable!(study_members -> users (user_id));
 diesel::joinable!(stakeholder_groups -> studies (study_id));
@@ -232,4 +260,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_templates,
     outbox,
     audit_log,
+    plan_changes,
 );

@@ -274,6 +274,19 @@ pub fn snapshot(
         ),
     );
     all.insert(
+        "plan_changes",
+        rows(
+            plan_changes::table
+                .order((
+                    plan_changes::study_id,
+                    plan_changes::round_number,
+                    plan_changes::item_code,
+                ))
+                .select(crate::plans::PlanChangeRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
         "email_templates",
         rows(
             email_templates::table
@@ -297,6 +310,15 @@ pub fn snapshot(
             audit_log::table
                 .order(audit_log::id)
                 .select(audit::AuditRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "sessions",
+        rows(
+            sessions::table
+                .order(sessions::id_hash)
+                .select(crate::sessions::SessionRow::as_select())
                 .load(conn)?,
         ),
     );

@@ -49,3 +49,11 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
         .first(conn)
         .optional()
 }
+
+/// Replaces a user's password hash; whether the user exists.
+pub fn set_password_hash(conn: &mut DbConnection, id: &str, hash: &str) -> QueryResult<bool> {
+    diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)
+        .map(|n| n > 0)
+}

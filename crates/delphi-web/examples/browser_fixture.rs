@@ -30,6 +30,10 @@ fn main() -> std::io::Result<()> {
     delphi_app::closing::close_round(&app, fixture::OPERATOR, &closed.slug)
         .map_err(|e| std::io::Error::other(e.to_string()))?;
 
+    // Round 2 open and answered, with comments, for the planner test (planner.test.mjs).
+    let plan = fixture::round_two(&app, "browser-plan", 6, 25, &[]);
+    answer_open_round(&app, &plan).map_err(|e| std::io::Error::other(e.to_string()))?;
+
     // A researcher who owns the round-2 study, for the /admin pages.
     let io = |e: delphi_app::AppError| std::io::Error::other(e.to_string());
     let operator = fixture::OPERATOR;
@@ -44,6 +48,7 @@ fn main() -> std::io::Result<()> {
     .map_err(io)?;
     let owner = delphi_core::states::Role::Owner;
     delphi_app::users::add_member(&app, operator, &two.slug, RESEARCHER, owner).map_err(io)?;
+    delphi_app::users::add_member(&app, operator, &plan.slug, RESEARCHER, owner).map_err(io)?;
 
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -56,6 +61,8 @@ fn main() -> std::io::Result<()> {
         "unknown": format!("{base}/p/{}", "A".repeat(32)),
         "admin": { "login": format!("{base}/admin/login"), "email": RESEARCHER, "password": PASSWORD,
                    "study": format!("{base}/admin/studies/browser-round-2") },
+        "plan": { "slug": plan.slug, "study": format!("{base}/admin/studies/{}", plan.slug),
+                  "panellist": url(&plan.tokens[0]) },
     });
     let mut out = std::io::stdout().lock();
     writeln!(out, "{urls}")?;
@@ -75,4 +82,52 @@ fn main() -> std::io::Result<()> {
         drop(db);
         Ok(())
     })
+}
+
+/// Answers the open round for every panellist of `f` and submits; the first five comment on
+/// the round's second rated item, which the panel stays split on (one comment names someone).
+fn answer_open_round(app: &App, f: &fixture::Fixture) -> Result<(), delphi_app::AppError> {
+    use delphi_app::participation::{self, AnswerInput};
+    use delphi_core::states::Disposition;
+    let codes: Vec<String> = {
+        let mut conn = app.conn()?;
+        let round = delphi_store::rounds::latest(&mut conn, &f.study_id)?
+            .ok_or_else(|| delphi_app::AppError::Internal("no round".to_owned()))?;
+        let mut codes = Vec::new();
+        for ri in delphi_store::rounds::items(&mut conn, &round.id)? {
+            if ri.disposition == Disposition::ForInformation {
+                continue;
+            }
+            if let Some(item) = delphi_store::items::find(&mut conn, &ri.item_id)? {
+                codes.push(item.code);
+            }
+        }
+        codes
+    };
+    let comments = [
+        "Round 2: the wording is clear now.",
+        "Round 2: this matters most in rural practices.",
+        "Round 2: an off-topic remark to hide.",
+        "Round 2: as Dr Jane Doe at our clinic says, time is the issue.",
+        "Round 2: please also ask about funding for link workers.",
+    ];
+    for (p, token) in f.tokens.iter().enumerate() {
+        let me = delphi_app::Actor::Panellist(token.clone());
+        let answers: Vec<AnswerInput> = codes
+            .iter()
+            .enumerate()
+            .map(|(i, code)| AnswerInput {
+                item_code: code.clone(),
+                rating: Some(fixture::rating_for(i, p + 1)),
+                unable_to_rate: false,
+                comment: (i == 1)
+                    .then(|| comments.get(p).map(|c| (*c).to_owned()))
+                    .flatten(),
+                reason: None,
+            })
+            .collect();
+        participation::save_answers(app, &me, &answers)?;
+        participation::submit(app, &me)?;
+    }
+    Ok(())
 }

@@ -12,9 +12,10 @@ use actix_web::{Error, HttpResponse, ResponseError};
 /// How long a request may take by default, from its head to its response.
 pub const DEFAULT: Duration = Duration::from_secs(60);
 
-/// The refusal of a request that took too long.
+/// The refusal of a request that took too long (whether it was the API's: its answer is
+/// then the API's JSON error, else a page).
 #[derive(Debug)]
-struct TooSlow(Duration);
+struct TooSlow(Duration, bool);
 
 impl std::fmt::Display for TooSlow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -32,10 +33,21 @@ impl ResponseError for TooSlow {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::RequestTimeout()
-            .insert_header(("Connection", "close"))
-            .content_type("text/plain; charset=utf-8")
-            .body(self.to_string())
+        let mut response = if self.1 {
+            crate::errors::ApiError::new(self.status_code(), "timeout", self.to_string())
+                .error_response()
+        } else {
+            crate::errors::message_page(
+                self.status_code(),
+                "The request took too long",
+                &self.to_string(),
+            )
+        };
+        response.headers_mut().insert(
+            actix_web::http::header::CONNECTION,
+            actix_web::http::header::HeaderValue::from_static("close"),
+        );
+        response
     }
 }
 
@@ -45,8 +57,9 @@ pub async fn within(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let api = request.path().starts_with("/api/");
     match actix_web::rt::time::timeout(limit, next.call(request)).await {
         Ok(outcome) => outcome,
-        Err(_) => Err(TooSlow(limit).into()),
+        Err(_) => Err(TooSlow(limit, api).into()),
     }
 }

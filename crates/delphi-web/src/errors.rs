@@ -136,7 +136,15 @@ pub fn not_found() -> HttpResponse {
         .body(NOT_FOUND_PAGE)
 }
 
-/// Default service: any unknown path.
-pub async fn not_found_page() -> HttpResponse {
+/// Default service: any unknown path (the API's as JSON).
+pub async fn not_found_page(request: actix_web::HttpRequest) -> HttpResponse {
+    if crate::rejections::is_api(&request) {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "there is nothing at this address",
+        )
+        .error_response();
+    }
     not_found()
 }

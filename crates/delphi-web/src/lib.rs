@@ -10,7 +10,8 @@
 //!   submission, withdrawal, and a page for every other state);
 //! - `/api/v1/p/{token}...`: the same as JSON, used by the page's script for autosave;
 //! - `/admin...`: the researcher's pages (sign in, studies, a study's rounds, email outbox,
-//!   reminders and retries), behind a signed session cookie and CSRF values;
+//!   reminders and retries, one's account), behind a session held on the server and CSRF
+//!   values;
 //! - `/static/...`: the stylesheets and the one script, embedded in the binary.
 //!
 //! Every response carries a strict Content-Security-Policy, `X-Content-Type-Options`,
@@ -18,8 +19,12 @@
 //! Panellist pages, the panellist API and the researcher's sign-in are rate-limited per
 //! client address, each family on its own (`limits.rs`); the client address is the peer's,
 //! or what a configured trusted proxy forwarded (`client.rs`).
+//! Whatever the framework refuses before a handler runs (a body over its limit, JSON that does
+//! not parse, a query that does not fit, a wrong method) is answered as the API's JSON error
+//! on `/api/...` and as a page elsewhere (`rejections.rs`).
 
 mod admin;
+mod api;
 mod assets;
 pub mod client;
 mod csrf;
@@ -31,6 +36,7 @@ mod health;
 pub mod limits;
 mod logging;
 mod panellist;
+mod rejections;
 mod security;
 
 use std::net::TcpListener;
@@ -38,6 +44,7 @@ use std::sync::Arc;
 
 use actix_web::{web, App as HttpApp, HttpServer};
 
+pub use admin::session::csrf as admin_csrf;
 pub use client::{IpNet, TrustedProxies};
 pub use csrf::csrf_token;
 pub use errors::{ApiError, NOT_FOUND_PAGE};
@@ -133,17 +140,22 @@ pub fn start_with(
         HttpApp::new()
             .app_data(web::Data::new(state.clone()))
             .app_data(web::Data::from(proxies.clone()))
-            .app_data(web::FormConfig::default().limit(256 * 1024))
-            .app_data(web::JsonConfig::default().limit(64 * 1024))
+            .app_data(rejections::form_config())
+            .app_data(rejections::json_config())
+            .app_data(rejections::query_config())
+            .app_data(rejections::path_config())
             .wrap(actix_web::middleware::from_fn(move |request, next| {
                 deadline::within(deadline, request, next)
             }))
+            .wrap(actix_web::middleware::from_fn(rejections::guard))
+            .wrap(rejections::fill_bodies())
             .wrap(security::headers())
             .wrap(tracing_actix_web::TracingLogger::<logging::RedactedSpans>::new())
             .route("/healthz", web::get().to(health::healthz))
             .configure(assets::configure)
             .configure(|cfg| panellist::configure(cfg, &limits))
             .configure(|cfg| admin::configure(cfg, &limits))
+            .configure(api::configure)
             .default_service(web::to(errors::not_found_page))
     })
     .listen(listener)?;

@@ -30,14 +30,7 @@ pub fn page_in(
 ) -> Result<PanellistPage, AppError> {
     let person = access::panellist(conn, actor)?;
     let study = crate::studies::load(conn, &person.study_id)?;
-    let info = StudyInfo {
-        title: study.title.clone(),
-        description: study.description.clone(),
-        consent_text: study.consent_text.clone(),
-        description_paragraphs: paragraphs(&study.description),
-        consent_paragraphs: paragraphs(&study.consent_text),
-        consented_at: person.consented_at.map(when),
-    };
+    let info = study_info(&study, &person);
     let done = |state| {
         Ok(PanellistPage {
             study: info.clone(),
@@ -91,11 +84,23 @@ pub fn page_in(
             let previous = all_rounds
                 .iter()
                 .find(|r| r.number == round.number - 1 && r.status == RoundStatus::Closed);
+            let all_items = items::for_study(conn, &study.id)?
+                .into_iter()
+                .map(|i| (i.id.clone(), i))
+                .collect();
+            let round_items: Vec<(String, Disposition)> = rounds::items(conn, &round.id)?
+                .into_iter()
+                .map(|ri| (ri.item_id, ri.disposition))
+                .collect();
             let view = round_view(
                 conn,
                 cache,
                 &study,
-                round,
+                RoundParts {
+                    round,
+                    all_items: &all_items,
+                    round_items: &round_items,
+                },
                 previous,
                 &person,
                 participation.submitted_at,
@@ -106,6 +111,21 @@ pub fn page_in(
                 first_open: participation.opened_at.is_none(),
             })
         }
+    }
+}
+
+/// The study as the panellist `person` sees it.
+pub(super) fn study_info(
+    study: &studies::StudyRow,
+    person: &panellists::PanellistRow,
+) -> StudyInfo {
+    StudyInfo {
+        title: study.title.clone(),
+        description: study.description.clone(),
+        consent_text: study.consent_text.clone(),
+        description_paragraphs: paragraphs(&study.description),
+        consent_paragraphs: paragraphs(&study.consent_text),
+        consented_at: person.consented_at.map(when),
     }
 }
 
@@ -121,22 +141,31 @@ fn when(at: NaiveDateTime) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-fn round_view(
+/// The round a page shows: its row, every item of the study by id (the items it rewords
+/// included), and its items in order with how each appears.
+pub(super) struct RoundParts<'a> {
+    pub round: &'a rounds::RoundRow,
+    pub all_items: &'a HashMap<String, items::ItemRow>,
+    pub round_items: &'a [(String, Disposition)],
+}
+
+pub(super) fn round_view(
     conn: &mut DbConnection,
     cache: &ResultsCache,
     study: &studies::StudyRow,
-    round: &rounds::RoundRow,
+    parts: RoundParts<'_>,
     previous_round: Option<&rounds::RoundRow>,
     person: &panellists::PanellistRow,
     submitted_at: Option<NaiveDateTime>,
 ) -> Result<RoundView, AppError> {
+    let RoundParts {
+        round,
+        all_items,
+        round_items,
+    } = parts;
     let settings: StudySettings = crate::studies::settings_of(study)?;
     let scale = (settings.scale.min, settings.scale.max);
     let feedback_settings = &settings.feedback;
-    let all_items: HashMap<String, items::ItemRow> = items::for_study(conn, &study.id)?
-        .into_iter()
-        .map(|i| (i.id.clone(), i))
-        .collect();
     let saved: HashMap<String, responses::ResponseRow> =
         responses::for_panellist(conn, &round.id, &person.id)?
             .into_iter()
@@ -154,11 +183,11 @@ fn round_view(
 
     let mut sections: Vec<SectionView> = Vec::new();
     let (mut rated, mut total, mut unrated) = (0, 0, Vec::new());
-    for (index, round_item) in rounds::items(conn, &round.id)?.into_iter().enumerate() {
-        let item = all_items.get(&round_item.item_id).ok_or_else(|| {
+    for (index, (item_id, disposition)) in round_items.iter().enumerate() {
+        let item = all_items.get(item_id).ok_or_else(|| {
             AppError::Internal("a round item points at a missing item".to_owned())
         })?;
-        let disposition = round_item.disposition;
+        let disposition = *disposition;
         let for_information = disposition == Disposition::ForInformation;
         let replaced = item.replaces_id.as_ref().and_then(|id| all_items.get(id));
         let response = saved.get(&item.id);

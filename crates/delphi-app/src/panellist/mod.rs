@@ -5,10 +5,12 @@
 
 mod feedback;
 mod load;
+mod preview;
 mod view;
 
 pub use feedback::ResultsCache;
 pub use load::{page, page_in};
+pub use preview::preview;
 pub use view::{
     ChartBar, ChartView, ClosedView, FeedbackView, GroupMedian, ItemView, PageState, PanelStats,
     PanellistPage, PointView, RoundView, SectionView, StudyInfo,

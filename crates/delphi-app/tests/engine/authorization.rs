@@ -6,11 +6,11 @@ use delphi_app::email_templates::{self, CustomWording};
 use delphi_app::opening::RoundOptions;
 use delphi_app::participation::AnswerInput;
 use delphi_app::{
-    closing, dashboard, next_round, opening, outbox, panellist, participation, queries, reminders,
-    studies, users, Actor, App, AppError, SecretKey,
+    closing, dashboard, moderation, next_round, opening, outbox, panellist, participation, planner,
+    queries, reminders, studies, users, Actor, App, AppError, SecretKey,
 };
 use delphi_core::definition::{ItemDefinition, PanellistDefinition};
-use delphi_core::states::{MailKind, Role};
+use delphi_core::states::{CommentDecision, MailKind, PlanChangeKind, Role};
 use delphi_core::values::{Email, GroupCode, ItemCode};
 use delphi_render::Templates;
 use delphi_store::testing::{snapshot, TestDb};
@@ -164,7 +164,12 @@ fn world(app: &App, users: &[String; 4], n: usize, stage: Stage) -> World {
             // A1 and A2 reach consensus; A3 and A4 split the panel, so a round 2 can open.
             let split = if index % 2 == 0 { 1 } else { 9 };
             for (code, value) in [("A1", 8), ("A2", 8), ("A3", split), ("A4", 10 - split)] {
-                participation::save_answer(app, &me, &answer(code, Some(value))).expect("saves");
+                let mut given = answer(code, Some(value));
+                // One comment to moderate and to add an item from.
+                if index == 0 && code == "A3" {
+                    given.comment = Some("Say what kind of support is meant".to_owned());
+                }
+                participation::save_answer(app, &me, &given).expect("saves");
             }
         }
         closing::close_round(app, OPERATOR, &slug).expect("closes");
@@ -224,6 +229,22 @@ fn new_person(n: usize) -> PanellistDefinition {
     }
 }
 
+/// An item added from the comment the closed world's first panellist wrote on A3.
+fn added_from_comment() -> planner::ChangeInput {
+    planner::ChangeInput {
+        kind: PlanChangeKind::Add,
+        code: "A5".to_owned(),
+        new_code: None,
+        section: Some("Community level".to_owned()),
+        text: Some("Support is named".to_owned()),
+        reason: "Suggested in a comment".to_owned(),
+        from_comment: Some(planner::CommentSource {
+            item: "A3".to_owned(),
+            pseudonym: "P001".to_owned(),
+        }),
+    }
+}
+
 fn rating() -> AnswerInput {
     answer("A1", Some(7))
 }
@@ -269,7 +290,7 @@ fn cases() -> Vec<Case> {
             studies::edit_item_text(a, c, &w.slug, "A1", "New words")
         }),
         case!("studies::complete", Managers, Closed, |a, c, w, _| {
-            studies::complete(a, c, &w.slug)
+            studies::complete(a, c, &w.slug, "done")
         }),
         case!("studies::reissue_link", Managers, Open, |a, c, w, _| {
             studies::reissue_link(a, c, &w.slug, "P003").map(drop)
@@ -299,6 +320,28 @@ fn cases() -> Vec<Case> {
                 next_round::open_next_round(a, c, &w.slug, &[], &RoundOptions::default()).map(drop)
             }
         ),
+        case!("moderation::comments", Readers, Closed, |a, c, w, _| {
+            moderation::comments(a, c, &w.slug).map(drop)
+        }),
+        case!("moderation::decide", Managers, Closed, |a, c, w, _| {
+            let edited = moderation::Decision::ReleaseEdited("Say which support".to_owned());
+            moderation::decide(a, c, &w.slug, "A3", "P001", &edited).map(drop)
+        }),
+        case!("moderation::decide_item", Managers, Closed, |a, c, w, _| {
+            moderation::decide_item(a, c, &w.slug, "A3", CommentDecision::Hidden).map(drop)
+        }),
+        case!("planner::plan_view", Readers, Closed, |a, c, w, _| {
+            planner::plan_view(a, c, &w.slug).map(drop)
+        }),
+        case!("planner::change", Managers, Closed, |a, c, w, _| {
+            planner::change(a, c, &w.slug, &added_from_comment())
+        }),
+        case!("planner::open", Managers, Closed, |a, c, w, _| {
+            planner::open(a, c, &w.slug, &RoundOptions::default()).map(drop)
+        }),
+        case!("panellist::preview", Managers, Closed, |a, c, w, _| {
+            panellist::preview(a, c, &w.slug, "P002").map(drop)
+        }),
         case!("reminders::remind_now", Managers, Open, |a, c, w, _| {
             reminders::remind_now(a, c, &w.slug, None).map(drop)
         }),

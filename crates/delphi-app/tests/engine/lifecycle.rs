@@ -161,14 +161,18 @@ fn items_can_be_edited_only_until_rated_and_studies_complete_after_the_last_roun
             .unwrap();
         assert_eq!(item.text, "First, clearer");
         assert_eq!(
-            studies::complete(app, OPERATOR, &id).unwrap_err().code(),
+            studies::complete(app, OPERATOR, &id, "all items classified")
+                .unwrap_err()
+                .code(),
             "conflict",
             "a round is open"
         );
         closing::close_round(app, OPERATOR, &id).unwrap();
-        studies::complete(app, OPERATOR, &id).unwrap();
+        studies::complete(app, OPERATOR, &id, "all items classified").unwrap();
         assert_eq!(
-            studies::complete(app, OPERATOR, &id).unwrap_err().code(),
+            studies::complete(app, OPERATOR, &id, "all items classified")
+                .unwrap_err()
+                .code(),
             "conflict"
         );
     });
@@ -310,7 +314,7 @@ fn items_join_a_draft_and_people_join_the_panel_until_the_study_completes() {
         );
 
         closing::close_round(app, OPERATOR, &id).unwrap();
-        studies::complete(app, OPERATOR, &id).unwrap();
+        studies::complete(app, OPERATOR, &id, "all items classified").unwrap();
         let done = studies::add_panellists(
             app,
             OPERATOR,

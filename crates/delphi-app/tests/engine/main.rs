@@ -5,6 +5,8 @@ mod authorization;
 mod erasure;
 mod instances;
 mod lifecycle;
+mod planning;
 mod refusals;
+mod sessions;
 mod support;
 mod three_rounds;

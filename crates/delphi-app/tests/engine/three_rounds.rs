@@ -116,7 +116,7 @@ fn a_three_round_study_keeps_lineage_and_the_words_rated() {
             "conflict",
             "no round 4 in a 3-round protocol"
         );
-        studies::complete(app, OPERATOR, &id).unwrap();
+        studies::complete(app, OPERATOR, &id, "all items classified").unwrap();
 
         let mut conn = app.conn().unwrap();
         let all = items::for_study(&mut conn, &study_id(app, &id)).unwrap();

@@ -154,3 +154,75 @@ fn an_inconsistent_record_is_refused_with_every_problem_named() {
         "{text}"
     );
 }
+
+/// The three strings of issue 12, as a panellist's reason and a panellist's name.
+const ISSUE_STRINGS: [&str; 3] = [
+    "<script>alert(1)</script>",
+    "\"><img src=x onerror=alert(1)>",
+    "=HYPERLINK(\"http://x\",\"y\")",
+];
+
+#[test]
+fn hostile_reasons_and_names_are_inert_in_the_csv_the_workbook_the_contacts_and_the_report() {
+    let mut record = study(Shape {
+        hostile: true,
+        ..Shape::small()
+    });
+    for (n, response) in record.responses.iter_mut().take(30).enumerate() {
+        response.outlier_reason = Some(ISSUE_STRINGS[n % 3].to_owned());
+    }
+    record.contacts = Some(
+        record
+            .panellists
+            .iter()
+            .enumerate()
+            .map(|(n, p)| Contact {
+                pseudonym: p.pseudonym.clone(),
+                name: Some(ISSUE_STRINGS[n % 3].to_owned()),
+                email: format!("{}@example.org", p.pseudonym.to_lowercase()),
+            })
+            .collect(),
+    );
+    let risky = |cell: &str| cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    // The responses CSV (reasons) and the contacts CSV (names): no cell a spreadsheet runs,
+    // the text kept behind the neutralising quote.
+    let mut contacts = Vec::new();
+    write_contacts_csv(&record, &mut contacts).expect("contacts");
+    for (name, text) in [
+        ("responses", crate::responses_csv(&record, WITH_COMMENTS)),
+        ("contacts", String::from_utf8(contacts).expect("UTF-8")),
+    ] {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let mut kept = [false; 3];
+        for row in reader.records() {
+            for cell in row.expect("a row").iter() {
+                assert!(
+                    !risky(cell) || cell.parse::<f64>().is_ok(),
+                    "{name}: {cell:?}"
+                );
+                for (seen, hostile) in kept.iter_mut().zip(ISSUE_STRINGS) {
+                    *seen |= cell == hostile || cell == format!("'{hostile}");
+                }
+            }
+        }
+        assert_eq!(kept, [true; 3], "{name} keeps each string as text");
+    }
+    // The workbook (which carries comments, not reasons or names): no cell a spreadsheet runs.
+    let mut xlsx = Vec::new();
+    write_xlsx(&record, &mut xlsx, &mut no_progress()).expect("xlsx");
+    let mut wb = crate::workbook::workbook(&record);
+    use calamine::Reader;
+    for sheet in wb.sheet_names() {
+        let range = wb.worksheet_range(&sheet).expect("sheet");
+        for (_, _, cell) in range.used_cells() {
+            let text = cell.to_string();
+            assert!(
+                !risky(&text) || text.parse::<f64>().is_ok(),
+                "{sheet}: {text:?}"
+            );
+        }
+    }
+    // The report shows no reason or name as markup.
+    let html = render_report_html(&record, &Templates::load().expect("templates")).expect("report");
+    assert!(!html.contains("<script>alert") && !html.contains("<img src=x"));
+}

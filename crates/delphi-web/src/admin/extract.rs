@@ -1,14 +1,16 @@
 //! The two extractors every `/admin` handler takes instead of checking for itself:
 //!
-//! - [`SignedIn`]: the session check, done once. A request without a valid session (no
-//!   cookie, a bad signature, an expired one, a login that no longer exists) never reaches
-//!   the handler: it is sent to the sign-in page.
+//! - [`SignedIn`]: the session check, done once. A request without a live session (no
+//!   cookie, an unknown id, a session ended by signing out or a password change, an expired
+//!   one, a login that no longer exists) never reaches the handler: it is sent to the
+//!   sign-in page.
 //! - [`CsrfForm<T>`]: a POSTed form read strictly ([`crate::forms`]) into the typed form `T`,
 //!   only when its `csrf` field is the session's CSRF value (it includes [`SignedIn`]).
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use delphi_app::users::{self, User};
+use delphi_app::sessions;
+use delphi_app::users::User;
 use delphi_app::{Actor, AppError};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -24,7 +26,7 @@ pub struct SignedIn {
     pub user: User,
     /// The same user as the use cases' caller.
     pub actor: Actor,
-    /// The session cookie's value (CSRF values derive from it).
+    /// The session cookie's value, the session id (CSRF values derive from it).
     pub session: String,
     /// The CSRF value of this session's forms.
     pub csrf: String,
@@ -43,7 +45,8 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<WebState>, Rejection> {
         .ok_or_else(|| reject(HttpResponse::InternalServerError().finish()))
 }
 
-/// The signed-in user of a request, if the session cookie is valid and the login exists.
+/// The signed-in user of a request, if the cookie names a live session of a login that
+/// exists (checked on the server: an ended or expired session is no session).
 pub(super) async fn signed_in(
     state: &WebState,
     req: &HttpRequest,
@@ -51,12 +54,9 @@ pub(super) async fn signed_in(
     let Some(value) = session::read(req, session::COOKIE) else {
         return Ok(None);
     };
-    let now = chrono::Utc::now().timestamp();
-    let Some(user_id) = session::user_id(&state.app.secret, &value, now) else {
-        return Ok(None);
-    };
     let app = state.app.clone();
-    let user = blocking(move || users::find(&app, &user_id)).await?;
+    let id = value.clone();
+    let user = blocking(move || sessions::resolve(&app, &id)).await?;
     Ok(user.map(|user| SignedIn {
         csrf: session::csrf(&state.app.secret, &value),
         actor: Actor::User(user.id.clone()),

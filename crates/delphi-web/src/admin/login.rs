@@ -1,13 +1,14 @@
-//! Signing in and out. The sign-in form has no session yet, so its CSRF value is a
-//! double-submit one (a random cookie and its MAC in the form).
+//! Signing in and out (a session on the server: `delphi_app::sessions`). The sign-in form
+//! has no session yet, so its CSRF value is a double-submit one (a random cookie and its MAC
+//! in the form).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use delphi_app::users;
+use delphi_app::sessions;
 use serde::Serialize;
 
 use super::extract::{signed_in, CsrfForm, CSRF_REFUSED};
-use super::render::{render, secure, see_other, Page};
+use super::render::{problem, render, secure, see_other, Page};
 use super::session;
 use crate::errors::status_of;
 use crate::forms::Fields;
@@ -68,12 +69,11 @@ pub async fn sign_in(state: web::Data<WebState>, req: HttpRequest, form: Fields)
     let app = state.app.clone();
     let password = form.get("password").to_owned();
     let address = email.clone();
-    match blocking(move || users::verify_login(&app, &address, &password)).await {
-        Ok(user) => {
-            let value = session::issue(&state.app.secret, &user.id, chrono::Utc::now().timestamp());
+    match blocking(move || sessions::sign_in(&app, &address, &password)).await {
+        Ok(session) => {
             let mut response = see_other("/admin");
             let cookies = [
-                session::cookie(session::COOKIE, value, secure(&state)),
+                session::cookie(session::COOKIE, session.id, secure(&state)),
                 session::removal(session::LOGIN_COOKIE),
             ];
             for cookie in &cookies {
@@ -91,8 +91,12 @@ pub async fn sign_in(state: web::Data<WebState>, req: HttpRequest, form: Fields)
 #[derive(serde::Deserialize)]
 pub struct Empty {}
 
-/// `POST /admin/logout`: csrf.
-pub async fn sign_out(_form: CsrfForm<Empty>) -> HttpResponse {
+/// `POST /admin/logout`: csrf. Ends the session on the server, then drops the cookie.
+pub async fn sign_out(state: web::Data<WebState>, form: CsrfForm<Empty>) -> HttpResponse {
+    let (app, id) = (state.app.clone(), form.signed.session.clone());
+    if let Err(error) = blocking(move || sessions::sign_out(&app, &id)).await {
+        return problem(&state, Some(&form.signed), &error);
+    }
     let mut response = see_other("/admin/login");
     if let Err(error) = response.add_cookie(&session::removal(session::COOKIE)) {
         tracing::error!(%error, "the session cookie could not be removed");

@@ -1,9 +1,10 @@
-//! Researcher sessions and their CSRF values, with no session table: the cookie carries the
-//! user id and an expiry, signed with a key derived from the server secret. Every request
-//! re-reads the user, so a deleted login ends its sessions at once.
+//! Researcher session cookies and their CSRF values. The session itself lives on the server
+//! (`delphi_app::sessions`: a row per sign-in, ended by signing out, a password change or
+//! "sign out everywhere", and expired there); the cookie only carries its random id.
 //!
-//! - Session cookie `delphi_admin`: `USER_ID.EXPIRES.MAC`, HttpOnly, SameSite=Strict, path
-//!   `/admin`, Secure when the site is served over https; valid for [`LIFETIME_HOURS`].
+//! - Session cookie `delphi_admin`: the session id, HttpOnly, SameSite=Strict, path `/` (the
+//!   pages under `/admin` and the JSON API under `/api/v1/studies` both read it), Secure when
+//!   the site is served over https; kept by the browser for [`LIFETIME_HOURS`].
 //! - A form's CSRF value: a MAC of the session cookie, so it changes with every sign-in and
 //!   cannot be computed without the secret.
 //! - The sign-in form (no session yet) uses a double-submit value: a random cookie
@@ -24,9 +25,9 @@ type HmacSha256 = Hmac<Sha256>;
 pub const COOKIE: &str = "delphi_admin";
 /// The sign-in form's double-submit cookie.
 pub const LOGIN_COOKIE: &str = "delphi_login";
-/// How long a sign-in lasts.
-pub const LIFETIME_HOURS: i64 = 12;
-const PATH: &str = "/admin";
+/// How long a sign-in lasts (the server enforces it; the cookie's age only follows it).
+pub const LIFETIME_HOURS: i64 = delphi_app::sessions::LIFETIME_HOURS;
+const PATH: &str = "/";
 
 fn mac(secret: &SecretKey, purpose: &str, text: &str) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(&secret.derive(purpose))
@@ -44,24 +45,6 @@ fn verify(secret: &SecretKey, purpose: &str, text: &str, presented: &str) -> boo
         Ok(bytes) => mac(secret, purpose, text).verify_slice(&bytes).is_ok(),
         Err(_) => false,
     }
-}
-
-/// The value of a new session cookie for `user_id`, valid from `now` (Unix seconds).
-pub fn issue(secret: &SecretKey, user_id: &str, now: i64) -> String {
-    let body = format!("{user_id}.{}", now + LIFETIME_HOURS * 3600);
-    let signature = sign(secret, "admin-session", &body);
-    format!("{body}.{signature}")
-}
-
-/// The user id a session cookie names, if its signature is right and it has not expired.
-pub fn user_id(secret: &SecretKey, value: &str, now: i64) -> Option<String> {
-    let (body, signature) = value.rsplit_once('.')?;
-    if !verify(secret, "admin-session", body, signature) {
-        return None;
-    }
-    let (user_id, expires) = body.rsplit_once('.')?;
-    let expires: i64 = expires.parse().ok()?;
-    (now < expires).then(|| user_id.to_owned())
 }
 
 /// The CSRF value of the forms of a session.
@@ -92,7 +75,7 @@ pub fn login_csrf_ok(secret: &SecretKey, nonce: &str, presented: &str) -> bool {
     !nonce.is_empty() && verify(secret, "admin-login-csrf", nonce, presented)
 }
 
-/// A cookie under `/admin` with the safe flags.
+/// A cookie of the site (path `/`) with the safe flags.
 pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
     Cookie::build(name, value)
         .path(PATH)
@@ -120,29 +103,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sessions_are_signed_and_expire() {
-        let secret = SecretKey::generate();
-        let value = issue(&secret, "user-1", 1_000);
-        assert_eq!(user_id(&secret, &value, 1_001).as_deref(), Some("user-1"));
-        let expired = 1_000 + LIFETIME_HOURS * 3600;
-        assert_eq!(user_id(&secret, &value, expired), None, "expired");
-        assert_eq!(
-            user_id(&SecretKey::generate(), &value, 1_001),
-            None,
-            "other key"
-        );
-        let forged = value.replacen("user-1", "user-2", 1);
-        assert_eq!(user_id(&secret, &forged, 1_001), None, "another user's id");
-        let extended = issue(&secret, "user-1", 1_000).replacen(".4", ".9", 1);
-        assert_eq!(user_id(&secret, &extended, 1_001), None, "a changed expiry");
-        assert_eq!(user_id(&secret, "garbage", 1_001), None);
-    }
-
-    #[test]
     fn csrf_values_belong_to_one_session_and_one_sign_in_form() {
         let secret = SecretKey::generate();
-        let a = issue(&secret, "user-1", 1_000);
-        let b = issue(&secret, "user-1", 2_000);
+        let (a, b) = (login_nonce(), login_nonce());
         assert!(csrf_ok(&secret, &a, &csrf(&secret, &a)));
         assert!(!csrf_ok(&secret, &b, &csrf(&secret, &a)));
         assert!(!csrf_ok(&secret, &a, ""));

@@ -25,6 +25,27 @@ fn check_csrf(state: &WebState, token: &str, request: &HttpRequest) -> Result<()
     }
 }
 
+/// The body of an action that takes none (consent, submit, withdraw): empty or `{}`.
+/// Anything else is refused before the action, so a malformed request changes nothing.
+fn no_body(body: &[u8]) -> Result<(), ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(fields)) if fields.is_empty() => Ok(()),
+        Ok(_) => Err(ApiError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            "this action takes no body (or an empty JSON object `{}`)",
+        )),
+        Err(error) => Err(ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "bad_json",
+            format!("the body is not valid JSON: {error}"),
+        )),
+    }
+}
+
 fn json<T: Serialize>(value: &T) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -46,8 +67,10 @@ pub async fn consent(
     state: web::Data<WebState>,
     token: web::Path<String>,
     request: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     check_csrf(&state, &token, &request)?;
+    no_body(&body)?;
     let (app, actor) = (state.app.clone(), Actor::Panellist(token.into_inner()));
     blocking(move || participation::consent(&app, &actor)).await?;
     Ok(json(&serde_json::json!({ "consented": true })))
@@ -117,8 +140,10 @@ pub async fn submit(
     state: web::Data<WebState>,
     token: web::Path<String>,
     request: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     check_csrf(&state, &token, &request)?;
+    no_body(&body)?;
     let (app, actor) = (state.app.clone(), Actor::Panellist(token.into_inner()));
     let submission = blocking(move || participation::submit(&app, &actor)).await?;
     Ok(json(&serde_json::json!({
@@ -132,8 +157,10 @@ pub async fn withdraw(
     state: web::Data<WebState>,
     token: web::Path<String>,
     request: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     check_csrf(&state, &token, &request)?;
+    no_body(&body)?;
     let (app, actor) = (state.app.clone(), Actor::Panellist(token.into_inner()));
     blocking(move || participation::withdraw(&app, &actor)).await?;
     Ok(json(&serde_json::json!({ "withdrawn": true })))

@@ -86,6 +86,8 @@ struct Common<'a> {
     script: bool,
     /// Whether the footer offers withdrawal.
     withdraw_link: bool,
+    /// A researcher's read-only preview: nothing on the page can be sent.
+    preview: bool,
 }
 
 /// Everything the template of a page other than the open round sees.
@@ -164,7 +166,36 @@ pub fn render_page(
         title: title_of(page, view),
         script: view == View::Page && matches!(page.state, PageState::Rating(_)),
         withdraw_link: withdrawable && view != View::ConfirmWithdraw,
+        preview: false,
     };
+    draw_page(state, common, page, view)
+}
+
+/// The next round's page as a panellist will see it, for a researcher: read-only (the
+/// form's controls disabled, no script, no link or CSRF value of the panellist's).
+pub(crate) fn render_preview(
+    state: &WebState,
+    page: &PanellistPage,
+) -> Result<String, delphi_render::RenderError> {
+    let common = Common {
+        base: String::new(),
+        csrf: String::new(),
+        notice: Some("Preview: this is the page as the panellist will see it when the round opens. Nothing can be changed here."),
+        error: None,
+        title: format!("Preview: {}", title_of(page, View::Page)),
+        script: false,
+        withdraw_link: false,
+        preview: true,
+    };
+    draw_page(state, common, page, View::Page)
+}
+
+fn draw_page(
+    state: &WebState,
+    common: Common<'_>,
+    page: &PanellistPage,
+    view: View,
+) -> Result<String, delphi_render::RenderError> {
     let name = template_of(page, view);
     match (&page.state, view) {
         (PageState::Rating(round), View::Page) => {

@@ -187,7 +187,7 @@ fn signing_in_takes_the_right_password_from_this_sites_form() {
         .find(|c| c.starts_with("delphi_admin="))
         .expect("a session cookie")
         .to_owned();
-    for flag in ["HttpOnly", "SameSite=Strict", "Path=/admin"] {
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(cookie.contains(flag), "{flag} in {cookie}");
     }
     let studies = b.page("/admin", 200);

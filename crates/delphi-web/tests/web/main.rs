@@ -2,6 +2,7 @@
 //! fresh SQLite file per test, or a fresh PostgreSQL database with
 //! `DELPHI_TEST_BACKEND=postgres` (`.ci/run` runs the suite both ways).
 
+mod callers;
 #[path = "../../fixtures/study.rs"]
 mod fixture;
 mod support;
@@ -9,7 +10,13 @@ mod support;
 mod admin;
 mod api;
 mod feedback;
+mod hostile;
 mod limits;
+mod malformed;
+mod matrix;
 mod pages;
+mod planning;
+mod rejections;
 mod security;
+mod sessions;
 mod weight;

@@ -137,7 +137,7 @@ fn every_other_state_has_its_own_page() {
     );
 
     delphi_app::closing::close_round(&t.app, fixture::OPERATOR, &f.slug).unwrap();
-    delphi_app::studies::complete(&t.app, fixture::OPERATOR, &f.slug).unwrap();
+    delphi_app::studies::complete(&t.app, fixture::OPERATOR, &f.slug, "done").unwrap();
     let completed = t.page(&format!("/p/{}", f.tokens[0]), 200);
     assert!(completed.contains("This study has finished"), "{completed}");
 }

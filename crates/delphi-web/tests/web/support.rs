@@ -17,7 +17,7 @@ pub struct TestApp {
     pub address: String,
     /// A client that does not follow redirects.
     pub client: Client,
-    _db: TestDb,
+    db: TestDb,
 }
 
 impl TestApp {
@@ -31,7 +31,22 @@ impl TestApp {
 
     /// Starts a server with explicit options.
     pub fn spawn_with(options: WebOptions) -> Self {
-        let db = TestDb::primary();
+        Self::spawn_on_with(TestDb::primary(), options)
+    }
+
+    /// Starts a server over `db` (suites that run on every backend: `TestDb::all()`).
+    pub fn spawn_on(db: TestDb) -> Self {
+        Self::spawn_on_with(
+            db,
+            WebOptions {
+                workers: 1,
+                ..WebOptions::default()
+            },
+        )
+    }
+
+    /// Starts a server over `db` with explicit options.
+    pub fn spawn_on_with(db: TestDb, options: WebOptions) -> Self {
         let app = App::new(db.pool.clone(), SecretKey::generate(), "http://delphi.test");
         let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
         let address = format!("http://{}", listener.local_addr().expect("an address"));
@@ -53,8 +68,19 @@ impl TestApp {
                 .redirect(Policy::none())
                 .build()
                 .expect("a client"),
-            _db: db,
+            db,
         }
+    }
+
+    /// Which backend the server runs on (`sqlite`, `postgres`).
+    pub fn backend(&self) -> &'static str {
+        self.db.label
+    }
+
+    /// Every row of every table (to check that a refusal changed nothing).
+    pub fn snapshot(&self) -> std::collections::BTreeMap<&'static str, Vec<String>> {
+        let mut conn = self.app.conn().expect("a connection");
+        delphi_store::testing::snapshot(&mut conn).expect("a snapshot")
     }
 
     /// GET a path.

@@ -1,0 +1,483 @@
+//! The authorisation matrix: every route the server registers × every kind of caller. Each
+//! refusal is checked by its status, and a refused request changes nothing (every row of
+//! every table is compared before and after). On every backend.
+//!
+//! **Adding a route?** Add one line to [`ROUTES`] (method, path exactly as registered, the
+//! form or JSON body it takes, and what each caller of [`CALLERS`] gets).
+//! `every_registered_route_is_in_the_matrix` reads the route tables in `src/` and fails,
+//! naming the line to add, while a registered route is missing here (or a line here names
+//! a route that is gone). The oversized and malformed requests of `malformed.rs` use the
+//! same list.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use delphi_core::states::Role;
+use reqwest::blocking::{RequestBuilder, Response};
+use reqwest::Method;
+
+use crate::callers::{user, Browser};
+use crate::fixture;
+use crate::support::TestApp;
+
+/// One registered route and what each caller gets there.
+pub struct Route {
+    /// `GET`, `POST`, `PUT`.
+    pub method: &'static str,
+    /// The path as registered, with its `{token}`, `{code}`, `{slug}`, `{kind}` parameters.
+    pub path: &'static str,
+    /// The body: `""` (none), form fields `a=1&b=2` (the caller's CSRF value is added),
+    /// or JSON starting with `{` (the caller's CSRF value goes into `X-CSRF-Token`).
+    pub body: &'static str,
+    /// For each caller of [`CALLERS`], in order: `ok` (allowed: not a refusal; only GETs
+    /// are sent) or the status of the refusal.
+    pub expect: &'static str,
+}
+
+const fn r(
+    method: &'static str,
+    path: &'static str,
+    body: &'static str,
+    expect: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        body,
+        expect,
+    }
+}
+
+/// The callers, in the order of [`Route::expect`]:
+///
+/// - `none`: no cookie, and on panellist routes a guessed link;
+/// - `here`: the panellist of this study, by their own link (a link in an admin cookie);
+/// - `elsewhere`: a panellist of another study, by their own link and valid CSRF value,
+///   naming this study's items (their link in an admin cookie);
+/// - `analyst`, `researcher`: signed-in members of this study;
+/// - `stranger`: the signed-in owner of another study;
+/// - `ended`: the cookie of a session that signed out.
+pub const CALLERS: [&str; 7] = [
+    "none",
+    "here",
+    "elsewhere",
+    "analyst",
+    "researcher",
+    "stranger",
+    "ended",
+];
+
+/// Every route, once. One line per route: method, path, body, what each caller gets.
+#[rustfmt::skip]
+pub const ROUTES: &[Route] = &[
+    //                                                                     none here elsew anal resea stran ended
+    r("GET", "/healthz", "",                                              "ok   ok   ok   ok   ok   ok   ok"),
+    r("GET", "/static/p.css", "",                                         "ok   ok   ok   ok   ok   ok   ok"),
+    r("GET", "/static/a.css", "",                                         "ok   ok   ok   ok   ok   ok   ok"),
+    r("GET", "/static/p.js", "",                                          "ok   ok   ok   ok   ok   ok   ok"),
+    r("GET", "/p/{token}", "",                                            "404  ok   ok   404  404  404  404"),
+    r("POST", "/p/{token}/consent", "x=1",                                "404  ok   ok   404  404  404  404"),
+    r("POST", "/p/{token}/answers", "r_I3=5",                             "404  ok   404  404  404  404  404"),
+    r("GET", "/p/{token}/submit", "",                                     "404  ok   ok   404  404  404  404"),
+    r("POST", "/p/{token}/submit", "x=1",                                 "404  ok   ok   404  404  404  404"),
+    r("GET", "/p/{token}/withdraw", "",                                   "404  ok   ok   404  404  404  404"),
+    r("POST", "/p/{token}/withdraw", "x=1",                               "404  ok   ok   404  404  404  404"),
+    r("GET", "/api/v1/p/{token}", "",                                     "404  ok   ok   404  404  404  404"),
+    r("POST", "/api/v1/p/{token}/consent", "{}",                          "403  ok   ok   403  403  403  403"),
+    r("PUT", "/api/v1/p/{token}/answers/{code}", r#"{"rating": 5}"#,      "403  ok   404  403  403  403  403"),
+    r("POST", "/api/v1/p/{token}/submit", "{}",                           "403  ok   ok   403  403  403  403"),
+    r("POST", "/api/v1/p/{token}/withdraw", "{}",                         "403  ok   ok   403  403  403  403"),
+    r("GET", "/admin/login", "",                                          "ok   ok   ok   ok   ok   ok   ok"),
+    r("POST", "/admin/login", "email=owner%40example.org&password=wrong", "403  403  403  403  403  403  403"),
+    r("GET", "/admin", "",                                                "303  303  303  ok   ok   ok   303"),
+    r("GET", "/admin/", "",                                               "303  303  303  ok   ok   ok   303"),
+    r("POST", "/admin/logout", "x=1",                                     "303  303  303  ok   ok   ok   303"),
+    r("GET", "/admin/account", "",                                        "303  303  303  ok   ok   ok   303"),
+    r("POST", "/admin/account/password", "current=wrong&new=a&repeat=b",  "303  303  303  422  422  422  303"),
+    r("POST", "/admin/account/sign-out-everywhere", "x=1",                "303  303  303  ok   ok   ok   303"),
+    r("GET", "/admin/studies/{slug}", "",                                 "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/remind", "x=1",                      "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/retry", "round=1",                   "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/emails/{kind}", "",                   "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/emails/{kind}", "action=save&subject=S&body_text=B", "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/comments", "",                        "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/comments", "item=I1&panellist=P001&decision=release", "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/comments/all", "item=I1&decision=released", "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/plan", "",                            "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/plan", "kind=drop&code=I1&reason=Too+broad", "303  303  303  403  ok   404  303"),
+    r("POST", "/admin/studies/{slug}/plan/undo", "code=I1",             "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/plan/open", "",                       "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/plan/open", "instructions=",       "303  303  303  403  ok   404  303"),
+    r("GET", "/admin/studies/{slug}/preview", "panellist=P001",         "303  303  303  403  409  404  303"),
+    r("GET", "/admin/studies/{slug}/complete", "",                        "303  303  303  ok   ok   404  303"),
+    r("POST", "/admin/studies/{slug}/complete", "reason=Enough",       "303  303  303  403  ok   404  303"),
+];
+
+/// What a caller brings: a link token, its CSRF value, an admin cookie and its CSRF value.
+#[derive(Clone, Default)]
+pub struct Caller {
+    /// Its name in [`CALLERS`].
+    pub name: &'static str,
+    /// The link in panellist paths.
+    pub token: String,
+    /// The link's CSRF value (form field or header).
+    pub link_csrf: String,
+    /// The `delphi_admin` cookie, if any.
+    pub cookie: Option<String>,
+    /// The CSRF value of the cookie's session.
+    pub admin_csrf: String,
+}
+
+/// The study the routes are tried on: `mx` (round 1 open, three items), its members, and
+/// a study `other` of two items with its own owner and panel.
+pub struct World {
+    /// The callers of [`CALLERS`], in order.
+    pub callers: Vec<Caller>,
+    /// This study's short name.
+    pub slug: &'static str,
+}
+
+/// Builds the studies, logins and sessions the matrix needs.
+pub fn world(t: &TestApp) -> World {
+    let here = fixture::round_one(&t.app, "mx", 3, 3);
+    let other = fixture::round_one(&t.app, "other", 2, 2);
+    for (email, name, study, role) in [
+        ("analyst@example.org", "Ann Analyst", "mx", Role::Analyst),
+        (
+            "researcher@example.org",
+            "Rae Researcher",
+            "mx",
+            Role::Researcher,
+        ),
+        ("owner@example.org", "Olive Owner", "mx", Role::Owner),
+        ("stranger@example.org", "Sam Stranger", "other", Role::Owner),
+    ] {
+        user(t, email, name);
+        delphi_app::users::add_member(&t.app, fixture::OPERATOR, study, email, role)
+            .expect("a member");
+    }
+    for token in [&here.tokens[0], &other.tokens[0]] {
+        delphi_app::participation::consent(&t.app, &delphi_app::Actor::Panellist(token.clone()))
+            .expect("consent");
+    }
+    let signed = |email: &str| {
+        let b = Browser::signed_in(t, email);
+        (Some(b.session.clone()), b.csrf.clone())
+    };
+    let guessed = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_owned();
+    let link = |token: &String| Caller {
+        token: token.clone(),
+        link_csrf: t.csrf(token),
+        cookie: Some(token.clone()),
+        admin_csrf: delphi_web::admin_csrf(&t.app.secret, token),
+        ..Caller::default()
+    };
+    let member = |name, email: &str| {
+        let (cookie, admin_csrf) = signed(email);
+        Caller {
+            name,
+            token: guessed.clone(),
+            cookie,
+            admin_csrf,
+            ..Caller::default()
+        }
+    };
+    let ended = {
+        let b = Browser::signed_in(t, "owner@example.org");
+        let out = b.post("/admin/logout", &[("csrf", &b.csrf)]);
+        assert_eq!(out.status().as_u16(), 303, "signed out");
+        Caller {
+            name: "ended",
+            token: guessed.clone(),
+            cookie: Some(b.session.clone()),
+            admin_csrf: b.csrf.clone(),
+            ..Caller::default()
+        }
+    };
+    World {
+        callers: vec![
+            Caller {
+                name: "none",
+                token: guessed.clone(),
+                ..Caller::default()
+            },
+            Caller {
+                name: "here",
+                ..link(&here.tokens[0])
+            },
+            Caller {
+                name: "elsewhere",
+                ..link(&other.tokens[0])
+            },
+            member("analyst", "analyst@example.org"),
+            member("researcher", "researcher@example.org"),
+            member("stranger", "stranger@example.org"),
+            ended,
+        ],
+        slug: "mx",
+    }
+}
+
+impl Route {
+    /// The path with this study's values and the caller's link.
+    pub fn url(&self, t: &TestApp, world: &World, caller: &Caller) -> String {
+        let path = self
+            .path
+            .replace("{token}", &caller.token)
+            .replace("{code}", "I3")
+            .replace("{slug}", world.slug)
+            .replace("{kind}", "invitation");
+        // A GET's "body" is its query string.
+        let query = if self.method == "GET" && !self.body.is_empty() {
+            format!("?{}", self.body)
+        } else {
+            String::new()
+        };
+        format!("{}{path}{query}", t.address)
+    }
+
+    /// The request of `caller`, with `body` instead of the route's own when given.
+    pub fn request(
+        &self,
+        t: &TestApp,
+        world: &World,
+        caller: &Caller,
+        body: Option<Vec<u8>>,
+    ) -> RequestBuilder {
+        let method = Method::from_bytes(self.method.as_bytes()).expect("a method");
+        let mut request = t.client.request(method, self.url(t, world, caller));
+        if let Some(cookie) = &caller.cookie {
+            request = request.header("Cookie", format!("delphi_admin={cookie}"));
+        }
+        let csrf = if self.path.starts_with("/admin") {
+            &caller.admin_csrf
+        } else {
+            &caller.link_csrf
+        };
+        if self.method == "GET" {
+            // Its own "body" went into the query; a body given here is sent as it is.
+            match body {
+                Some(body) => request.body(body),
+                None => request,
+            }
+        } else if self.body.starts_with('{') {
+            request = request
+                .header("X-CSRF-Token", csrf.as_str())
+                .header("Content-Type", "application/json");
+            request.body(body.unwrap_or_else(|| self.body.as_bytes().to_vec()))
+        } else if !self.body.is_empty() || body.is_some() {
+            let own = format!("csrf={csrf}&{}", self.body).into_bytes();
+            request
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body.unwrap_or(own))
+        } else {
+            request
+        }
+    }
+
+    /// What each caller gets, parsed.
+    pub fn expectations(&self) -> Vec<Option<u16>> {
+        let cells: Vec<Option<u16>> = self
+            .expect
+            .split_whitespace()
+            .map(|cell| match cell {
+                "ok" => None,
+                status => Some(status.parse().expect("a status or ok")),
+            })
+            .collect();
+        assert_eq!(cells.len(), CALLERS.len(), "{} {}", self.method, self.path);
+        cells
+    }
+}
+
+const UNLIMITED: delphi_web::Limit = delphi_web::Limit {
+    per_second: 10_000,
+    burst: 100_000,
+};
+
+/// A server whose rate limit does not get in the way of the hundreds of requests here.
+pub fn unlimited(db: delphi_store::testing::TestDb) -> TestApp {
+    TestApp::spawn_on_with(
+        db,
+        delphi_web::WebOptions {
+            limits: delphi_web::RateLimits {
+                panellist_pages: UNLIMITED,
+                panellist_api: UNLIMITED,
+                sign_in: UNLIMITED,
+            },
+            workers: 1,
+            ..delphi_web::WebOptions::default()
+        },
+    )
+}
+
+fn send(request: RequestBuilder) -> Response {
+    request.send().expect("an answer")
+}
+
+#[test]
+fn every_route_refuses_every_caller_it_should_and_nothing_changes() {
+    for db in delphi_store::testing::TestDb::all() {
+        let t = unlimited(db);
+        let world = world(&t);
+        let mut failures = Vec::new();
+        for route in ROUTES {
+            for (caller, expected) in world.callers.iter().zip(route.expectations()) {
+                let cell = format!("{} {} by {}", route.method, route.path, caller.name);
+                match expected {
+                    Some(status) => {
+                        let before = t.snapshot();
+                        let response = send(route.request(&t, &world, caller, None));
+                        let got = response.status().as_u16();
+                        if got != status {
+                            let body = response.text().unwrap_or_default();
+                            let start: String = body.chars().take(300).collect();
+                            failures.push(format!("{cell}: {got}, not {status}: {start}"));
+                        }
+                        if t.snapshot() != before {
+                            failures.push(format!("{cell}: the refusal changed stored data"));
+                        }
+                    }
+                    None if route.method == "GET" => {
+                        let got = send(route.request(&t, &world, caller, None)).status();
+                        if got.is_client_error() || got.is_server_error() {
+                            failures.push(format!("{cell}: allowed, but {got}"));
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{}:\n{}",
+            t.backend(),
+            failures.join("\n")
+        );
+    }
+}
+
+/// Every `(method, path)` the route tables in `src/` register, read from the source: the
+/// `web::scope("…")` and `web::resource("…")` blocks and their `.route(…, web::get()…)`
+/// lines, and top-level `.route("…", web::post()…)` calls.
+pub fn registered_routes() -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    let mut files = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path).expect("src is readable") {
+                files.push(entry.expect("an entry").path());
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let source = std::fs::read_to_string(&path).expect("a source file");
+            let code: Vec<&str> = source
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect();
+            let flat = code
+                .join(" ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join("");
+            collect(&flat, "", &mut found);
+        }
+    }
+    found
+}
+
+/// The end of the call whose arguments start at `from` (the index of its closing paren).
+fn closing(text: &str, from: usize) -> usize {
+    let (mut depth, mut quoted) = (0usize, false);
+    for (i, c) in text[from..].char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted && depth == 0 => return from + i,
+            ')' if !quoted => depth -= 1,
+            _ => {}
+        }
+    }
+    text.len()
+}
+
+fn literal(text: &str) -> &str {
+    text.split('"').next().unwrap_or_default()
+}
+
+fn methods(text: &str) -> Vec<String> {
+    text.match_indices("web::")
+        .filter_map(|(at, _)| {
+            let name = text[at + 5..].split('(').next()?;
+            ["get", "post", "put", "delete", "patch", "head"]
+                .contains(&name)
+                .then(|| name.to_uppercase())
+        })
+        .collect()
+}
+
+/// Collects the routes of whitespace-free source `text` under `prefix`.
+fn collect(text: &str, prefix: &str, found: &mut BTreeSet<(String, String)>) {
+    let mut at = 0;
+    while at < text.len() {
+        let rest = &text[at..];
+        let next = ["web::scope(\"", "web::resource(\"", ".route(\""]
+            .iter()
+            .filter_map(|m| rest.find(m).map(|i| (i, *m)))
+            .min();
+        let Some((i, marker)) = next else { break };
+        let start = at + i + marker.len();
+        let path = literal(&text[start..]);
+        let after = start + path.len() + 1;
+        match marker {
+            ".route(\"" => {
+                let end = closing(text, after);
+                for method in methods(&text[after..end]).into_iter().take(1) {
+                    found.insert((method, format!("{prefix}{path}")));
+                }
+                at = end;
+            }
+            _ => {
+                // The scope or resource is the argument of `.service(`: it ends where that does.
+                let end = closing(text, after + 1);
+                let inner = &text[after + 1..end];
+                let full = format!("{prefix}{path}");
+                if marker == "web::resource(\"" {
+                    for method in methods(inner) {
+                        found.insert((method, full.clone()));
+                    }
+                } else {
+                    collect(inner, &full, found);
+                }
+                at = end;
+            }
+        }
+    }
+}
+
+#[test]
+fn every_registered_route_is_in_the_matrix() {
+    let registered = registered_routes();
+    assert!(
+        registered.len() >= 20,
+        "the route tables were not read: {registered:?}"
+    );
+    let listed: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect();
+    assert_eq!(listed.len(), ROUTES.len(), "a route is listed twice");
+    let missing: Vec<String> = registered
+        .difference(&listed)
+        .map(|(m, p)| format!("    r(\"{m}\", \"{p}\", \"BODY\", \"none here elsewhere analyst researcher stranger ended\"),"))
+        .collect();
+    let gone: Vec<String> = listed
+        .difference(&registered)
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        missing.is_empty() && gone.is_empty(),
+        "add to ROUTES in tests/web/matrix.rs:\n{}\nno longer registered:\n{}",
+        missing.join("\n"),
+        gone.join("\n")
+    );
+}

@@ -1,0 +1,2 @@
+DROP TABLE plan_changes;
+ALTER TABLE items DROP COLUMN status_reason;
