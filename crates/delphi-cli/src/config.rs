@@ -27,6 +27,12 @@ pub struct Config {
     /// Where replies go when a study names no team contact (a study's team contact is the
     /// Reply-To of its emails).
     pub mail_reply_to: Option<String>,
+    /// Database connections per process (default 16; every instance behind a proxy opens
+    /// its own, so PostgreSQL's `max_connections` must cover them all).
+    pub database_pool_size: u32,
+    /// The web server's tunables: `trusted_proxies`, `rate_limit_pages`, `rate_limit_api`,
+    /// `rate_limit_sign_in` (`RATE/BURST`, per client address) and `workers`.
+    pub web: delphi_web::WebOptions,
 }
 
 /// The keys `delphi.toml` may hold (all optional).
@@ -40,6 +46,40 @@ struct FileConfig {
     secret_key: Option<String>,
     mail_from: Option<String>,
     mail_reply_to: Option<String>,
+    database_pool_size: Option<u32>,
+    /// Addresses or networks, as a list or one comma-separated string.
+    trusted_proxies: Option<StringOrList>,
+    rate_limit_pages: Option<String>,
+    rate_limit_api: Option<String>,
+    rate_limit_sign_in: Option<String>,
+    workers: Option<usize>,
+}
+
+/// `["a", "b"]` or `"a, b"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum StringOrList {
+    One(String),
+    List(Vec<String>),
+}
+
+impl StringOrList {
+    fn joined(self) -> String {
+        match self {
+            Self::One(text) => text,
+            Self::List(items) => items.join(","),
+        }
+    }
+}
+
+/// A number from the environment or the file.
+fn number<T: std::str::FromStr>(key: &str, text: Option<String>) -> anyhow::Result<Option<T>> {
+    text.map(|t| {
+        t.trim()
+            .parse::<T>()
+            .map_err(|_| anyhow::anyhow!("{key} must be a whole number, got {t:?}"))
+    })
+    .transpose()
 }
 
 impl Config {
@@ -62,7 +102,56 @@ impl Config {
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             bail!("base_url must start with http:// or https://, got {base_url:?}");
         }
+        let mut web = delphi_web::WebOptions::default();
+        if let Some(list) = pick(
+            "trusted_proxies",
+            file.trusted_proxies.map(StringOrList::joined),
+        ) {
+            web.trusted_proxies = delphi_web::TrustedProxies::parse_list(&list)
+                .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
+        }
+        for (key, from_file, slot) in [
+            (
+                "rate_limit_pages",
+                file.rate_limit_pages,
+                &mut web.limits.panellist_pages,
+            ),
+            (
+                "rate_limit_api",
+                file.rate_limit_api,
+                &mut web.limits.panellist_api,
+            ),
+            (
+                "rate_limit_sign_in",
+                file.rate_limit_sign_in,
+                &mut web.limits.sign_in,
+            ),
+        ] {
+            if let Some(text) = pick(key, from_file) {
+                *slot =
+                    delphi_web::Limit::parse(&text).map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
+            }
+        }
+        if let Some(workers) = number(
+            "workers",
+            pick("workers", file.workers.map(|w| w.to_string())),
+        )? {
+            web.workers = workers;
+        }
+        let database_pool_size = number(
+            "database_pool_size",
+            pick(
+                "database_pool_size",
+                file.database_pool_size.map(|n| n.to_string()),
+            ),
+        )?
+        .unwrap_or(16);
+        if database_pool_size == 0 {
+            bail!("database_pool_size must be at least 1");
+        }
         Ok(Self {
+            database_pool_size,
+            web,
             database_url: pick("database_url", file.database_url)
                 .unwrap_or_else(|| "sqlite://delphi.db".to_owned()),
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -203,6 +292,44 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("base_url"), "{err}");
+    }
+
+    #[test]
+    fn proxies_limits_and_sizes_are_read_and_checked() {
+        let file: FileConfig = toml::from_str(
+            "trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\nrate_limit_api = \"300/3000\"",
+        )
+        .unwrap();
+        let config = Config::from_layers(
+            file,
+            env(&[
+                ("DELPHI_RATE_LIMIT_PAGES", "7/70"),
+                ("DELPHI_DATABASE_POOL_SIZE", "32"),
+            ]),
+        )
+        .unwrap();
+        assert!(config
+            .web
+            .trusted_proxies
+            .trusts("10.9.8.7".parse().unwrap()));
+        assert!(!config
+            .web
+            .trusted_proxies
+            .trusts("192.0.2.1".parse().unwrap()));
+        assert_eq!(config.web.limits.panellist_api.per_second, 300);
+        assert_eq!(config.web.limits.panellist_pages.burst, 70);
+        assert_eq!(config.database_pool_size, 32);
+        let defaults = Config::from_layers(FileConfig::default(), env(&[])).unwrap();
+        assert_eq!(defaults.web, delphi_web::WebOptions::default());
+        for (key, value) in [
+            ("DELPHI_TRUSTED_PROXIES", "proxy.example.org"),
+            ("DELPHI_RATE_LIMIT_SIGN_IN", "fast"),
+            ("DELPHI_WORKERS", "-1"),
+        ] {
+            let err = Config::from_layers(FileConfig::default(), env(&[(key, value)])).unwrap_err();
+            let named = key.trim_start_matches("DELPHI_").to_ascii_lowercase();
+            assert!(err.to_string().contains(&named), "{key}: {err}");
+        }
     }
 
     #[test]

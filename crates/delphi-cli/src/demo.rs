@@ -64,6 +64,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         secret_key: None,
         mail_from: "Delphi demo <delphi@localhost>".to_owned(),
         mail_reply_to: None,
+        database_pool_size: 16,
+        web: delphi_web::WebOptions::default(),
     };
     let app = crate::runtime::open_app(&config, &data_dir.join("secret.key"))?;
     let marker = data_dir.join(".seeded");
@@ -87,7 +89,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let mail_url = format!("file://{}", data_dir.join("emails").display());
     let welcome_app = app.clone();
     let sender = crate::mail::Sender::of(&config);
-    crate::runtime::run_server(app, listener, &mail_url, &sender, move || {
+    crate::runtime::run_server(app, listener, &mail_url, &sender, config.web.clone(), move || {
         print_welcome(&welcome_app, &data_dir, &base_url)
     })
 }

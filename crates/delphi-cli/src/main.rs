@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod admin;
 mod analyse;
+mod backup;
 mod config;
 mod demo;
 mod export;
@@ -50,6 +51,8 @@ enum Command {
     /// Administration tasks.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Copy the SQLite database consistently while the server runs (PostgreSQL: pg_dump).
+    Backup(backup::BackupArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +89,9 @@ fn main() -> ExitCode {
         }
         Command::Admin(command) => {
             config::Config::load(cli.config.as_deref()).and_then(|c| admin::run(&c, command))
+        }
+        Command::Backup(args) => {
+            config::Config::load(cli.config.as_deref()).and_then(|c| backup::run(&c, &args))
         }
         Command::Analyse(_) => Ok(()),
     };

@@ -28,7 +28,7 @@ pub struct ImportArgs {
 
 /// Connects to the configured database and applies pending migrations.
 pub fn open_app(config: &Config, key_file: &Path) -> anyhow::Result<delphi_app::App> {
-    let pool = delphi_store::Pool::connect(&config.database_url, 16)
+    let pool = delphi_store::Pool::connect(&config.database_url, config.database_pool_size)
         .with_context(|| format!("opening the database {}", config.database_url))?;
     {
         let mut conn = pool.get().context("connecting to the database")?;
@@ -125,6 +125,7 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
         listener,
         config.mail.expose_secret(),
         &sender,
+        config.web.clone(),
         move || {
             println!("Serving on {base_url} (Ctrl-C stops)");
             Ok(())
@@ -140,14 +141,18 @@ pub fn run_server(
     listener: std::net::TcpListener,
     mail_url: &str,
     sender: &crate::mail::Sender,
+    options: delphi_web::WebOptions,
     on_ready: impl FnOnce() -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mail = crate::mail::MailWorker::new(&app, mail_url, sender)?;
     actix_web::rt::System::new().block_on(async move {
+        // Inside the runtime: an SMTP transport's connection pool needs Tokio's reactor
+        // (built outside it, `delphi serve` with an smtp:// mail URL panicked at start).
+        let mail = crate::mail::MailWorker::new(&app, mail_url, sender)?;
         // Register for Ctrl-C / SIGTERM before the server starts, so a signal that arrives
         // as soon as the first requests are answered still stops it gracefully.
         let shutdown = ShutdownSignal::register()?;
-        let server = delphi_web::start(app, listener).context("starting the web server")?;
+        let server =
+            delphi_web::start_with(app, listener, options).context("starting the web server")?;
         let handle = server.handle();
         actix_web::rt::spawn(async move {
             shutdown.recv().await;
@@ -200,8 +205,9 @@ impl ShutdownSignal {
 pub fn worker(config: &Config, args: &WorkerArgs) -> anyhow::Result<()> {
     let app = open_app(config, Path::new("delphi.secret"))?;
     let sender = crate::mail::Sender::of(config);
-    let mail = crate::mail::MailWorker::new(&app, config.mail.expose_secret(), &sender)?;
     actix_web::rt::System::new().block_on(async move {
+        // Inside the runtime, like `run_server`: the SMTP pool needs Tokio's reactor.
+        let mail = crate::mail::MailWorker::new(&app, config.mail.expose_secret(), &sender)?;
         if args.once {
             mail.deliver_due().await
         } else {

@@ -446,3 +446,37 @@ fn import_refuses_a_file_over_the_limit_before_reading_it() {
     );
     assert!(started.elapsed() < Duration::from_secs(20), "not read");
 }
+
+#[test]
+fn backup_copies_the_database_and_never_overwrites() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/splw-leadership"
+    );
+    let (ok, out, err) = run_in(dir, &["backup", "--out", "none.db"]);
+    assert!(!ok && err.contains("there is no database"), "{out}{err}");
+    assert!(run_in(dir, &["import", example]).0);
+    let (ok, out, err) = run_in(dir, &["backup", "--out", "copy.db"]);
+    assert!(ok && out.contains("Backed up"), "{out}{err}");
+    // The copy is a database of its own with the study in it.
+    let listed = delphi()
+        .args(["study", "list"])
+        .env(
+            "DELPHI_DATABASE_URL",
+            format!("sqlite://{}", dir.join("copy.db").display()),
+        )
+        .current_dir(dir)
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("splw-leadership"));
+    let (ok, _, err) = run_in(dir, &["backup", "--out", "copy.db"]);
+    assert!(!ok && err.contains("copy.db"), "{err}");
+    let pg = delphi()
+        .args(["backup", "--out", "x.dump"])
+        .env("DELPHI_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&pg.stderr).contains("pg_dump --format=custom"));
+}

@@ -19,7 +19,9 @@
 //!
 //! Every response carries a strict Content-Security-Policy, `X-Content-Type-Options`,
 //! `Referrer-Policy: no-referrer` (the token is in the URL) and `X-Frame-Options: DENY`.
-//! Panellist routes and the researcher's sign-in are rate-limited per client address.
+//! Panellist pages, the panellist API and the researcher's sign-in are rate-limited per
+//! client address, each family on its own (`limits.rs`); the client address is the peer's,
+//! or what a configured trusted proxy forwarded (`client.rs`).
 //! Whatever the framework refuses before a handler runs (a body over its limit, JSON that does
 //! not parse, a query that does not fit, a wrong method) is answered as the API's JSON error
 //! on `/api/...` and as a page elsewhere (`rejections.rs`).
@@ -27,12 +29,14 @@
 mod admin;
 pub mod api;
 mod assets;
+pub mod client;
 mod csrf;
 mod deadline;
 mod errors;
 mod escape;
 pub mod forms;
 mod health;
+pub mod limits;
 mod logging;
 mod panellist;
 mod rejections;
@@ -41,12 +45,13 @@ mod security;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_governor::GovernorConfigBuilder;
 use actix_web::{web, App as HttpApp, HttpServer};
 
 pub use admin::session::csrf as admin_csrf;
+pub use client::{IpNet, TrustedProxies};
 pub use csrf::csrf_token;
 pub use errors::{ApiError, NOT_FOUND_PAGE};
+pub use limits::{Limit, RateLimits};
 pub use panellist::{render_page, Notice, View};
 
 /// What every handler shares: the use cases and the templates.
@@ -72,12 +77,12 @@ where
 }
 
 /// Tunables of the web layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebOptions {
-    /// Sustained requests per second allowed per client address on panellist routes.
-    pub panellist_requests_per_second: u64,
-    /// Burst allowed per client address on panellist routes.
-    pub panellist_burst: u32,
+    /// Per-client rate limits of the panellist pages, the panellist API and the sign-in.
+    pub limits: RateLimits,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: TrustedProxies,
     /// actix workers (0: one per core).
     pub workers: usize,
     /// How long a request may take, body included, before it is answered 408.
@@ -87,8 +92,8 @@ pub struct WebOptions {
 impl Default for WebOptions {
     fn default() -> Self {
         Self {
-            panellist_requests_per_second: 20,
-            panellist_burst: 200,
+            limits: RateLimits::default(),
+            trusted_proxies: TrustedProxies::default(),
             workers: 0,
             request_deadline: deadline::DEFAULT,
         }
@@ -130,23 +135,20 @@ pub fn start_with(
         app,
         templates: delphi_render::Templates::load().map_err(StartError::from)?,
     };
-    // One limiter for every worker: the configuration holds the shared state.
-    let limit = Arc::new(
-        GovernorConfigBuilder::default()
-            .requests_per_second(options.panellist_requests_per_second.max(1))
-            .burst_size(options.panellist_burst)
-            .finish()
-            .ok_or(StartError::RateLimit)?,
-    );
+    // One limiter per family for every worker: the configuration holds the shared state.
+    let proxies = Arc::new(options.trusted_proxies.clone());
+    let limits = limits::Limiters::new(&options.limits, &proxies).ok_or(StartError::RateLimit)?;
+    let deadline = options.request_deadline;
     let mut server = HttpServer::new(move || {
         HttpApp::new()
             .app_data(web::Data::new(state.clone()))
+            .app_data(web::Data::from(proxies.clone()))
             .app_data(rejections::form_config())
             .app_data(rejections::json_config())
             .app_data(rejections::query_config())
             .app_data(rejections::path_config())
             .wrap(actix_web::middleware::from_fn(move |request, next| {
-                deadline::within(options.request_deadline, request, next)
+                deadline::within(deadline, request, next)
             }))
             .wrap(actix_web::middleware::from_fn(rejections::guard))
             .wrap(rejections::fill_bodies())
@@ -154,8 +156,8 @@ pub fn start_with(
             .wrap(tracing_actix_web::TracingLogger::<logging::RedactedSpans>::new())
             .route("/healthz", web::get().to(health::healthz))
             .configure(assets::configure)
-            .configure(|cfg| panellist::configure(cfg, &limit))
-            .configure(|cfg| admin::configure(cfg, &limit))
+            .configure(|cfg| panellist::configure(cfg, &limits))
+            .configure(|cfg| admin::configure(cfg, &limits))
             .configure(api::configure)
             .default_service(web::to(errors::not_found_page))
     })

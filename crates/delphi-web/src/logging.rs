@@ -1,8 +1,8 @@
 //! The root span of every request, as `tracing-actix-web` logs it, without the secrets a
 //! path can carry: a panellist's link token is the credential to their answers, so
 //! `/p/{token}/...` and `/api/v1/p/{token}/...` are logged with the token replaced, and the
-//! client address is the connection's peer (a spoofable `X-Forwarded-For` header is not
-//! believed here).
+//! client address is the connection's peer, or what a configured trusted proxy forwarded
+//! (`client.rs`): a spoofable `X-Forwarded-For` header from anyone else is not believed.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -30,8 +30,10 @@ pub struct RedactedSpans;
 impl RootSpanBuilder for RedactedSpans {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let peer = request
-            .peer_addr()
-            .map_or_else(String::new, |addr| addr.ip().to_string());
+            .app_data::<actix_web::web::Data<crate::client::TrustedProxies>>()
+            .and_then(|proxies| proxies.client_of_request(request.request()))
+            .or_else(|| request.peer_addr().map(|addr| addr.ip()))
+            .map_or_else(String::new, |ip| ip.to_string());
         tracing::info_span!(
             "HTTP request",
             http.method = %request.method(),

@@ -89,7 +89,7 @@ async fn opening_a_round_delivers_one_invitation_per_panellist_with_their_link()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smtp_authentication_is_used_and_a_wrong_password_is_recorded() {
-    let db = TestDb::sqlite();
+    let db = TestDb::primary();
     let app = app_on(&db);
     let (_, round_id) = open_round(&app, 3);
     let sink = Sink::start(&["--auth", "delphi:s3cret"]);
@@ -125,7 +125,7 @@ async fn smtp_authentication_is_used_and_a_wrong_password_is_recorded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_file_transport_writes_one_eml_per_message() {
-    let db = TestDb::sqlite();
+    let db = TestDb::primary();
     let app = app_on(&db);
     let (_, round_id) = open_round(&app, 4);
     let dir = tempfile::tempdir().expect("folder");
@@ -140,7 +140,7 @@ async fn the_file_transport_writes_one_eml_per_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn withdrawn_panellists_get_their_confirmation_and_nothing_else() {
-    let db = TestDb::sqlite();
+    let db = TestDb::primary();
     let app = app_on(&db);
     let (study_id, round_id) = open_round(&app, 3);
     let links = links(&app, &study_id);
@@ -176,7 +176,7 @@ async fn withdrawn_panellists_get_their_confirmation_and_nothing_else() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_researchers_wording_is_checked_previewed_test_sent_and_used() {
     use delphi_app::email_templates::{self as wording, CustomWording};
-    let db = TestDb::sqlite();
+    let db = TestDb::primary();
     let app = app_on(&db);
     let id =
         delphi_app::studies::create_from_definition(&app, OPERATOR, &study("wording", 3), None)

@@ -69,7 +69,7 @@ async fn messages_wait_while_the_server_is_down_and_go_once_it_is_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_the_last_attempt_a_message_is_failed_visible_and_retryable() {
-    let db = TestDb::sqlite();
+    let db = TestDb::primary();
     let app = app_on(&db);
     let (_, round_id) = open_round(&app, 2);
     let mut sink = Sink::stopped(&[]);

@@ -61,15 +61,15 @@ pub(crate) use deadline::parse_deadline;
 use actix_governor::Governor;
 use actix_web::web;
 
-use crate::panellist::RateLimit;
+use crate::limits::Limiters;
 
-/// Routes `/admin/...`; the sign-in form shares the per-address rate limit.
-pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
+/// Routes `/admin/...`; the sign-in form has its own per-client rate limit.
+pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limiters) {
     // Before the /admin scope, so /admin/studies/new is not taken for a study's short name.
     cfg.configure(setup_routes);
     cfg.service(
         web::resource("/admin/login")
-            .wrap(Governor::new(limit))
+            .wrap(Governor::new(&limits.sign_in))
             .route(web::get().to(login::form))
             .route(web::post().to(login::sign_in)),
     )

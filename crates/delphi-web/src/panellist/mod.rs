@@ -8,25 +8,19 @@ mod controls;
 mod form;
 mod pages;
 
-use std::sync::Arc;
-
-use actix_governor::{
-    governor::middleware::NoOpMiddleware, Governor, GovernorConfig, PeerIpKeyExtractor,
-};
+use actix_governor::Governor;
 use actix_web::{web, HttpResponse};
 use delphi_app::panellist::{PageState, PanellistPage};
 use serde::Serialize;
 
+use crate::limits::Limiters;
 use crate::WebState;
 
-/// The shared per-address rate limit of the panellist routes.
-pub type RateLimit = Arc<GovernorConfig<PeerIpKeyExtractor, NoOpMiddleware>>;
-
-/// Mounts the panellist pages and API behind the rate limit.
-pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
+/// Mounts the panellist pages and the API, each behind its own per-client rate limit.
+pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limiters) {
     cfg.service(
         web::scope("/p/{token}")
-            .wrap(Governor::new(limit))
+            .wrap(Governor::new(&limits.pages))
             .route("", web::get().to(pages::show))
             .route("/consent", web::post().to(pages::consent))
             .route("/answers", web::post().to(pages::save))
@@ -37,7 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
     )
     .service(
         web::scope("/api/v1/p/{token}")
-            .wrap(Governor::new(limit))
+            .wrap(Governor::new(&limits.api))
             .route("", web::get().to(api::show))
             .route("/consent", web::post().to(api::consent))
             .route("/answers/{code}", web::put().to(api::save))

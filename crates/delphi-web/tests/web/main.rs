@@ -1,5 +1,6 @@
 //! The panellist's pages and API, and the researcher's pages, against the real server on a
-//! fresh SQLite file per test.
+//! fresh SQLite file per test, or a fresh PostgreSQL database with
+//! `DELPHI_TEST_BACKEND=postgres` (`.ci/run` runs the suite both ways).
 
 mod callers;
 mod console_support;
@@ -14,6 +15,7 @@ mod console_api;
 mod exports;
 mod feedback;
 mod hostile;
+mod limits;
 mod malformed;
 mod matrix;
 mod pages;

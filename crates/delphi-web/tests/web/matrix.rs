@@ -342,13 +342,21 @@ impl Route {
     }
 }
 
+const UNLIMITED: delphi_web::Limit = delphi_web::Limit {
+    per_second: 10_000,
+    burst: 100_000,
+};
+
 /// A server whose rate limit does not get in the way of the hundreds of requests here.
 pub fn unlimited(db: delphi_store::testing::TestDb) -> TestApp {
     TestApp::spawn_on_with(
         db,
         delphi_web::WebOptions {
-            panellist_requests_per_second: 10_000,
-            panellist_burst: 100_000,
+            limits: delphi_web::RateLimits {
+                panellist_pages: UNLIMITED,
+                panellist_api: UNLIMITED,
+                sign_in: UNLIMITED,
+            },
             workers: 1,
             ..delphi_web::WebOptions::default()
         },

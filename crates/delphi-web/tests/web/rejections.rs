@@ -293,9 +293,16 @@ fn busy_sign_ins_are_told_when_to_try_again() {
 #[test]
 fn rate_limited_answers_keep_retry_after_and_get_a_page_or_json() {
     // The rate limit's 429 keeps its Retry-After and gets a page (or JSON on the API).
+    let tight = delphi_web::Limit {
+        per_second: 1,
+        burst: 2,
+    };
     let t = TestApp::spawn_with(delphi_web::WebOptions {
-        panellist_requests_per_second: 1,
-        panellist_burst: 2,
+        limits: delphi_web::RateLimits {
+            panellist_pages: tight,
+            panellist_api: tight,
+            ..delphi_web::RateLimits::default()
+        },
         workers: 1,
         ..delphi_web::WebOptions::default()
     });

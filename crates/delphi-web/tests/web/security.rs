@@ -1,6 +1,6 @@
 //! Headers, the identical 404 for unknown and revoked links, rate limiting, health.
 
-use delphi_web::WebOptions;
+use delphi_web::{Limit, RateLimits, WebOptions};
 
 use crate::fixture;
 use crate::support::TestApp;
@@ -63,8 +63,13 @@ fn unknown_and_revoked_links_get_the_same_bytes() {
 #[test]
 fn panellist_routes_are_rate_limited_per_address() {
     let t = TestApp::spawn_with(WebOptions {
-        panellist_requests_per_second: 1,
-        panellist_burst: 5,
+        limits: RateLimits {
+            panellist_pages: Limit {
+                per_second: 1,
+                burst: 5,
+            },
+            ..RateLimits::default()
+        },
         workers: 1,
         ..WebOptions::default()
     });

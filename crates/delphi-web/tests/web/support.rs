@@ -31,7 +31,7 @@ impl TestApp {
 
     /// Starts a server with explicit options.
     pub fn spawn_with(options: WebOptions) -> Self {
-        Self::spawn_on_with(TestDb::sqlite(), options)
+        Self::spawn_on_with(TestDb::primary(), options)
     }
 
     /// Starts a server over `db` (suites that run on every backend: `TestDb::all()`).
