@@ -89,9 +89,14 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let mail_url = format!("file://{}", data_dir.join("emails").display());
     let welcome_app = app.clone();
     let sender = crate::mail::Sender::of(&config);
-    crate::runtime::run_server(app, listener, &mail_url, &sender, config.web.clone(), move || {
-        print_welcome(&welcome_app, &data_dir, &base_url)
-    })
+    crate::runtime::run_server(
+        app,
+        listener,
+        &mail_url,
+        &sender,
+        config.web.clone(),
+        move || print_welcome(&welcome_app, &data_dir, &base_url),
+    )
 }
 
 fn seed(app: &App, data_dir: &Path) -> anyhow::Result<()> {
