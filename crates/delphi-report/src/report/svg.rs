@@ -145,13 +145,15 @@ pub fn flow(steps: &[FlowStep], label: &str) -> Svg {
                  marker-end=\"url(#arrow)\"/><line class=\"link\" x1=\"{c}\" y1=\"{mid}\" \
                  x2=\"{bx}\" y2=\"{mid}\" marker-end=\"url(#arrow)\"/>\
                  <rect class=\"lost\" x=\"{bx}\" y=\"{}\" width=\"{}\" height=\"34\" rx=\"4\"/>\
-                 <text x=\"{}\" y=\"{}\">Not continuing: {} (withdrew: {})</text>",
+                 <text x=\"{}\" y=\"{}\">{}</text>",
                 mid - 17,
                 W - (BOX_W / 2 + 40) - 10,
                 bx + 10,
                 mid + 5,
-                step.lost.unwrap_or(0),
-                step.withdrawn,
+                match step.lost {
+                    Some(lost) => format!("Not continuing: {lost} (withdrew: {})", step.withdrawn),
+                    None => "Round still open: not known yet".to_owned(),
+                },
                 c = BOX_W / 2 + 10,
             );
         }

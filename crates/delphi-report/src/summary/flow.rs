@@ -22,7 +22,8 @@ pub struct FlowRow {
     pub responded: u64,
     /// Of those invited, had withdrawn by the round's close.
     pub withdrawn: u64,
-    /// Submitted the previous round but not this one (`None` for the first round).
+    /// Submitted the previous round but not this one (`None` for the first round, and for a
+    /// round still open: who does not continue is known only when it closes).
     pub lost_since_previous: Option<u64>,
     /// 100 · responded / invited.
     pub response_rate: Option<f64>,
@@ -108,7 +109,8 @@ pub fn flow(index: &RecordIndex<'_>) -> Vec<FlowRow> {
                 consented: c[2],
                 responded: c[3],
                 withdrawn: c[4],
-                lost_since_previous: previous.is_some().then_some(c[5]),
+                lost_since_previous: (previous.is_some() && round.closed_at.is_some())
+                    .then_some(c[5]),
                 response_rate: super::rate(c[3], c[0]),
             });
         }
