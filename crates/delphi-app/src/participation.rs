@@ -333,6 +333,31 @@ pub fn submit(app: &App, actor: &Actor) -> Result<Submission, AppError> {
     })
 }
 
+/// Marks `person` withdrawn and queues the confirmation email, inside the caller's
+/// transaction: the panellist's own withdrawal and one recorded for them by the team share it.
+pub(crate) fn mark_withdrawn(
+    conn: &mut delphi_store::DbConnection,
+    study: &delphi_store::studies::StudyRow,
+    person: &panellists::PanellistRow,
+) -> Result<(), AppError> {
+    let now = delphi_store::now();
+    panellists::withdraw(conn, &person.id, now)?;
+    outbox::enqueue(
+        conn,
+        &NewOutboxMessage {
+            study_id: Some(study.id.clone()),
+            round_id: None,
+            panellist_id: Some(person.id.clone()),
+            kind: MailKind::Withdrawal,
+            recipient: person.email.clone(),
+            context: serde_json::json!({"study_title": study.title}),
+            dedupe_key: Some(format!("withdrawal:{}", person.id)),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
 /// Withdraws the panellist; earlier answers are kept as the consent text says.
 pub fn withdraw(app: &App, actor: &Actor) -> Result<(), AppError> {
     let mut conn = app.conn()?;
@@ -342,21 +367,7 @@ pub fn withdraw(app: &App, actor: &Actor) -> Result<(), AppError> {
             return Ok(());
         }
         let study = crate::studies::load(conn, &person.study_id)?;
-        let now = delphi_store::now();
-        panellists::withdraw(conn, &person.id, now)?;
-        outbox::enqueue(
-            conn,
-            &NewOutboxMessage {
-                study_id: Some(study.id.clone()),
-                round_id: None,
-                panellist_id: Some(person.id.clone()),
-                kind: MailKind::Withdrawal,
-                recipient: person.email.clone(),
-                context: serde_json::json!({"study_title": study.title}),
-                dedupe_key: Some(format!("withdrawal:{}", person.id)),
-            },
-            now,
-        )?;
+        mark_withdrawn(conn, &study, &person)?;
         audit::record(
             conn,
             &study.id,

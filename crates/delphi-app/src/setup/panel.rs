@@ -211,21 +211,7 @@ pub fn withdraw_on_request(
         if person.withdrawn_at.is_some() {
             return Ok(());
         }
-        let now = delphi_store::now();
-        panellists::withdraw(conn, &person.id, now)?;
-        outbox::enqueue(
-            conn,
-            &NewOutboxMessage {
-                study_id: Some(study.id.clone()),
-                round_id: None,
-                panellist_id: Some(person.id.clone()),
-                kind: MailKind::Withdrawal,
-                recipient: person.email.clone(),
-                context: serde_json::json!({"study_title": study.title}),
-                dedupe_key: Some(format!("withdrawal:{}", person.id)),
-            },
-            now,
-        )?;
+        crate::participation::mark_withdrawn(conn, &study, &person)?;
         audit::record(
             conn,
             &study.id,
