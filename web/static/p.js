@@ -1,5 +1,5 @@
 // Round page: autosave (one request per settled choice), progress, the reason prompt, arrow
-// keys that never wrap (the stylesheet keeps statements clear of the sticky progress bar).
+// keys that never wrap, statements kept clear of the sticky progress bar.
 // The page works without this script: the form posts every answer at once.
 (function () {
   'use strict';
@@ -79,11 +79,14 @@
     var b = box(e.target);
     if (b && timers[b.id] && !b.contains(e.relatedTarget)) save(b);
   });
-  // The plain form carries every answer; a choice still waiting goes before the page does.
-  form.addEventListener('submit', function () {
-    for (var id in timers) clearTimeout(timers[id]);
-    timers = {};
+  // The sticky progress bar never covers the statement that focus lands in.
+  form.addEventListener('focusin', function (e) {
+    var l = box(e.target), top = document.getElementById('pg').getBoundingClientRect().bottom;
+    if (!l) return;
+    l = l.firstChild.getBoundingClientRect().top;
+    if (l < top && e.target.getBoundingClientRect().bottom - l + top < innerHeight) scrollBy(0, l - top - 8);
   });
+  // A choice still waiting is sent before the page goes (the plain form carries them all).
   addEventListener('pagehide', function () {
     for (var id in timers) save(document.getElementById(id), true);
   });

@@ -11,7 +11,7 @@ use crate::escape::escape_into;
 /// Scales with more points than this wrap in an ordered grid instead of one row.
 const ONE_ROW: usize = 11;
 
-/// The radio buttons of one item: one per scale point in `<div class=sc>` (one ordered row;
+/// The radio buttons of one item: one per scale point in `<p class=sc>` (one ordered row;
 /// an ordered grid, `class="sc w"`, beyond 11 points), then "Unable to rate" apart when the
 /// study offers it (the stylesheet finds it by its value), so it is never a point of the row. Each point shows its
 /// number with the label's words in an `<i>` (the stylesheet hides the words of the middle
@@ -22,9 +22,9 @@ pub fn scale(item: &ItemView, offer_unable_to_rate: bool) -> String {
     name.push_str("r_");
     escape_into(&mut name, &item.code);
     out.push_str(if item.points.len() > ONE_ROW {
-        "<div class=\"sc w\">"
+        "<p class=\"sc w\">"
     } else {
-        "<div class=sc>"
+        "<p class=sc>"
     });
     for point in &item.points {
         let number = point.value.to_string();
@@ -41,7 +41,7 @@ pub fn scale(item: &ItemView, offer_unable_to_rate: bool) -> String {
         }
         out.push_str("</label>");
     }
-    out.push_str("</div>");
+    out.push_str("</p>");
     if offer_unable_to_rate {
         let _ = write!(
             out,
@@ -148,9 +148,9 @@ mod tests {
         let item = item(&["1 <low> & \"quoted\"", "2", "High"]);
         assert_eq!(
             scale(&item, true),
-            "<div class=sc><label><input type=radio name=r_P1 value=1>1<i> &lt;low&gt; &amp; &quot;quoted&quot;</i></label>\
+            "<p class=sc><label><input type=radio name=r_P1 value=1>1<i> &lt;low&gt; &amp; &quot;quoted&quot;</i></label>\
              <label><input type=radio name=r_P1 value=2 checked>2</label>\
-             <label><input type=radio name=r_P1 value=3>3<i> High</i></label></div>\
+             <label><input type=radio name=r_P1 value=3>3<i> High</i></label></p>\
              <label><input type=radio name=r_P1 value=u>Unable to rate</label>"
         );
         assert!(!scale(&item, false).contains("Unable"));
@@ -160,8 +160,8 @@ mod tests {
     fn a_long_scale_is_an_ordered_grid_and_numbers_keep_their_words() {
         let labels: Vec<String> = (1..=12).map(|n| n.to_string()).collect();
         let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-        assert!(scale(&item(&labels), false).starts_with("<div class=\"sc w\">"));
-        assert!(scale(&item(&labels[..11]), false).starts_with("<div class=sc>"));
+        assert!(scale(&item(&labels), false).starts_with("<p class=\"sc w\">"));
+        assert!(scale(&item(&labels[..11]), false).starts_with("<p class=sc>"));
         assert_eq!(words_of("9 Critical", "9"), "Critical");
         assert_eq!(words_of("10", "1"), "10", "a longer number is not split");
         assert_eq!(words_of("9", "9"), "");
