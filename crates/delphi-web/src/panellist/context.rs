@@ -84,8 +84,10 @@ struct StatsContext<'a> {
     middle: Option<String>,
     status: Option<&'a str>,
     status_code: Option<Verdict>,
-    /// The chart and the group medians, as HTML (escaped where written).
-    drawn: String,
+    /// The chart, as SVG (escaped where written).
+    chart: String,
+    /// The group medians, as HTML (escaped where written).
+    groups: String,
 }
 
 impl<'a> RoundContext<'a> {
@@ -197,7 +199,8 @@ impl<'a> StatsContext<'a> {
             middle,
             status: stats.status.as_deref(),
             status_code: stats.status_code,
-            drawn: controls::drawn_stats(stats),
+            chart: controls::drawn_chart(stats),
+            groups: controls::drawn_groups(stats),
         }
     }
 }

@@ -61,11 +61,10 @@ fn words_of<'a>(label: &'a str, number: &str) -> &'a str {
     }
 }
 
-/// The distribution chart (inline SVG with its text alternative, every point on the axis, the
-/// panellist's own previous rating drawn apart) and the group medians of an item's feedback,
-/// naming the groups with too few answers to show.
-pub fn drawn_stats(stats: &PanelStats) -> String {
-    let mut out = String::with_capacity(640);
+/// The distribution chart of an item's feedback: inline SVG with its text alternative, every
+/// point on the axis, the panellist's own previous rating drawn apart (empty when not shown).
+pub fn drawn_chart(stats: &PanelStats) -> String {
+    let mut out = String::with_capacity(320);
     if let Some(chart) = &stats.chart {
         delphi_render::chart::feedback_svg(
             &mut out,
@@ -75,6 +74,13 @@ pub fn drawn_stats(stats: &PanelStats) -> String {
             chart.own,
         );
     }
+    out
+}
+
+/// The group medians of an item's feedback, naming the groups with too few answers to show
+/// (empty when group medians are not shown).
+pub fn drawn_groups(stats: &PanelStats) -> String {
+    let mut out = String::with_capacity(256);
     if !stats.groups.is_empty() || !stats.short_groups.is_empty() {
         out.push_str("<p class=g>");
         if !stats.groups.is_empty() {
@@ -199,7 +205,7 @@ mod tests {
             status: None,
             status_code: None,
         };
-        let drawn = drawn_stats(&stats);
+        let drawn = drawn_chart(&stats) + &drawn_groups(&stats);
         assert!(
             drawn.starts_with(
                 "<svg class=d viewBox=\"0 0 40 52\" role=img aria-label=\"Ratings per point: 1: 5, 2: 0\">\
@@ -217,11 +223,12 @@ mod tests {
         stats.chart = None;
         stats.groups.clear();
         stats.short_groups = vec!["A".to_owned(), "B".to_owned(), "C & D".to_owned()];
+        assert_eq!(drawn_chart(&stats), "");
         assert_eq!(
-            drawn_stats(&stats),
+            drawn_groups(&stats),
             "<p class=g>Too few answers from A, B and C &amp; D to show.</p>"
         );
         stats.short_groups.clear();
-        assert_eq!(drawn_stats(&stats), "");
+        assert_eq!(drawn_groups(&stats), "");
     }
 }
