@@ -74,7 +74,11 @@ pub fn feedback_svg(out: &mut String, label: &str, min: i32, counts: &[u64], own
         let point = i64::from(min) + index as i64;
         let centre = index as i64 * STEP + STEP / 2;
         let h = ((count * FEEDBACK_HEIGHT + peak / 2) / peak).max(u64::from(count > 0)) as i64;
-        let _ = write!(out, "{}{point}: {count}", if index > 0 { ", " } else { ": " });
+        let _ = write!(
+            out,
+            "{}{point}: {count}",
+            if index > 0 { ", " } else { ": " }
+        );
         if own == Some(point as i32) {
             // Own bar: at least a stub, so the legend's colour is always somewhere.
             let _ = write!(own_bar, "M{centre} {BASE}V{}", BASE - h.max(2));
@@ -92,10 +96,7 @@ pub fn feedback_svg(out: &mut String, label: &str, min: i32, counts: &[u64], own
     if !own_bar.is_empty() {
         let _ = write!(out, "<path class=o d=\"{own_bar}\"/>");
     }
-    let _ = write!(
-        out,
-        "<text x=\"{axis_x}\" y=50>{axis_text}</text></svg>"
-    );
+    let _ = write!(out, "<text x=\"{axis_x}\" y=50>{axis_text}</text></svg>");
 }
 
 /// Appends `text` to `chars`, centred on `centre`: one `x` per character, 5.5 units apart.

@@ -43,10 +43,15 @@ fn strip_css(source: &str) -> String {
     let mut rest = source;
     while let Some(start) = rest.find("/*") {
         out.push_str(&rest[..start]);
-        rest = rest[start..].find("*/").map_or("", |end| &rest[start + end + 2..]);
+        rest = rest[start..]
+            .find("*/")
+            .map_or("", |end| &rest[start + end + 2..]);
     }
     out.push_str(rest);
-    out.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+    out.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 /// JavaScript without indentation and whole-line `//` comments; lines stay lines, so

@@ -306,7 +306,10 @@ mod tests {
             ..PreviousRound::default()
         };
         let order = [
-            ("lived".to_owned(), "People with lived experience".to_owned()),
+            (
+                "lived".to_owned(),
+                "People with lived experience".to_owned(),
+            ),
             ("link_workers".to_owned(), "Link workers".to_owned()),
             ("managers".to_owned(), "Managers".to_owned()),
             ("carers".to_owned(), "Carers".to_owned()),
@@ -321,7 +324,10 @@ mod tests {
             }]
         );
         // No row at all, four answers of five, and no median: each named, none dropped.
-        assert_eq!(short, ["People with lived experience", "Managers", "Carers"]);
+        assert_eq!(
+            short,
+            ["People with lived experience", "Managers", "Carers"]
+        );
         let (shown, short) = previous.groups("another item", 5, &order);
         assert!(shown.is_empty());
         assert_eq!(short.len(), 4);

@@ -188,10 +188,7 @@ impl<'a> StatsContext<'a> {
         };
         Self {
             ratings: if unable_to_rate || stats.unable > 0 {
-                format!(
-                    "{} rated it, {} could not.",
-                    stats.n, stats.unable
-                )
+                format!("{} rated it, {} could not.", stats.n, stats.unable)
             } else {
                 format!("{} rated it.", stats.n)
             },

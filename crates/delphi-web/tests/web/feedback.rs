@@ -31,7 +31,10 @@ fn round_two_shows_previous_ratings_and_the_panels_view() {
         item.contains("Round 1: your rating <b class=o>2</b>"),
         "{item}"
     );
-    assert!(item.starts_with("data-m=5.0 aria-describedby=f-I2>"), "{item}");
+    assert!(
+        item.starts_with("data-m=5.0 aria-describedby=f-I2>"),
+        "{item}"
+    );
     assert!(item.contains("<div class=fb id=f-I2>"), "{item}");
     // Every point of 1..9 is on the axis, empty ones included (I2 was rated 2, 5, 8, 9, 4, 7).
     assert!(item.contains(
