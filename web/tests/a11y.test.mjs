@@ -82,6 +82,20 @@ test('at 360 px the scale is one ordered row and a Tab never lands under the sti
     assert.ok(unable.top >= boxes[0].bottom, `${id}: "Unable to rate" below the row, never in it`);
   }
   await shoot(page, 'a11y-round2');
+  // Five points, with and without "Unable to rate": one ordered row too.
+  for (const [n, link] of fixture.urls.five.entries()) {
+    await page.goto(link);
+    const five = await page.$$eval('#i-A1 .sc label', (els) => els.map((e) => e.getBoundingClientRect().toJSON()));
+    assert.equal(five.length, 5);
+    for (let i = 1; i < 5; i++) {
+      assert.ok(Math.abs(five[i].top - five[0].top) < 1 && five[i].left > five[i - 1].left, `five points in order (${n})`);
+    }
+    assert.ok(five[4].right <= 360);
+    assert.equal(await page.$$eval('#i-A1 [value=u]', (els) => els.length), n === 0 ? 1 : 0);
+    assert.equal(await page.getAttribute('#i-A1 [value="5"]', 'value'), '5');
+    await page.screenshot({ path: `${screenshots}a11y-five-${n}-360.png` });
+  }
+  await page.goto(fixture.urls.round2[1]);
   await page.screenshot({ path: `${screenshots}a11y-scale-360.png`, clip: { x: 0, y: 0, width: 360, height: 800 } });
 
   // Tab from the top through several statements: each time focus is on a radio, its
