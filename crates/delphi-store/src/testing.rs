@@ -336,6 +336,15 @@ pub fn snapshot(
         ),
     );
     all.insert(
+        "account_links",
+        rows(
+            account_links::table
+                .order(account_links::id)
+                .select(crate::account_links::AccountLinkRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
         "sessions",
         rows(
             sessions::table
