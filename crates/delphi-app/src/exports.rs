@@ -16,14 +16,14 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use delphi_core::states::{MailKind, OutboxStatus};
 use delphi_core::StudySettings;
 use delphi_report::record::{
-    Amendment, Contact, Group, Item, Moderation, Panellist, Participation, Protocol, ResearchTeam, Response,
-    Round, RoundItem, RoundResult, Software, StudyInfo,
+    Amendment, Contact, Group, Item, Moderation, Panellist, Participation, Protocol, ResearchTeam,
+    Response, Round, RoundItem, RoundResult, Software, StudyInfo,
 };
 use delphi_report::StudyRecord;
 use delphi_store::results::ALL_GROUPS;
 use delphi_store::{
-    amendments, items, outbox, panellists, read_tx, responses, results, rounds, studies, users, write_tx,
-    DbConnection,
+    amendments, items, outbox, panellists, read_tx, responses, results, rounds, studies, users,
+    write_tx, DbConnection,
 };
 use serde_json::json;
 

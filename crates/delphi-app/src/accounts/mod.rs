@@ -75,7 +75,10 @@ pub fn looks_like_token(token: &str) -> bool {
 
 /// The page a token opens.
 pub fn link(base_url: &str, token: &str) -> String {
-    format!("{}/admin/set-password/{token}", base_url.trim_end_matches('/'))
+    format!(
+        "{}/admin/set-password/{token}",
+        base_url.trim_end_matches('/')
+    )
 }
 
 /// Issues a link of `purpose` for `user_id` inside the caller's transaction (sweeping links

@@ -30,8 +30,8 @@ fn live(
         return Err(refused());
     }
     let now = delphi_store::now();
-    let link = account_links::find_live(conn, &crate::tokens::hash(token), now)?
-        .ok_or_else(refused)?;
+    let link =
+        account_links::find_live(conn, &crate::tokens::hash(token), now)?.ok_or_else(refused)?;
     let user = users::find(conn, &link.user_id)?.ok_or_else(refused)?;
     Ok((link, user))
 }

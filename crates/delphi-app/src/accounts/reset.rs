@@ -21,7 +21,8 @@ pub fn request(app: &App, email: &str) -> Result<(), AppError> {
         };
         let now = delphi_store::now();
         let purpose = AccountLinkPurpose::ResetPassword;
-        let recent = account_links::issued_since(conn, &user.id, purpose, now - Duration::hours(1))?;
+        let recent =
+            account_links::issued_since(conn, &user.id, purpose, now - Duration::hours(1))?;
         if recent >= super::RESETS_PER_HOUR {
             return Ok(());
         }

@@ -177,7 +177,8 @@ pub fn add(
     member: &NewMember<'_>,
 ) -> Result<Added, AppError> {
     let email = Email::parse(member.email).map_err(|e| AppError::invalid("email", e.0))?;
-    let name = text::clean(TextKind::Name, member.name).map_err(|e| AppError::invalid("name", e.0))?;
+    let name =
+        text::clean(TextKind::Name, member.name).map_err(|e| AppError::invalid("name", e.0))?;
     let mut conn = app.conn()?;
     write_tx(&mut conn, |conn| {
         let (study, grant) = access::study(conn, actor, slug, Permission::Own)?;
@@ -203,7 +204,11 @@ pub fn add(
                 let row = users::UserRow {
                     id: crate::new_id(),
                     email: email.as_str().to_owned(),
-                    display_name: if name.is_empty() { fallback.to_owned() } else { name },
+                    display_name: if name.is_empty() {
+                        fallback.to_owned()
+                    } else {
+                        name
+                    },
                     password_hash: crate::password::UNUSABLE.to_owned(),
                     is_admin: false,
                     created_at: now,

@@ -32,8 +32,8 @@ fn link_of(app: &App, row: &OutboxRow) -> Result<(String, String), String> {
 
 /// A study `slug` owned by a login of `email`.
 fn owned_study(app: &App, slug: &str, email: &str) -> Actor {
-    let owner = users::create_user(app, &Actor::Operator, email, "Olu Owner", PASSWORD, false)
-        .unwrap();
+    let owner =
+        users::create_user(app, &Actor::Operator, email, "Olu Owner", PASSWORD, false).unwrap();
     import(app, &small(slug));
     users::add_member(app, &Actor::Operator, slug, email, Role::Owner).unwrap();
     Actor::User(owner.id)
@@ -47,7 +47,11 @@ fn refused_alike(app: &App, case: &str, attempt: impl FnOnce() -> Result<(), App
         Err(AppError::NotFound(message)) => assert_eq!(message, accounts::LINK_REFUSED, "{case}"),
         other => panic!("{case}: {other:?}"),
     }
-    assert_eq!(snapshot(&mut conn).unwrap(), before, "{case}: nothing changed");
+    assert_eq!(
+        snapshot(&mut conn).unwrap(),
+        before,
+        "{case}: nothing changed"
+    );
 }
 
 #[test]
@@ -59,20 +63,32 @@ fn a_new_member_chooses_a_password_from_the_emailed_link_and_is_signed_in() {
             name: "Nia <b>New</b>",
             role: Role::Researcher,
         };
-        assert_eq!(members::add(app, &owner, "acc", &new).unwrap(), Added::NewLogin);
+        assert_eq!(
+            members::add(app, &owner, "acc", &new).unwrap(),
+            Added::NewLogin
+        );
         let address = "Nia.New@example.org";
         let sent = mail_to(app, address);
         assert_eq!(sent.len(), 1, "one email");
         assert_eq!(sent[0].kind, MailKind::AccountInvitation);
         assert!(sent[0].study_id.is_some(), "the study's team and Reply-To");
         let (link, token) = link_of(app, &sent[0]).unwrap();
-        assert!(link.starts_with("http://delphi.test/admin/set-password/"), "{link}");
+        assert!(
+            link.starts_with("http://delphi.test/admin/set-password/"),
+            "{link}"
+        );
         assert!(accounts::looks_like_token(&token), "256 bits, base64url");
-        assert!(!sent[0].context.contains(&token), "the outbox never holds the token");
+        assert!(
+            !sent[0].context.contains(&token),
+            "the outbox never holds the token"
+        );
         {
             let mut conn = app.conn().unwrap();
             let stored = format!("{:?}", snapshot(&mut conn).unwrap());
-            assert!(!stored.contains(&token), "only the hash and the sealed token are stored");
+            assert!(
+                !stored.contains(&token),
+                "only the hash and the sealed token are stored"
+            );
         }
         // No password works before one is chosen (not even the empty one or the marker).
         for guess in ["", "!", PASSWORD] {
@@ -81,23 +97,44 @@ fn a_new_member_chooses_a_password_from_the_emailed_link_and_is_signed_in() {
         let view = redeem::view(app, &token).unwrap();
         assert_eq!(view.purpose, AccountLinkPurpose::SetPassword);
         assert_eq!(view.email, address);
-        assert_eq!(view.name, "Nia <b>New</b>", "stored as typed; pages escape it");
+        assert_eq!(
+            view.name, "Nia <b>New</b>",
+            "stored as typed; pages escape it"
+        );
 
         // A weak or mistyped password: refused naming the field, nothing changed, link kept.
         for (case, new, repeat, field, words) in [
-            ("too short", "short", "short", "new", "at least 12 characters"),
-            ("mistyped", NEW, "a brand new passphrasf", "repeat", "differ"),
+            (
+                "too short",
+                "short",
+                "short",
+                "new",
+                "at least 12 characters",
+            ),
+            (
+                "mistyped",
+                NEW,
+                "a brand new passphrasf",
+                "repeat",
+                "differ",
+            ),
         ] {
             let mut conn = app.conn().unwrap();
             let before = snapshot(&mut conn).unwrap();
             let error = redeem::choose_password(app, &token, new, repeat).unwrap_err();
             assert_eq!(error.field(), Some(field), "{case}");
             assert!(error.to_string().contains(words), "{case}: {error}");
-            assert_eq!(snapshot(&mut conn).unwrap(), before, "{case}: nothing changed");
+            assert_eq!(
+                snapshot(&mut conn).unwrap(),
+                before,
+                "{case}: nothing changed"
+            );
         }
         let session = redeem::choose_password(app, &token, NEW, NEW).unwrap();
         assert_eq!(session.user.email, address);
-        let me = sessions::resolve(app, &session.id).unwrap().expect("signed in");
+        let me = sessions::resolve(app, &session.id)
+            .unwrap()
+            .expect("signed in");
         assert_eq!(
             delphi_app::setup::items::list(app, &Actor::User(me.id), "acc")
                 .map(|_| ())
@@ -109,34 +146,57 @@ fn a_new_member_chooses_a_password_from_the_emailed_link_and_is_signed_in() {
 
         // Used: the same refusal as an unknown or malformed link, for the page and the form.
         let unknown = "A".repeat(43);
-        for (case, t) in [("used", token.as_str()), ("unknown", &unknown), ("malformed", "x/../y")]
-        {
+        for (case, t) in [
+            ("used", token.as_str()),
+            ("unknown", &unknown),
+            ("malformed", "x/../y"),
+        ] {
             refused_alike(app, case, || redeem::view(app, t).map(drop));
-            refused_alike(app, case, || redeem::choose_password(app, t, NEW, NEW).map(drop));
+            refused_alike(app, case, || {
+                redeem::choose_password(app, t, NEW, NEW).map(drop)
+            });
         }
         assert!(
-            link_of(app, &sent[0]).unwrap_err().contains("used or has expired"),
+            link_of(app, &sent[0])
+                .unwrap_err()
+                .contains("used or has expired"),
             "a used link is never mailed"
         );
 
         // An existing login is told it was added; a role change sends nothing.
-        users::create_user(app, &Actor::Operator, "old@example.org", "Old", PASSWORD, false)
-            .unwrap();
+        users::create_user(
+            app,
+            &Actor::Operator,
+            "old@example.org",
+            "Old",
+            PASSWORD,
+            false,
+        )
+        .unwrap();
         let old = NewMember {
             email: "old@example.org",
             name: "",
             role: Role::Analyst,
         };
-        assert_eq!(members::add(app, &owner, "acc", &old).unwrap(), Added::ExistingLogin);
+        assert_eq!(
+            members::add(app, &owner, "acc", &old).unwrap(),
+            Added::ExistingLogin
+        );
         let told = mail_to(app, "old@example.org");
         assert_eq!(told.len(), 1);
         assert_eq!(told[0].kind, MailKind::MemberAdded);
-        assert_eq!(link_of(app, &told[0]).unwrap().0, "http://delphi.test/admin/login");
+        assert_eq!(
+            link_of(app, &told[0]).unwrap().0,
+            "http://delphi.test/admin/login"
+        );
         let promoted = NewMember {
             role: Role::Researcher,
             ..old
         };
-        assert_eq!(members::add(app, &owner, "acc", &promoted).unwrap(), Added::RoleChanged);
+        assert_eq!(
+            members::add(app, &owner, "acc", &promoted).unwrap(),
+            Added::RoleChanged
+        );
         assert_eq!(mail_to(app, "old@example.org").len(), 1, "no second email");
 
         // Only owners add members; a bad address or name is named.
@@ -184,20 +244,34 @@ fn a_first_password_link_expires_and_adding_again_sends_a_fresh_one() {
         members::add(app, &owner, "late", &new).unwrap();
         let (_, token) = link_of(app, &mail_to(app, "late@example.org")[0]).unwrap();
         let mut conn = app.conn().unwrap();
-        age_account_links(&mut conn, Duration::days(accounts::SET_PASSWORD_DAYS) + Duration::minutes(1))
-            .unwrap();
+        age_account_links(
+            &mut conn,
+            Duration::days(accounts::SET_PASSWORD_DAYS) + Duration::minutes(1),
+        )
+        .unwrap();
         drop(conn);
         refused_alike(app, "expired", || redeem::view(app, &token).map(drop));
-        refused_alike(app, "expired", || redeem::choose_password(app, &token, NEW, NEW).map(drop));
-        assert!(link_of(app, &mail_to(app, "late@example.org")[0]).is_err(), "not mailed late");
+        refused_alike(app, "expired", || {
+            redeem::choose_password(app, &token, NEW, NEW).map(drop)
+        });
+        assert!(
+            link_of(app, &mail_to(app, "late@example.org")[0]).is_err(),
+            "not mailed late"
+        );
         // The owner adds them again (they are a member with no password yet): a fresh link.
         let again = NewMember {
             role: Role::Researcher,
             ..new
         };
-        assert_eq!(members::add(app, &owner, "late", &again).unwrap(), Added::RoleChanged);
+        assert_eq!(
+            members::add(app, &owner, "late", &again).unwrap(),
+            Added::RoleChanged
+        );
         members::remove(app, &owner, "late", "late@example.org").unwrap();
-        assert_eq!(members::add(app, &owner, "late", &again).unwrap(), Added::LinkSentAgain);
+        assert_eq!(
+            members::add(app, &owner, "late", &again).unwrap(),
+            Added::LinkSentAgain
+        );
         let sent = mail_to(app, "late@example.org");
         assert_eq!(sent.len(), 2);
         let (_, fresh) = link_of(app, &sent[1]).unwrap();
@@ -208,8 +282,15 @@ fn a_first_password_link_expires_and_adding_again_sends_a_fresh_one() {
 #[test]
 fn a_forgotten_password_is_reset_by_a_link_that_ends_every_other_session() {
     on_each_backend(|app| {
-        users::create_user(app, &Actor::Operator, "r@example.org", "Rae", PASSWORD, false)
-            .unwrap();
+        users::create_user(
+            app,
+            &Actor::Operator,
+            "r@example.org",
+            "Rae",
+            PASSWORD,
+            false,
+        )
+        .unwrap();
         let (a, b) = (
             sessions::sign_in(app, "r@example.org", PASSWORD).unwrap(),
             sessions::sign_in(app, "r@example.org", PASSWORD).unwrap(),
@@ -218,7 +299,11 @@ fn a_forgotten_password_is_reset_by_a_link_that_ends_every_other_session() {
         let mut conn = app.conn().unwrap();
         let before = snapshot(&mut conn).unwrap();
         assert!(reset::request(app, "nobody@example.org").is_ok());
-        assert_eq!(snapshot(&mut conn).unwrap(), before, "nothing written, nothing sent");
+        assert_eq!(
+            snapshot(&mut conn).unwrap(),
+            before,
+            "nothing written, nothing sent"
+        );
         let error = reset::request(app, "nobody").unwrap_err();
         assert_eq!(error.field(), Some("email"));
         drop(conn);
@@ -229,19 +314,37 @@ fn a_forgotten_password_is_reset_by_a_link_that_ends_every_other_session() {
         assert_eq!(sent[0].kind, MailKind::PasswordReset);
         assert_eq!(sent[0].study_id, None);
         let (_, token) = link_of(app, &sent[0]).unwrap();
-        assert_eq!(redeem::view(app, &token).unwrap().purpose, AccountLinkPurpose::ResetPassword);
+        assert_eq!(
+            redeem::view(app, &token).unwrap().purpose,
+            AccountLinkPurpose::ResetPassword
+        );
         let weak = redeem::choose_password(app, &token, "password", "password").unwrap_err();
         assert_eq!(weak.field(), Some("new"));
-        assert!(sessions::resolve(app, &a.id).unwrap().is_some(), "a refusal ends nothing");
+        assert!(
+            sessions::resolve(app, &a.id).unwrap().is_some(),
+            "a refusal ends nothing"
+        );
 
         let c = redeem::choose_password(app, &token, NEW, NEW).unwrap();
         for old in [&a.id, &b.id] {
-            assert_eq!(sessions::resolve(app, old).unwrap(), None, "every other session ended");
+            assert_eq!(
+                sessions::resolve(app, old).unwrap(),
+                None,
+                "every other session ended"
+            );
         }
-        assert!(sessions::resolve(app, &c.id).unwrap().is_some(), "this browser is signed in");
-        assert!(sessions::sign_in(app, "r@example.org", PASSWORD).is_err(), "old password");
+        assert!(
+            sessions::resolve(app, &c.id).unwrap().is_some(),
+            "this browser is signed in"
+        );
+        assert!(
+            sessions::sign_in(app, "r@example.org", PASSWORD).is_err(),
+            "old password"
+        );
         assert!(sessions::sign_in(app, "r@example.org", NEW).is_ok());
-        refused_alike(app, "reused", || redeem::choose_password(app, &token, NEW, NEW).map(drop));
+        refused_alike(app, "reused", || {
+            redeem::choose_password(app, &token, NEW, NEW).map(drop)
+        });
 
         // At most RESETS_PER_HOUR links an hour, whatever is asked; the answer stays the same.
         for _ in 0..5 {
@@ -253,8 +356,11 @@ fn a_forgotten_password_is_reset_by_a_link_that_ends_every_other_session() {
         // A reset link works for an hour only.
         let (_, late) = link_of(app, mail_to(app, "r@example.org").last().unwrap()).unwrap();
         let mut conn = app.conn().unwrap();
-        age_account_links(&mut conn, Duration::hours(accounts::RESET_HOURS) + Duration::minutes(1))
-            .unwrap();
+        age_account_links(
+            &mut conn,
+            Duration::hours(accounts::RESET_HOURS) + Duration::minutes(1),
+        )
+        .unwrap();
         drop(conn);
         refused_alike(app, "expired reset", || redeem::view(app, &late).map(drop));
         // An hour on, the cap counts afresh.

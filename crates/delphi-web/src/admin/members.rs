@@ -65,7 +65,9 @@ pub async fn show(
             "new_login" | "link_sent_again" => {
                 "Member added. They have been emailed a link to choose their password."
             }
-            "existing_login" => "Member added. They have been emailed that they may open the study.",
+            "existing_login" => {
+                "Member added. They have been emailed that they may open the study."
+            }
             _ => "Members changed.",
         }
         .to_owned()

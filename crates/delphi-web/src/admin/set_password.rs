@@ -35,7 +35,12 @@ fn refused_page(state: &WebState) -> HttpResponse {
         error: None,
         data: serde_json::json!({ "reason": accounts::LINK_REFUSED }),
     };
-    render(state, "admin/link_refused.html", StatusCode::NOT_FOUND, &page)
+    render(
+        state,
+        "admin/link_refused.html",
+        StatusCode::NOT_FOUND,
+        &page,
+    )
 }
 
 fn form_page(

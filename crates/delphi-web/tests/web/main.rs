@@ -8,6 +8,7 @@ mod console_support;
 mod fixture;
 mod support;
 
+mod accounts;
 mod admin;
 mod api;
 mod console;
@@ -21,6 +22,7 @@ mod matrix;
 mod pages;
 mod planning;
 mod rejections;
+mod route_tables;
 mod security;
 mod sessions;
 mod setup;
