@@ -319,7 +319,7 @@ fn a_forgotten_password_is_reset_by_a_link_that_ends_every_other_session() {
             AccountLinkPurpose::ResetPassword
         );
         let weak = redeem::choose_password(app, &token, "password", "password").unwrap_err();
-        assert_eq!(weak.field(), Some("new"));
+        assert_eq!(weak.field(), Some("new")); // not-a-state: a form field
         assert!(
             sessions::resolve(app, &a.id).unwrap().is_some(),
             "a refusal ends nothing"

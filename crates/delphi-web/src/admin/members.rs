@@ -103,6 +103,7 @@ pub async fn act(
     };
     let outcome = blocking(move || match form.action.as_str() {
         "add" => {
+            // not-a-state: a form's button value
             let member = members::NewMember {
                 email: &form.email,
                 name: &form.name,
