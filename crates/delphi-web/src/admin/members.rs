@@ -87,6 +87,9 @@ pub struct MemberForm {
     name: String,
 }
 
+/// The add form's button value.
+const ADD: &str = "add"; // not-a-state: a form's button value
+
 /// `POST /admin/studies/{slug}/members`: action `add` (with `role` and an optional `name`),
 /// `set` (with `role`) or `remove`.
 pub async fn act(
@@ -102,8 +105,7 @@ pub async fn act(
         parsed.map_err(|_| AppError::invalid("role", "choose owner, researcher or analyst"))
     };
     let outcome = blocking(move || match form.action.as_str() {
-        "add" => {
-            // not-a-state: a form's button value
+        ADD => {
             let member = members::NewMember {
                 email: &form.email,
                 name: &form.name,
