@@ -17,38 +17,38 @@ const PASSWORD: &str = "correct horse battery staple";
 const NEW: &str = "a brand new passphrase";
 
 fn mail_to(app: &App, address: &str) -> Vec<OutboxRow> {
-    let mut conn = app.conn().unwrap();
-    outbox::for_recipient(&mut conn, address).unwrap()
+    let mut conn = app.conn().expect("test setup");
+    outbox::for_recipient(&mut conn, address).expect("test setup")
 }
 
 /// The link the worker would write into the message (unsealed the same way), and its token.
 fn link_of(app: &App, row: &OutboxRow) -> Result<(String, String), String> {
-    let mut conn = app.conn().unwrap();
-    let context = serde_json::from_str(&row.context).unwrap();
+    let mut conn = app.conn().expect("test setup");
+    let context = serde_json::from_str(&row.context).expect("test setup");
     let vars = mail::variables(app, &mut conn, row, &context)?;
-    let token = vars.link.rsplit('/').next().unwrap().to_owned();
+    let token = vars.link.rsplit('/').next().expect("test setup").to_owned();
     Ok((vars.link, token))
 }
 
 /// A study `slug` owned by a login of `email`.
 fn owned_study(app: &App, slug: &str, email: &str) -> Actor {
-    let owner =
-        users::create_user(app, &Actor::Operator, email, "Olu Owner", PASSWORD, false).unwrap();
+    let owner = users::create_user(app, &Actor::Operator, email, "Olu Owner", PASSWORD, false)
+        .expect("test setup");
     import(app, &small(slug));
-    users::add_member(app, &Actor::Operator, slug, email, Role::Owner).unwrap();
+    users::add_member(app, &Actor::Operator, slug, email, Role::Owner).expect("test setup");
     Actor::User(owner.id)
 }
 
 /// Asserts `attempt` is the one refusal of a dead link and changed nothing.
 fn refused_alike(app: &App, case: &str, attempt: impl FnOnce() -> Result<(), AppError>) {
-    let mut conn = app.conn().unwrap();
-    let before = snapshot(&mut conn).unwrap();
+    let mut conn = app.conn().expect("test setup");
+    let before = snapshot(&mut conn).expect("test setup");
     match attempt() {
         Err(AppError::NotFound(message)) => assert_eq!(message, accounts::LINK_REFUSED, "{case}"),
         other => panic!("{case}: {other:?}"),
     }
     assert_eq!(
-        snapshot(&mut conn).unwrap(),
+        snapshot(&mut conn).expect("test setup"),
         before,
         "{case}: nothing changed"
     );
@@ -225,10 +225,10 @@ fn a_new_member_chooses_a_password_from_the_emailed_link_and_is_signed_in() {
 }
 
 fn me_id(app: &App, email: &str) -> String {
-    let mut conn = app.conn().unwrap();
+    let mut conn = app.conn().expect("the login");
     delphi_store::users::find_by_email(&mut conn, email)
-        .unwrap()
-        .unwrap()
+        .expect("the login")
+        .expect("the login")
         .id
 }
 
