@@ -41,8 +41,11 @@
   function save(box) {
     var b = body(box), code = box.id.slice(2);
     why(box, b);
+    send('/answers/' + encodeURIComponent(code), b, code);
+  }
+  function send(path, b, code) {
     say('Saving…');
-    fetch(api + '/answers/' + encodeURIComponent(code), {
+    fetch(api + path, {
       method: 'PUT',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
@@ -61,7 +64,12 @@
       say('Not saved: no connection. Press “Save answers” to save everything when you are back online.');
     });
   }
+  // Round 1's "is anything missing?": its own save, the whole text.
+  function open(area) {
+    send('/open/' + area.name.slice(2), { text: area.value }, 'your suggestion');
+  }
   form.addEventListener('change', function (e) {
+    if (e.target.name && e.target.name.slice(0, 2) === 'o_') return open(e.target);
     var box = e.target.closest('fieldset');
     if (!box) return;
     if (e.target.type === 'radio') progress();

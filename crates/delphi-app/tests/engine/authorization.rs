@@ -242,6 +242,7 @@ fn added_from_comment() -> planner::ChangeInput {
             item: "A3".to_owned(),
             pseudonym: "P001".to_owned(),
         }),
+        from_suggestion: None,
     }
 }
 
@@ -441,7 +442,7 @@ fn cases() -> Vec<Case> {
             users::create_user(a, c, &email, "New", "a long password here", false).map(drop)
         }),
         case!("participation::consent", Panellists, Open, |a, c, _, _| {
-            participation::consent(a, c)
+            participation::consent(a, c).map(drop)
         }),
         case!(
             "participation::save_answer",

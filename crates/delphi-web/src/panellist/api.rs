@@ -5,6 +5,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use delphi_app::panellist;
 use delphi_app::participation::{self, AnswerInput};
+use delphi_app::questions::{self, OpenInput};
 use delphi_app::Actor;
 use serde::{Deserialize, Serialize};
 
@@ -72,8 +73,10 @@ pub async fn consent(
     check_csrf(&state, &token, &request)?;
     no_body(&body)?;
     let (app, actor) = (state.app.clone(), Actor::Panellist(token.into_inner()));
-    blocking(move || participation::consent(&app, &actor)).await?;
-    Ok(json(&serde_json::json!({ "consented": true })))
+    let background = blocking(move || participation::consent(&app, &actor)).await?;
+    Ok(json(
+        &serde_json::json!({ "consented": true, "background": background }),
+    ))
 }
 
 /// The body of `PUT /api/v1/p/{token}/answers/{code}`: the item's whole answer.
@@ -133,6 +136,44 @@ pub async fn save(
         unable_to_rate,
         saved_at: saved.saved_at.and_utc().to_rfc3339(),
     }))
+}
+
+/// The body of `PUT /api/v1/p/{token}/open/{number}`: the suggestion's whole text.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenBody {
+    /// What the panellist wrote (empty: take it back).
+    #[serde(default)]
+    pub text: String,
+}
+
+/// `PUT /api/v1/p/{token}/open/{number}`: saves round 1's "is anything missing?" after
+/// section `number` (0: the question about the whole round).
+pub async fn save_open(
+    state: web::Data<WebState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+    body: web::Json<OpenBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, number) = path.into_inner();
+    check_csrf(&state, &token, &request)?;
+    let n = number.parse::<usize>().map_err(|_| {
+        ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{number:?} is not an open question of this round"),
+        )
+    })?;
+    let input = OpenInput {
+        n,
+        text: body.into_inner().text,
+    };
+    let (app, actor) = (state.app.clone(), Actor::Panellist(token));
+    let saved = blocking(move || questions::save_open_answer(&app, &actor, &input)).await?;
+    Ok(json(&serde_json::json!({
+        "open": saved.n,
+        "saved_at": saved.saved_at.and_utc().to_rfc3339(),
+    })))
 }
 
 /// `POST /api/v1/p/{token}/submit`: records the submission; names unrated items.
