@@ -177,6 +177,24 @@ fn background_answers_are_checked_stored_once_and_exported_per_group() {
             "escaped in the report"
         );
         assert!(!html.contains("<b>North</b>"));
+        let mut codebook = Vec::new();
+        delphi_report::export::write_export(
+            &record,
+            delphi_report::export::Format::Codebook,
+            &delphi_report::export::ExportOptions::default(),
+            &delphi_render::Templates::load().expect("templates"),
+            &mut codebook,
+            &mut delphi_report::export::no_progress(),
+        )
+        .unwrap();
+        let codebook = String::from_utf8(codebook).unwrap();
+        assert!(
+            codebook.contains("| `role` | Your main role | single | Nurse; Doctor |"),
+            "{codebook}"
+        );
+        assert!(
+            codebook.contains("| `years` | Years in role | number | a whole number from 0 to 60 |")
+        );
     });
 }
 

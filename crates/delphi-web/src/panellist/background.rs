@@ -1,7 +1,7 @@
 //! `/p/{token}/background`: the background questionnaire a panellist answers once after
 //! consent. Every question may be left unanswered; "prefer not to answer any" skips it all,
-//! and the round never waits for it. Fields: `b_{id}` (repeated for a multiple choice),
-//! `go` (`save` or `skip`), `csrf`.
+//! and the round never waits for it. Fields: `b_{id}` (`b_{id}.{n}` for the n-th option of a
+//! multiple choice: a form gives each field once), `go` (`save` or `skip`), `csrf`.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -66,6 +66,7 @@ async fn refused(state: &WebState, token: &str, error: AppError) -> HttpResponse
         return not_found();
     }
     match view_of(state, token).await {
+        Err(AppError::Refused(Refusal::UnknownLink)) => not_found(),
         Ok(view) if !view.questions.is_empty() => draw(
             state,
             token,
@@ -93,7 +94,8 @@ fn input_of(fields: &Fields) -> BackgroundInput {
         ..BackgroundInput::default()
     };
     for (name, value) in fields.pairs() {
-        if let Some(id) = name.strip_prefix("b_") {
+        if let Some(field) = name.strip_prefix("b_") {
+            let id = field.split_once('.').map_or(field, |(id, _)| id);
             match input.answers.iter_mut().find(|(known, _)| known == id) {
                 Some((_, values)) => values.push(value.clone()),
                 None => input.answers.push((id.to_owned(), vec![value.clone()])),
