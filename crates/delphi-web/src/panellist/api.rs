@@ -17,7 +17,7 @@ use crate::WebState;
 /// The OpenAPI document of `/api/v1/p/{token}/...`, merged into the one at
 /// `/api/v1/openapi.json` ([`crate::api::document`]).
 #[derive(OpenApi)]
-#[openapi(paths(show, consent, save, submit, withdraw))]
+#[openapi(paths(show, consent, save, save_open, submit, withdraw))]
 pub struct PanellistDoc;
 
 fn check_csrf(state: &WebState, token: &str, request: &HttpRequest) -> Result<(), ApiError> {
@@ -164,7 +164,7 @@ pub async fn save(
 }
 
 /// The body of `PUT /api/v1/p/{token}/open/{number}`: the suggestion's whole text.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenBody {
     /// What the panellist wrote (empty: take it back).
@@ -174,6 +174,15 @@ pub struct OpenBody {
 
 /// `PUT /api/v1/p/{token}/open/{number}`: saves round 1's "is anything missing?" after
 /// section `number` (0: the question about the whole round).
+#[utoipa::path(put, path = "/api/v1/p/{token}/open/{number}", tag = "panellist",
+    params(("token" = String, Path, description = "The panellist's personal link token (the credential)"),
+        ("number" = usize, Path, description = "The section's number in the round (1..), or 0 for the question about the whole round")),
+    request_body(content = OpenBody, description = "The suggestion's whole text (empty: take it back)"),
+    responses((status = 200, description = "Saved, after the commit: the question's number and when"),
+        (status = 403, description = "Wrong or missing X-CSRF-Token header"),
+        (status = 404, description = "Unknown or revoked link, or the number is not a number"),
+        (status = 409, description = "No round is open, or consent not given"),
+        (status = 422, description = "The round asks no such question, or the text is refused (too long, control characters); the field is named as o_{number}")))]
 pub async fn save_open(
     state: web::Data<WebState>,
     path: web::Path<(String, String)>,
