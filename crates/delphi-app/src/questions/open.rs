@@ -50,11 +50,17 @@ pub(crate) fn sections_of(
     conn: &mut DbConnection,
     round: &rounds::RoundRow,
 ) -> Result<Vec<String>, AppError> {
+    // One read of the study's items, not one per round item (a round may have 2,000).
+    let section_of: std::collections::HashMap<String, String> =
+        items::for_study(conn, &round.study_id)?
+            .into_iter()
+            .map(|item| (item.id, item.section))
+            .collect();
     let mut sections: Vec<String> = Vec::new();
     for round_item in rounds::items(conn, &round.id)? {
-        if let Some(item) = items::find(conn, &round_item.item_id)? {
-            if !sections.contains(&item.section) {
-                sections.push(item.section);
+        if let Some(section) = section_of.get(&round_item.item_id) {
+            if !sections.contains(section) {
+                sections.push(section.clone());
             }
         }
     }
