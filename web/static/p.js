@@ -64,12 +64,9 @@
       say('Not saved: no connection. Press “Save answers” to save everything when you are back online.');
     });
   }
-  // Round 1's "is anything missing?": its own save, the whole text.
-  function open(area) {
-    send('/open/' + area.name.slice(2), { text: area.value }, 'your suggestion');
-  }
   form.addEventListener('change', function (e) {
-    if (e.target.name && e.target.name.slice(0, 2) === 'o_') return open(e.target);
+    var o = e.target.name || '';
+    if (o.slice(0, 2) === 'o_') return send('/open/' + o.slice(2), { text: e.target.value }, 'your suggestion');
     var box = e.target.closest('fieldset');
     if (!box) return;
     if (e.target.type === 'radio') progress();
