@@ -21,6 +21,7 @@ mod malformed;
 mod matrix;
 mod pages;
 mod planning;
+mod questions;
 mod rejections;
 mod route_tables;
 mod security;
