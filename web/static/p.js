@@ -34,12 +34,15 @@
   function save(b, leaving) {
     clearTimeout(timers[b.id]);
     delete timers[b.id];
-    var code = b.id.slice(2), asked = b.ask;
+    var asked = b.ask;
     b.ask = false;
-    fetch(d.api + '/answers/' + encodeURIComponent(code), {
+    send('/answers/' + encodeURIComponent(b.id.slice(2)), body(b), b.id.slice(2), asked, leaving);
+  }
+  function send(path, payload, code, asked, leaving) {
+    fetch(d.api + path, {
       method: 'PUT', keepalive: !!leaving,
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-      body: JSON.stringify(body(b))
+      body: JSON.stringify(payload)
     }).then(function (res) {
       // Refusals are JSON with the server's own words; any other body still names the status.
       return res.text().then(function (text) {
@@ -53,7 +56,8 @@
     });
   }
   form.addEventListener('change', function (e) {
-    var b = box(e.target);
+    var o = e.target.name || '', b = box(e.target);
+    if (o.slice(0, 2) === 'o_') return send('/open/' + o.slice(2), { text: e.target.value }, 'your suggestion');
     if (!b) return;
     if (why(b)) b.ask = true;
     if (e.target.type !== 'radio') return save(b);
