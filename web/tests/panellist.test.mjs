@@ -31,6 +31,8 @@ function trackSaves(page) {
   page.on('requestfinished', done);
   page.on('requestfailed', done);
   return async () => {
+    // A choice is saved once it settles (the script waits 800 ms after the last key).
+    await page.waitForTimeout(1000);
     for (let i = 0; i < 100 && pending > 0; i++) await page.waitForTimeout(50);
     assert.equal(pending, 0, 'autosave requests finished');
   };
@@ -126,8 +128,8 @@ test('a round-2 page shows the previous ratings and the panel feedback', async (
   assert.equal(await page.textContent('h1'), 'Round 2');
   const feedback = await page.$$eval('.fb', (els) => els.map((e) => e.textContent));
   assert.ok(feedback.length >= 3, 'feedback beside the items');
-  assert.ok(feedback.some((t) => /Your rating: \d/.test(t)), 'own previous rating');
-  assert.ok(feedback.some((t) => /Panel median \d/.test(t)), 'panel median');
+  assert.ok(feedback.some((t) => /your rating \d/.test(t)), 'own previous rating');
+  assert.ok(feedback.some((t) => /Median \(middle rating\) \d+; middle half of the panel \d/.test(t)), 'panel median and middle half');
   assert.ok(feedback.some((t) => /By group: Link workers/.test(t)), 'group medians');
   const charts = await page.$$eval('svg.d', (els) => els.map((e) => e.getAttribute('aria-label')));
   assert.ok(charts.length >= 3 && charts.every((l) => /^Ratings per point: 1: \d+/.test(l)));

@@ -30,6 +30,10 @@ fn main() -> std::io::Result<()> {
     delphi_app::closing::close_round(&app, fixture::OPERATOR, &closed.slug)
         .map_err(|e| std::io::Error::other(e.to_string()))?;
 
+    // Five-point scales, with and without "unable to rate", consented (a11y.test.mjs).
+    let five = fixture::five_point_round_one(&app, "browser-five", true);
+    let five_plain = fixture::five_point_round_one(&app, "browser-five-plain", false);
+
     // Round 2 open and answered, with comments, for the planner test (planner.test.mjs).
     let plan = fixture::round_two(&app, "browser-plan", 6, 25, &[]);
     answer_open_round(&app, &plan).map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -69,6 +73,7 @@ fn main() -> std::io::Result<()> {
         "round1": one.tokens.iter().map(url).collect::<Vec<_>>(),
         "round2": two.tokens.iter().take(3).map(url).collect::<Vec<_>>(),
         "closed": url(&closed.tokens[0]),
+        "five": [url(&five.tokens[0]), url(&five_plain.tokens[0])],
         "unknown": format!("{base}/p/{}", "A".repeat(32)),
         "admin": { "login": format!("{base}/admin/login"), "email": RESEARCHER, "password": PASSWORD,
                    "study": format!("{base}/admin/studies/browser-round-2") },

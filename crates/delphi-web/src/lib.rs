@@ -154,6 +154,10 @@ pub fn start_with(
             .wrap(actix_web::middleware::from_fn(rejections::guard))
             .wrap(rejections::fill_bodies())
             .wrap(security::headers())
+            // gzip when the client accepts it (pages, stylesheets, scripts, JSON); the token in
+            // a panellist's URL is its own secret and researchers' cookies are SameSite=Strict,
+            // so no cross-site request can mix chosen text with a secret (BREACH).
+            .wrap(actix_web::middleware::Compress::default())
             .wrap(tracing_actix_web::TracingLogger::<logging::RedactedSpans>::new())
             .route("/healthz", web::get().to(health::healthz))
             .configure(assets::configure)

@@ -2,7 +2,6 @@
 //! answers and the released comments, turned into what one item shows.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
 use delphi_core::settings::FeedbackSettings;
@@ -11,18 +10,14 @@ use delphi_store::results::{ResultRow, ALL_GROUPS};
 use delphi_store::{responses, results, rounds, DbConnection};
 
 use super::format_number;
-use super::view::{ChartBar, ChartView, FeedbackView, GroupMedian, PanelStats};
+use super::view::{ChartView, FeedbackView, GroupMedian, PanelStats};
 use crate::AppError;
-
-/// Bar width and gap of the distribution chart, in SVG units.
-const BAR: u32 = 8;
-const STEP: u32 = 10;
-const CHART_HEIGHT: u32 = 32;
 
 /// The whole-panel statistics of one item, as stored when the round closed.
 #[derive(Debug, Clone, Default)]
 struct Stored {
     n: u64,
+    unable: u64,
     median: Option<f64>,
     q1: Option<f64>,
     q3: Option<f64>,
@@ -70,6 +65,7 @@ impl RoundResults {
             row.item_id,
             Stored {
                 n,
+                unable: result.statistics.n_utr,
                 median: result.statistics.median,
                 q1: quartiles.q1,
                 q3: quartiles.q3,
@@ -195,6 +191,37 @@ impl PreviousRound {
         self.results.overall.contains_key(item_id) || self.own.contains_key(item_id)
     }
 
+    /// The medians of the groups with enough answers to show, and the names of those with
+    /// too few (fewer than `min_responses`, none at all, or no median), both in the study's
+    /// order: a group is never left out without a word.
+    fn groups(
+        &self,
+        source_id: &str,
+        min_responses: u32,
+        groups_in_order: &[(String, String)],
+    ) -> (Vec<GroupMedian>, Vec<String>) {
+        let stored = self.results.groups.get(source_id);
+        let mut shown = Vec::new();
+        let mut short = Vec::new();
+        for (code, name) in groups_in_order {
+            let found = stored
+                .into_iter()
+                .flatten()
+                .find(|(c, _, _)| c == code)
+                .filter(|(_, n, _)| *n >= u64::from(min_responses))
+                .and_then(|(_, n, median)| median.map(|m| (*n, m)));
+            match found {
+                Some((n, median)) => shown.push(GroupMedian {
+                    name: name.clone(),
+                    median: format_number(median),
+                    n,
+                }),
+                None => short.push(name.clone()),
+            }
+        }
+        (shown, short)
+    }
+
     /// The feedback for one item (`source_id` is the item itself or the one it rewords).
     pub(super) fn feedback(
         &self,
@@ -217,43 +244,26 @@ impl PreviousRound {
             || settings.group_medians
             || settings.status;
         let stats = stored.filter(|_| !too_few && any_stat).map(|s| {
-            let groups = if settings.group_medians {
-                self.results
-                    .groups
-                    .get(source_id)
-                    .into_iter()
-                    .flatten()
-                    .filter(|(_, n, _)| *n >= u64::from(settings.min_responses))
-                    .filter_map(|(code, n, median)| {
-                        let position = groups_in_order.iter().position(|(c, _)| c == code)?;
-                        median.map(|m| {
-                            (
-                                position,
-                                GroupMedian {
-                                    name: groups_in_order[position].1.clone(),
-                                    median: format_number(m),
-                                    n: *n,
-                                },
-                            )
-                        })
-                    })
-                    .collect::<std::collections::BTreeMap<usize, GroupMedian>>()
-                    .into_values()
-                    .collect()
+            let (groups, short_groups) = if settings.group_medians {
+                self.groups(source_id, settings.min_responses, groups_in_order)
             } else {
-                Vec::new()
+                (Vec::new(), Vec::new())
             };
             let show = |flag: bool, v: Option<f64>| v.filter(|_| flag).map(format_number);
             PanelStats {
                 n: s.n,
+                unable: s.unable,
                 median: show(settings.median_iqr, s.median),
                 q1: show(settings.median_iqr, s.q1),
                 q3: show(settings.median_iqr, s.q3),
                 iqr: show(settings.median_iqr, s.iqr),
-                chart: settings
-                    .distribution
-                    .then(|| chart(&s.counts, scale, own_row.and_then(|r| r.rating))),
+                chart: settings.distribution.then(|| ChartView {
+                    min: scale.0,
+                    counts: s.counts.clone(),
+                    own: own_row.and_then(|r| r.rating),
+                }),
                 groups,
+                short_groups,
                 status: s
                     .classification
                     .filter(|_| settings.status)
@@ -276,65 +286,50 @@ impl PreviousRound {
     }
 }
 
-/// Draws the distribution: one bar per scale point, tallest bar full height.
-fn chart(counts: &[u64], (min, _max): (i32, i32), own: Option<i32>) -> ChartView {
-    let peak = counts.iter().copied().max().unwrap_or(0).max(1);
-    let mut path = String::with_capacity(counts.len() * 14);
-    let mut text = String::with_capacity(counts.len() * 7 + 8);
-    let mut own_bar = None;
-    for (index, &count) in counts.iter().enumerate() {
-        let x = index as u32 * STEP;
-        let h = if count == 0 {
-            0
-        } else {
-            ((count as f64 / peak as f64) * f64::from(CHART_HEIGHT - 2))
-                .round()
-                .max(1.0) as u32
-        };
-        let point = min + index as i32;
-        if h > 0 {
-            let _ = write!(path, "M{x} {CHART_HEIGHT}v-{h}h{BAR}v{h}z");
-        }
-        if own == Some(point) {
-            own_bar = Some(ChartBar {
-                x,
-                y: CHART_HEIGHT - h.max(1),
-                w: BAR,
-                h: h.max(1),
-            });
-        }
-        if index > 0 {
-            text.push_str(", ");
-        }
-        let _ = write!(text, "{point}: {count}");
-    }
-    ChartView {
-        width: counts.len() as u32 * STEP,
-        height: CHART_HEIGHT,
-        path,
-        own: own_bar,
-        text,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn chart_scales_bars_to_the_tallest_and_describes_them() {
-        let chart = chart(&[0, 2, 4], (1, 3), Some(2));
-        assert_eq!(chart.width, 30);
-        assert_eq!(chart.path, "M10 32v-15h8v15zM20 32v-30h8v30z");
-        assert_eq!(chart.text, "1: 0, 2: 2, 3: 4");
-        assert_eq!(
-            chart.own,
-            Some(ChartBar {
-                x: 10,
-                y: 17,
-                w: 8,
-                h: 15
-            })
+    fn groups_with_too_few_answers_are_named_in_the_studys_order() {
+        let mut results = RoundResults::default();
+        results.groups.insert(
+            "item".to_owned(),
+            vec![
+                ("managers".to_owned(), 4, Some(6.0)),
+                ("link_workers".to_owned(), 5, Some(7.5)),
+                ("carers".to_owned(), 6, None),
+            ],
         );
+        let previous = PreviousRound {
+            results: Arc::new(results),
+            ..PreviousRound::default()
+        };
+        let order = [
+            (
+                "lived".to_owned(),
+                "People with lived experience".to_owned(),
+            ),
+            ("link_workers".to_owned(), "Link workers".to_owned()),
+            ("managers".to_owned(), "Managers".to_owned()),
+            ("carers".to_owned(), "Carers".to_owned()),
+        ];
+        let (shown, short) = previous.groups("item", 5, &order);
+        assert_eq!(
+            shown,
+            vec![GroupMedian {
+                name: "Link workers".to_owned(),
+                median: "7.5".to_owned(),
+                n: 5
+            }]
+        );
+        // No row at all, four answers of five, and no median: each named, none dropped.
+        assert_eq!(
+            short,
+            ["People with lived experience", "Managers", "Carers"]
+        );
+        let (shown, short) = previous.groups("another item", 5, &order);
+        assert!(shown.is_empty());
+        assert_eq!(short.len(), 4);
     }
 }

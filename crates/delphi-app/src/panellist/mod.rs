@@ -13,7 +13,7 @@ pub(crate) use load::study_info;
 pub use load::{page, page_in};
 pub use preview::preview;
 pub use view::{
-    ChartBar, ChartView, ClosedView, FeedbackView, GroupMedian, ItemView, PageState, PanelStats,
+    ChartView, ClosedView, FeedbackView, GroupMedian, ItemView, PageState, PanelStats,
     PanellistPage, PointView, RoundView, SectionView, StudyInfo, TeamInfo,
 };
 

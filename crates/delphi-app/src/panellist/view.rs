@@ -240,6 +240,8 @@ pub struct FeedbackView {
 pub struct PanelStats {
     /// Numeric ratings.
     pub n: u64,
+    /// Answers "unable to rate" (told as "could not rate").
+    pub unable: u64,
     /// Median (formatted), when shown.
     pub median: Option<String>,
     /// First quartile (formatted), when shown.
@@ -250,8 +252,11 @@ pub struct PanelStats {
     pub iqr: Option<String>,
     /// Distribution chart, when shown.
     pub chart: Option<ChartView>,
-    /// Median per stakeholder group, when shown (groups with too few responses omitted).
+    /// Median per stakeholder group, when shown, in the study's order.
     pub groups: Vec<GroupMedian>,
+    /// The groups with too few answers to show, named in the study's order (never left out
+    /// silently; empty when group medians are not shown).
+    pub short_groups: Vec<String>,
     /// The item's status label, when shown.
     pub status: Option<String>,
     /// The status code (`in`, `out`, `none`, `not_classified`), when shown.
@@ -269,30 +274,13 @@ pub struct GroupMedian {
     pub n: u64,
 }
 
-/// A small bar chart of the ratings, drawn as inline SVG, with a text alternative.
+/// The distribution of the ratings, for the page's chart (drawn by `delphi_render::chart`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChartView {
-    /// SVG width.
-    pub width: u32,
-    /// SVG height.
-    pub height: u32,
-    /// One path drawing every bar (`M x y h w v h h -w z` per bar).
-    pub path: String,
-    /// The bar of the panellist's own previous rating, if any.
-    pub own: Option<ChartBar>,
-    /// The text alternative, e.g. "1: 0, 2: 1, ... 9: 12 ratings".
-    pub text: String,
-}
-
-/// One bar, for highlighting.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ChartBar {
-    /// Left edge.
-    pub x: u32,
-    /// Top edge.
-    pub y: u32,
-    /// Width.
-    pub w: u32,
-    /// Height.
-    pub h: u32,
+    /// The scale's lowest point (the first count's).
+    pub min: i32,
+    /// Ratings per scale point, lowest first (zeros included: every point is on the axis).
+    pub counts: Vec<u64>,
+    /// The panellist's own previous rating, marked in the chart and named in its legend.
+    pub own: Option<i32>,
 }

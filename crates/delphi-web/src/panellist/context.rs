@@ -67,9 +67,15 @@ struct ItemContext<'a> {
 
 #[derive(Serialize)]
 struct FeedbackContext<'a> {
+    /// The item's code: the block is `id=f-{code}`, the description of the item's radios.
+    code: &'a str,
+    /// Whether this block carries the page's one "how to read this" help (the first block).
+    help: bool,
     round_number: i32,
     about_previous_wording: bool,
     own_previous: Option<&'a str>,
+    /// Whether the chart marks the own previous rating (the legend then shows its colour).
+    own_marked: bool,
     stats: Option<StatsContext<'a>>,
     too_few: bool,
     comments: &'a [String],
@@ -77,15 +83,18 @@ struct FeedbackContext<'a> {
 
 #[derive(Serialize)]
 struct StatsContext<'a> {
-    n: u64,
+    /// How many rated, and how many could not rate when the study offers "unable to rate"
+    /// (or some said so): "25 rated it, 2 could not rate it."
+    ratings: String,
     median: Option<&'a str>,
-    q1: Option<&'a str>,
-    q3: Option<&'a str>,
-    iqr: Option<&'a str>,
+    /// Where the middle half of the panel's ratings lie: "5 to 8", or "8" when Q1 = Q3.
+    middle: Option<String>,
     status: Option<&'a str>,
     status_code: Option<Verdict>,
-    /// The chart and the group medians, as HTML (escaped where written).
-    drawn: String,
+    /// The chart, as SVG (escaped where written).
+    chart: String,
+    /// The group medians, as HTML (escaped where written).
+    groups: String,
 }
 
 impl<'a> RoundContext<'a> {
@@ -117,6 +126,20 @@ impl<'a> RoundContext<'a> {
             open: round.open.as_ref(),
             background_pending: round.background_pending,
         }
+        .with_help()
+    }
+
+    /// Puts the help on reading the feedback in the page's first feedback block.
+    fn with_help(mut self) -> Self {
+        if let Some(first) = self
+            .sections
+            .iter_mut()
+            .flat_map(|s| s.items.iter_mut())
+            .find_map(|i| i.feedback.as_mut())
+        {
+            first.help = true;
+        }
+        self
     }
 }
 
@@ -134,18 +157,32 @@ impl<'a> ItemContext<'a> {
             reason: &item.reason,
             comment: &item.comment,
             controls: controls::scale(item, unable_to_rate),
-            feedback: item.feedback.as_ref().map(FeedbackContext::of),
+            feedback: item
+                .feedback
+                .as_ref()
+                .map(|f| FeedbackContext::of(&item.code, f, unable_to_rate)),
         }
     }
 }
 
 impl<'a> FeedbackContext<'a> {
-    fn of(feedback: &'a FeedbackView) -> Self {
+    fn of(code: &'a str, feedback: &'a FeedbackView, unable_to_rate: bool) -> Self {
+        let own_marked = feedback
+            .stats
+            .as_ref()
+            .and_then(|s| s.chart.as_ref())
+            .is_some_and(|c| c.own.is_some());
         Self {
+            code,
+            help: false,
             round_number: feedback.round_number,
             about_previous_wording: feedback.about_previous_wording,
             own_previous: feedback.own_previous.as_deref(),
-            stats: feedback.stats.as_ref().map(StatsContext::of),
+            own_marked,
+            stats: feedback
+                .stats
+                .as_ref()
+                .map(|s| StatsContext::of(s, unable_to_rate)),
             too_few: feedback.too_few,
             comments: &feedback.comments,
         }
@@ -153,16 +190,24 @@ impl<'a> FeedbackContext<'a> {
 }
 
 impl<'a> StatsContext<'a> {
-    fn of(stats: &'a PanelStats) -> Self {
+    fn of(stats: &'a PanelStats, unable_to_rate: bool) -> Self {
+        let middle = match (stats.q1.as_deref(), stats.q3.as_deref()) {
+            (Some(q1), Some(q3)) if q1 == q3 => Some(q1.to_owned()),
+            (Some(q1), Some(q3)) => Some(format!("{q1} to {q3}")),
+            _ => None,
+        };
         Self {
-            n: stats.n,
+            ratings: if unable_to_rate || stats.unable > 0 {
+                format!("{} rated it, {} could not.", stats.n, stats.unable)
+            } else {
+                format!("{} rated it.", stats.n)
+            },
             median: stats.median.as_deref(),
-            q1: stats.q1.as_deref(),
-            q3: stats.q3.as_deref(),
-            iqr: stats.iqr.as_deref(),
+            middle,
             status: stats.status.as_deref(),
             status_code: stats.status_code,
-            drawn: controls::drawn_stats(stats),
+            chart: controls::drawn_chart(stats),
+            groups: controls::drawn_groups(stats),
         }
     }
 }

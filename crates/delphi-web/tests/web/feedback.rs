@@ -18,16 +18,43 @@ fn round_two_shows_previous_ratings_and_the_panels_view() {
         !page.contains("id=i-I1"),
         "retired items are not asked again"
     );
-    assert!(page.contains("Your rating: <b>2</b>"), "{page}");
-    assert!(page.contains("Panel median <b>"));
-    assert!(page.contains(
-        "<svg class=d viewBox=\"0 0 90 32\" role=img aria-label=\"Ratings per point: 1: 0,"
-    ));
+    let item = page
+        .split("<fieldset id=i-I2 ")
+        .nth(1)
+        .unwrap()
+        .split("</fieldset>")
+        .next()
+        .unwrap();
+    // The own previous rating is named in the legend and marked in the chart; the feedback
+    // describes the item's radios.
     assert!(
-        page.contains("<rect class=own"),
-        "own rating highlighted in the chart"
+        item.contains("Round 1: your rating <b class=o>2</b>"),
+        "{item}"
     );
-    assert!(page.contains("By group: Link workers <b>"), "group medians");
+    assert!(
+        item.starts_with("data-m=5.0 aria-describedby=f-I2>"),
+        "{item}"
+    );
+    assert!(item.contains("<div class=fb id=f-I2>"), "{item}");
+    // Every point of 1..9 is on the axis, empty ones included (I2 was rated 2, 5, 8, 9, 4, 7).
+    assert!(item.contains(
+        "<svg class=d viewBox=\"0 0 180 52\" role=img aria-label=\"Ratings per point: 1: 0, 2: "
+    ));
+    assert!(item.contains(">123456789</text></svg>"), "{item}");
+    assert!(item.contains("<path class=o d=\"M30 38V"), "{item}");
+    // The median and the middle half in words, who could not rate, the group medians.
+    assert!(item.contains("Median (middle rating) <b>"), "{item}");
+    assert!(item.contains("; middle half of the panel <b>"), "{item}");
+    assert!(item.contains(" rated it, 0 could not.</p>"), "{item}");
+    assert!(item.contains("By group: Link workers <b>"), "group medians");
+    assert!(
+        !item.contains("Too few answers from"),
+        "every group had five answers"
+    );
+    // The radios carry their labels' words; "Unable to rate" stands apart from the row.
+    assert!(item.contains("value=9>9<i> Critical</i></label></p><label><input type=radio name=r_I2 value=u>Unable to rate</label>"));
+    // The help on reading the feedback is on the page once.
+    assert_eq!(page.matches("How to read the panel's view").count(), 1);
     assert!(page.contains("class=\"s "), "item status");
     // Released comments, escaped, never with names.
     assert!(page.contains("Comments from the panel (2)"));
@@ -51,15 +78,37 @@ fn no_statistic_below_the_minimum_number_of_responses() {
     let token = &f.tokens[0];
     let page = t.page(&format!("/p/{token}"), 200);
     assert!(
-        page.contains("Too few responses to show the panel's view."),
+        page.contains("Too few answers to show the panel's view."),
         "{page}"
     );
-    assert!(!page.contains("Panel median"), "no statistic");
+    assert!(!page.contains("Median"), "no statistic");
     assert!(!page.contains("<svg"), "no chart");
     assert!(
-        page.contains("Your rating: <b>2</b>"),
-        "own previous answer still shown"
+        page.contains("Round 1: your rating <b>2</b>"),
+        "own previous answer still shown, without the chart's colour: {page}"
     );
+}
+
+#[test]
+fn a_group_with_too_few_answers_is_named_never_left_out() {
+    let t = TestApp::spawn();
+    // 25 panellists over five groups; panellist 4 (people with lived experience) does not
+    // answer round 1, leaving that group four answers of the five needed.
+    let f = fixture::round_two(&t.app, "short-group", 4, 25, &[4]);
+    let page = t.page(&format!("/p/{}", f.tokens[0]), 200);
+    let item = page
+        .split("<fieldset id=i-I2 ")
+        .nth(1)
+        .unwrap()
+        .split("</fieldset>")
+        .next()
+        .unwrap();
+    assert!(
+        item.contains("</b>. Too few answers from People with lived experience to show.</p>"),
+        "{item}"
+    );
+    assert!(item.contains("By group: Link workers <b>"), "{item}");
+    assert!(!item.contains("People with lived experience <b>"), "{item}");
 }
 
 #[test]

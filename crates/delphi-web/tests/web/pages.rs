@@ -40,7 +40,7 @@ fn round_one_consent_rating_reload_and_submit_work_as_plain_forms() {
     assert_eq!(round.matches("<legend>").count(), 4, "one legend per item");
     assert!(round.contains("<h2>Patient level</h2>"), "section headings");
     assert!(round.contains("<span id=rated>0</span> of <span id=total>4</span> rated"));
-    assert!(round.contains("1 Not important"), "point labels");
+    assert!(round.contains("1<i> Not important</i>"), "point labels");
     assert!(round.contains("Unable to rate"));
     assert!(
         round.contains("&lt;care&gt; &amp; support"),
