@@ -131,6 +131,8 @@ pub(crate) fn open_round_with(
             invited_at: now,
             opened_at: None,
             submitted_at: None,
+            last_saved_at: None,
+            answers_saved: 0,
         })
         .collect();
     rounds::insert_participations(conn, &participations)?;

@@ -61,6 +61,11 @@ pub struct ParticipationRow {
     pub opened_at: Option<NaiveDateTime>,
     /// When submitted (answers stay editable until the round closes).
     pub submitted_at: Option<NaiveDateTime>,
+    /// When the panellist's latest answer in the round was saved (kept by
+    /// [`crate::responses::upsert`] in the save's transaction; the monitor's last activity).
+    pub last_saved_at: Option<NaiveDateTime>,
+    /// How many of the round's items the panellist has saved an answer for.
+    pub answers_saved: i64,
 }
 
 /// Inserts a round.

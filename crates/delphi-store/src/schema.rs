@@ -118,6 +118,8 @@ diesel::table! {
         invited_at -> Timestamp,
         opened_at -> Nullable<Timestamp>,
         submitted_at -> Nullable<Timestamp>,
+        last_saved_at -> Nullable<Timestamp>,
+        answers_saved -> BigInt,
     }
 }
 

@@ -1,0 +1,2 @@
+ALTER TABLE participations DROP COLUMN answers_saved;
+ALTER TABLE participations DROP COLUMN last_saved_at;
