@@ -166,11 +166,11 @@ fn build(
             continue;
         };
         let g = group_of.get(person.group_id.as_str()).copied();
-        // Kept on the participation by every save (not a count over the round's answers).
-        let (last_activity, answers) = (participation.last_saved_at, participation.answers_saved);
+        // Kept on the participation by every save (not a scan of the round's answers).
+        let last_activity = participation.last_saved_at;
         let withdrawn = person.withdrawn_at.is_some();
         let submitted = participation.submitted_at.is_some();
-        let started = answers > 0;
+        let started = last_activity.is_some();
         let counts = started
             && (submitted || counting.unsubmitted)
             && !(withdrawn && counting.withdrawn == delphi_core::settings::WithdrawnAnswers::Drop);

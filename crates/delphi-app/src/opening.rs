@@ -132,7 +132,6 @@ pub(crate) fn open_round_with(
             opened_at: None,
             submitted_at: None,
             last_saved_at: None,
-            answers_saved: 0,
         })
         .collect();
     rounds::insert_participations(conn, &participations)?;

@@ -14,8 +14,8 @@ struct Problem {
 /// Problems with the database, each as one line; empty when sound. On SQLite: the
 /// integrity check (pages, indexes, constraints) and the foreign-key check (on PostgreSQL
 /// the server keeps its files consistent, and constraints are checked as rows are written).
-/// On both: every participation's activity (`last_saved_at`, `answers_saved`) agrees with its
-/// answers, since the two are written in one transaction.
+/// On both: every participation's activity (`last_saved_at`) agrees with its answers (a
+/// time exactly when it has answers), since the two are written in one transaction.
 pub fn integrity_problems(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     let mut problems = Vec::new();
     if let DbConnection::Sqlite(c) = conn {
@@ -47,17 +47,16 @@ pub fn integrity_problems(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     Ok(problems)
 }
 
-/// Participations whose activity disagrees with their answers (portable SQL).
+/// Participations whose activity disagrees with their answers: a time recorded but no
+/// answer, or answers but no time (portable SQL).
 const ACTIVITY_CHECK: &str = "SELECT 'participation of panellist ' || p.panellist_id \
-     || ' in round ' || p.round_id || ' records ' || CAST(p.answers_saved AS TEXT) \
-     || ' answers, last at ' || COALESCE(CAST(p.last_saved_at AS TEXT), 'never') \
-     || '; its answers: ' || CAST(count(r.item_id) AS TEXT) || ', last at ' \
-     || COALESCE(CAST(max(r.updated_at) AS TEXT), 'never') AS problem \
+     || ' in round ' || p.round_id || ' records ' \
+     || CASE WHEN p.last_saved_at IS NULL THEN 'no save' ELSE 'a save' END \
+     || ' but has ' || CAST(count(r.item_id) AS TEXT) || ' answers' AS problem \
      FROM participations AS p LEFT JOIN responses AS r \
      ON r.round_id = p.round_id AND r.panellist_id = p.panellist_id \
-     GROUP BY p.round_id, p.panellist_id, p.answers_saved, p.last_saved_at \
-     HAVING p.answers_saved <> count(r.item_id) \
-     OR COALESCE(CAST(p.last_saved_at AS TEXT), '') <> COALESCE(CAST(max(r.updated_at) AS TEXT), '') \
+     GROUP BY p.round_id, p.panellist_id, p.last_saved_at \
+     HAVING (p.last_saved_at IS NULL) <> (count(r.item_id) = 0) \
      ORDER BY p.round_id, p.panellist_id";
 
 #[cfg(test)]
@@ -116,11 +115,11 @@ mod tests {
         }
     }
 
-    fn activity(conn: &mut DbConnection, panellist: &str) -> (Option<chrono::NaiveDateTime>, i64) {
-        let p = crate::rounds::participation(conn, "r", panellist)
+    fn activity(conn: &mut DbConnection, panellist: &str) -> Option<chrono::NaiveDateTime> {
+        crate::rounds::participation(conn, "r", panellist)
             .unwrap()
-            .unwrap();
-        (p.last_saved_at, p.answers_saved)
+            .unwrap()
+            .last_saved_at
     }
 
     #[test]
@@ -130,38 +129,38 @@ mod tests {
             let mut conn = db.pool.get().unwrap();
             conn.batch_execute(ONE_ROUND).unwrap();
             let c = &mut conn;
-            assert_eq!(activity(c, "p1"), (None, 0), "{}", db.label);
+            assert_eq!(activity(c, "p1"), None, "{}", db.label);
             crate::responses::upsert(c, &answer("i1", "p1", 1)).unwrap();
-            assert_eq!(activity(c, "p1"), (Some(at(1)), 1), "{}", db.label);
-            // Saving the same item again moves the time, not the count.
+            assert_eq!(activity(c, "p1"), Some(at(1)), "{}", db.label);
             crate::responses::upsert(c, &answer("i1", "p1", 3)).unwrap();
-            assert_eq!(activity(c, "p1"), (Some(at(3)), 1), "{}", db.label);
-            // A save stamped earlier (another instance's clock) leaves the latest time.
-            crate::responses::upsert(c, &answer("i2", "p1", 2)).unwrap();
-            assert_eq!(activity(c, "p1"), (Some(at(3)), 2), "{}", db.label);
-            assert_eq!(activity(c, "p2"), (None, 0), "{}", db.label);
-            crate::responses::insert_many(c, &[answer("i1", "p2", 4), answer("i2", "p2", 5)])
+            assert_eq!(activity(c, "p1"), Some(at(3)), "{}", db.label);
+            crate::responses::upsert(c, &answer("i2", "p1", 4)).unwrap();
+            assert_eq!(activity(c, "p1"), Some(at(4)), "{}", db.label);
+            assert_eq!(activity(c, "p2"), None, "{}", db.label);
+            crate::responses::insert_many(c, &[answer("i1", "p2", 6), answer("i2", "p2", 5)])
                 .unwrap();
-            assert_eq!(activity(c, "p2"), (Some(at(5)), 2), "{}", db.label);
+            assert_eq!(
+                activity(c, "p2"),
+                Some(at(6)),
+                "the latest of a bulk insert"
+            );
             assert_eq!(integrity_problems(c).unwrap(), Vec::<String>::new());
 
             c.batch_execute(
-                "UPDATE participations SET answers_saved = 7 WHERE panellist_id = 'p1'",
+                "UPDATE participations SET last_saved_at = NULL WHERE panellist_id = 'p1'",
             )
             .unwrap();
             let problems = integrity_problems(c).unwrap();
-            assert_eq!(problems.len(), 1, "{}: {problems:?}", db.label);
-            assert!(
-                problems[0]
-                    .starts_with("participation of panellist p1 in round r records 7 answers")
-                    && problems[0].contains("its answers: 2"),
-                "{}: {problems:?}",
+            assert_eq!(
+                problems,
+                vec!["participation of panellist p1 in round r records no save but has 2 answers"],
+                "{}",
                 db.label
             );
 
             assert_eq!(crate::responses::delete_for_panellist(c, "p1").unwrap(), 2);
-            assert_eq!(activity(c, "p1"), (None, 0), "{}", db.label);
-            assert_eq!(activity(c, "p2"), (Some(at(5)), 2), "{}", db.label);
+            assert_eq!(activity(c, "p1"), None, "{}", db.label);
+            assert_eq!(activity(c, "p2"), Some(at(6)), "{}", db.label);
             assert_eq!(integrity_problems(c).unwrap(), Vec::<String>::new());
         }
     }

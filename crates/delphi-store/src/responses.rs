@@ -29,9 +29,9 @@ pub struct ResponseRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// Inserts or replaces a response (autosave), and brings its participation's activity
-/// (`last_saved_at`, `answers_saved`: the round monitor's "last activity" and "started") up
-/// to date in the same transaction.
+/// Inserts or replaces a response (autosave), and records the save's time on its
+/// participation (`last_saved_at`: the round monitor's "last activity", and "started" once
+/// set) in the same transaction.
 pub fn upsert(conn: &mut DbConnection, row: &ResponseRow) -> QueryResult<()> {
     crate::with_conn!(conn, |c| diesel::insert_into(responses::table)
         .values(row)
@@ -50,39 +50,19 @@ pub fn upsert(conn: &mut DbConnection, row: &ResponseRow) -> QueryResult<()> {
         ))
         .execute(c)
         .map(drop))?;
-    refresh_activity(conn, &row.round_id, &row.panellist_id)
+    note_saved(conn, &row.round_id, &row.panellist_id, row.updated_at)
 }
 
-diesel::define_sql_function! {
-    /// SQL's `coalesce` for a count that may come back NULL.
-    fn coalesce(value: diesel::sql_types::Nullable<diesel::sql_types::BigInt>, otherwise: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
-}
-
-/// Recomputes one participation's activity from its answers: the latest `updated_at` and
-/// how many there are (one statement; the answers are found through `responses_panellist`,
-/// at most one per item of the round). Exact whatever order the saves' clocks give.
-fn refresh_activity(
+/// Records on the participation when the panellist last saved an answer in the round (one
+/// update by primary key).
+fn note_saved(
     conn: &mut DbConnection,
     round_id: &str,
     panellist_id: &str,
+    at: NaiveDateTime,
 ) -> QueryResult<()> {
-    let theirs = responses::table.filter(
-        responses::round_id
-            .eq(round_id)
-            .and(responses::panellist_id.eq(panellist_id)),
-    );
     diesel::update(participations::table.find((round_id, panellist_id)))
-        .set((
-            participations::last_saved_at.eq(theirs
-                .select(diesel::dsl::max(responses::updated_at))
-                .single_value()
-                .assume_not_null()
-                .nullable()),
-            participations::answers_saved.eq(coalesce(
-                theirs.select(diesel::dsl::count_star()).single_value(),
-                0,
-            )),
-        ))
+        .set(participations::last_saved_at.eq(at))
         .execute(conn)
         .map(drop)
 }
@@ -105,26 +85,22 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[ResponseRow]) -> QueryResult
     Ok(())
 }
 
-/// Recomputes the activity of every participation of a round from its answers (after a
-/// bulk insert; the migration that added the columns does the same for every round).
+/// Recomputes `last_saved_at` of every participation of a round from its answers (after a
+/// bulk insert; the migration that added the column does the same for every round).
 fn refresh_round_activity(conn: &mut DbConnection, round_id: &str) -> QueryResult<()> {
-    let theirs = responses::table.filter(
-        responses::round_id
-            .eq(participations::round_id)
-            .and(responses::panellist_id.eq(participations::panellist_id)),
-    );
     diesel::update(participations::table.filter(participations::round_id.eq(round_id)))
-        .set((
-            participations::last_saved_at.eq(theirs
+        .set(
+            participations::last_saved_at.eq(responses::table
+                .filter(
+                    responses::round_id
+                        .eq(participations::round_id)
+                        .and(responses::panellist_id.eq(participations::panellist_id)),
+                )
                 .select(diesel::dsl::max(responses::updated_at))
                 .single_value()
                 .assume_not_null()
                 .nullable()),
-            participations::answers_saved.eq(coalesce(
-                theirs.select(diesel::dsl::count_star()).single_value(),
-                0,
-            )),
-        ))
+        )
         .execute(conn)
         .map(drop)
 }
@@ -182,10 +158,7 @@ pub fn delete_for_panellist(conn: &mut DbConnection, panellist_id: &str) -> Quer
     let deleted = diesel::delete(responses::table.filter(responses::panellist_id.eq(panellist_id)))
         .execute(conn)?;
     diesel::update(participations::table.filter(participations::panellist_id.eq(panellist_id)))
-        .set((
-            participations::last_saved_at.eq(None::<NaiveDateTime>),
-            participations::answers_saved.eq(0),
-        ))
+        .set(participations::last_saved_at.eq(None::<NaiveDateTime>))
         .execute(conn)?;
     Ok(deleted)
 }

@@ -61,11 +61,10 @@ pub struct ParticipationRow {
     pub opened_at: Option<NaiveDateTime>,
     /// When submitted (answers stay editable until the round closes).
     pub submitted_at: Option<NaiveDateTime>,
-    /// When the panellist's latest answer in the round was saved (kept by
-    /// [`crate::responses::upsert`] in the save's transaction; the monitor's last activity).
+    /// When the panellist last saved an answer in the round, `None` while they have none
+    /// (kept by [`crate::responses::upsert`] in the save's transaction: the round monitor's
+    /// last activity, and whether they started).
     pub last_saved_at: Option<NaiveDateTime>,
-    /// How many of the round's items the panellist has saved an answer for.
-    pub answers_saved: i64,
 }
 
 /// Inserts a round.

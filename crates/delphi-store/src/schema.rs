@@ -119,7 +119,6 @@ diesel::table! {
         opened_at -> Nullable<Timestamp>,
         submitted_at -> Nullable<Timestamp>,
         last_saved_at -> Nullable<Timestamp>,
-        answers_saved -> BigInt,
     }
 }
 

@@ -1,2 +1,1 @@
-ALTER TABLE participations DROP COLUMN answers_saved;
 ALTER TABLE participations DROP COLUMN last_saved_at;

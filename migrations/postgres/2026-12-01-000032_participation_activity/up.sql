@@ -1,15 +1,12 @@
--- The round monitor's "last activity" and "started" per panellist, kept on the participation
--- row in the same transaction as each save (delphi_store::responses::upsert), so the monitor
--- reads one row per panellist instead of grouping every answer of the round on every poll.
--- answers_saved: how many of the round's items the panellist has an answer row for;
--- last_saved_at: the latest of those answers' updated_at. Backfilled from the answers.
+-- The round monitor's "last activity" per panellist (and whether they started), kept on the
+-- participation row in the same transaction as each save (delphi_store::responses::upsert),
+-- so the monitor reads one row per panellist instead of grouping every answer of the round
+-- on every poll. NULL while the panellist has no answer in the round. Backfilled.
 ALTER TABLE participations ADD COLUMN last_saved_at TIMESTAMP;
-ALTER TABLE participations ADD COLUMN answers_saved BIGINT NOT NULL DEFAULT 0
-    CHECK (answers_saved >= 0);
 UPDATE participations AS p
-SET last_saved_at = a.last_saved_at, answers_saved = a.answers_saved
+SET last_saved_at = a.last_saved_at
 FROM (
-    SELECT round_id, panellist_id, max(updated_at) AS last_saved_at, count(*) AS answers_saved
+    SELECT round_id, panellist_id, max(updated_at) AS last_saved_at
     FROM responses
     GROUP BY round_id, panellist_id
 ) AS a
