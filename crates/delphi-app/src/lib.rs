@@ -6,6 +6,7 @@ mod error;
 mod secret;
 
 pub mod access;
+pub mod accounts;
 pub mod audit_log;
 pub mod closing;
 pub mod dashboard;
@@ -23,6 +24,7 @@ pub mod participation;
 pub mod password;
 pub mod planner;
 pub mod queries;
+pub mod questions;
 pub mod reminders;
 pub mod round_results;
 pub mod sessions;

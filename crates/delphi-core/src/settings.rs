@@ -28,6 +28,12 @@ pub struct StudySettings {
     /// Which answers count in a round's results (fixed with the protocol at round 1).
     #[serde(default)]
     pub counting: CountingSettings,
+    /// Round 1's open question ("is anything missing?"), per section or overall.
+    #[serde(default)]
+    pub open_questions: crate::questions::OpenQuestionSettings,
+    /// The background questions asked once, after consent.
+    #[serde(default)]
+    pub background: Vec<crate::questions::BackgroundQuestion>,
 }
 
 /// Which answers count in a round's results. Fixed with the protocol when round 1 opens.
@@ -350,6 +356,9 @@ impl StudySettings {
                 problem("outlier_reason.distance must be greater than 0".to_owned());
             }
         }
+        for text in crate::questions::validate(&self.background) {
+            problem(text);
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -391,6 +400,8 @@ mod tests {
             outlier_reason: None,
             later_round_invitations: LaterRoundInvitations::default(),
             counting: CountingSettings::default(),
+            open_questions: Default::default(),
+            background: Vec::new(),
         }
     }
 

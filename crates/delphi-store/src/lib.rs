@@ -1,6 +1,7 @@
 //! The only crate that names diesel: the portable schema, one query module per table with
 //! its row structs, connections to SQLite or PostgreSQL, the pool and the embedded migrations.
 
+pub mod account_links;
 pub mod amendments;
 pub mod audit;
 mod backup;
@@ -15,6 +16,7 @@ pub mod panellists;
 pub mod plans;
 mod pool;
 mod private_file;
+pub mod questions;
 pub mod responses;
 pub mod results;
 pub mod rounds;

@@ -9,6 +9,7 @@ mod preview;
 mod view;
 
 pub use feedback::ResultsCache;
+pub(crate) use load::study_info;
 pub use load::{page, page_in};
 pub use preview::preview;
 pub use view::{

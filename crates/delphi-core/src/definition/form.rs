@@ -202,6 +202,8 @@ impl StudyFields {
                 outlier_reason: None,
                 later_round_invitations: Default::default(),
                 counting: Default::default(),
+                open_questions: Default::default(),
+                background: Vec::new(),
             },
             team: StudyTeam {
                 name: self.team_name.clone(),

@@ -2,6 +2,7 @@
 //! not on this form (it is set when the study is created and locked with round 1).
 
 use delphi_app::AppError;
+use delphi_core::questions::{self, OpenQuestionSettings};
 use delphi_core::settings::{
     ConsensusItemPolicy, ConsensusSettings, CountingSettings, FeedbackSettings,
     LaterRoundInvitations, OutlierReasonSettings, ShortGroupPolicy, StoppingSettings,
@@ -37,6 +38,12 @@ pub struct SettingsForm {
     pub later_round_invitations: String,
     pub counting_unsubmitted: Option<String>,
     pub counting_withdrawn: String,
+    /// Round 1 asks "is anything missing?" after each section.
+    pub open_per_section: Option<String>,
+    /// Round 1 asks "is anything missing?" once, after the items.
+    pub open_overall: Option<String>,
+    /// The background questions, one a line (`delphi_core::questions::parse_lines`).
+    pub background: String,
     /// Why, when the change amends a locked protocol.
     pub reason: String,
 }
@@ -165,6 +172,12 @@ pub fn settings_of(
                 ("all_active", LaterRoundInvitations::AllActive),
             ],
         )?,
+        open_questions: OpenQuestionSettings {
+            per_section: ticked(&form.open_per_section),
+            overall: ticked(&form.open_overall),
+        },
+        background: questions::parse_lines(&form.background)
+            .map_err(|problems| AppError::invalid("background", problems.join("; ")))?,
         counting: CountingSettings {
             unsubmitted: ticked(&form.counting_unsubmitted),
             withdrawn: choice(

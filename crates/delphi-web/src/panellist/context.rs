@@ -3,6 +3,7 @@
 //! template reads is a field here, so a rename breaks the build, not a page at run time.
 
 use delphi_app::panellist::{FeedbackView, ItemView, PanelStats, RoundView, StudyInfo};
+use delphi_app::questions::OpenQuestionView;
 use delphi_core::Verdict;
 use serde::Serialize;
 
@@ -33,12 +34,18 @@ pub(super) struct RoundContext<'a> {
     rated: usize,
     total: usize,
     sections: Vec<SectionContext<'a>>,
+    /// Round 1's "is anything missing?" about the whole round.
+    open: Option<&'a OpenQuestionView>,
+    /// Whether the page links to the background questionnaire.
+    background_pending: bool,
 }
 
 #[derive(Serialize)]
 struct SectionContext<'a> {
     heading: &'a str,
     items: Vec<ItemContext<'a>>,
+    /// Round 1's "is anything missing?" about this section.
+    open: Option<&'a OpenQuestionView>,
 }
 
 #[derive(Serialize)]
@@ -99,6 +106,7 @@ impl<'a> RoundContext<'a> {
                 .iter()
                 .map(|section| SectionContext {
                     heading: &section.heading,
+                    open: section.open.as_ref(),
                     items: section
                         .items
                         .iter()
@@ -106,6 +114,8 @@ impl<'a> RoundContext<'a> {
                         .collect(),
                 })
                 .collect(),
+            open: round.open.as_ref(),
+            background_pending: round.background_pending,
         }
     }
 }

@@ -8,6 +8,7 @@ mod console_support;
 mod fixture;
 mod support;
 
+mod accounts;
 mod admin;
 mod api;
 mod console;
@@ -20,7 +21,9 @@ mod malformed;
 mod matrix;
 mod pages;
 mod planning;
+mod questions;
 mod rejections;
+mod route_tables;
 mod security;
 mod sessions;
 mod setup;
