@@ -3,12 +3,14 @@
 # (Debian's package) with TLS, started together, their outbox workers sending to a real SMTP
 # server on loopback (aiosmtpd). Under load through nginx (delphi-load: 100 panellists
 # opening the page, consenting, saving every item and submitting, open loop, at the default
-# per-address rate limits: they all come from one address), then two closes of the round at
-# once. Checks: every acknowledged save and submission is stored (none lost), one answer per
-# panellist and item (none duplicated), both instances served, no link token in nginx's
-# access log, the round closed exactly once, every queued email delivered and no Message-ID
-# received twice. (How the instances read the client address behind a trusted proxy is
-# tested in delphi-web's `limits` tests.) Needs DELPHI_TEST_POSTGRES_URL's server (.ci/run sets it;
+# per-address rate limits: they all come from one address), then two researchers, each
+# signed in through nginx, press close at once (the JSON API behind the close button, one
+# request reaching each instance). Checks: every acknowledged save and submission is stored
+# (none lost), one answer per panellist and item (none duplicated), both instances served,
+# no link token in nginx's access log, exactly one close answered 200 and the other 409, the
+# round closed once, every queued email delivered and no Message-ID received twice. (How the
+# instances read the client address behind a trusted proxy is tested in delphi-web's
+# `limits` tests.) Needs DELPHI_TEST_POSTGRES_URL's server (.ci/run sets it;
 # scripts/postgres-test-db.sh starts it). About a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -110,15 +112,41 @@ grep -q '{token}' "$work/access.log" && ! grep -qF "$(python3 -c 'import json,sy
 duplicates=$(sql "SELECT count(*) FROM (SELECT 1 FROM responses GROUP BY round_id, item_id, panellist_id HAVING count(*) > 1) d")
 [ "$duplicates" = 0 ] || fail "$duplicates answers stored twice"
 
-echo "== two closes of the round at once"
-set +e
-"$bin" study close-round deploy >"$work/close-1.log" 2>&1 & c1=$!
-"$bin" study close-round deploy >"$work/close-2.log" 2>&1 & c2=$!
-wait $c1; r1=$?; wait $c2; r2=$?
-set -e
-[ $(( (r1 == 0) + (r2 == 0) )) = 1 ] || fail "closes succeeded: first $r1, second $r2 (exactly one must)"
+echo "== two researchers, each signed in through nginx"
+base="https://127.0.0.1:$https" password="deployment test password 1"
+curl_() { curl -sS --cacert "$work/ca.crt" "$@"; }
+csrf_of() { sed -n 's/.*name=csrf value="\([^"]*\)".*/\1/p' | head -n 1; }
+declare -A csrf
+for who in 1 2; do
+  printf '%s\n' "$password" | "$bin" admin create-user --email "r$who@example.org" --name "Researcher $who" >/dev/null
+  "$bin" study member deploy --email "r$who@example.org" --role researcher >/dev/null
+  jar=$work/cookies-$who.txt
+  form_csrf=$(curl_ -c "$jar" -b "$jar" "$base/admin/login" | csrf_of)
+  [ -n "$form_csrf" ] || fail "no CSRF value on the sign-in form"
+  curl_ -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$form_csrf" \
+    --data-urlencode "email=r$who@example.org" --data-urlencode "password=$password" "$base/admin/login"
+  csrf[$who]=$(curl_ -b "$jar" "$base/admin" | csrf_of)
+  [ -n "${csrf[$who]}" ] || fail "researcher $who is not signed in (no CSRF value on /admin)"
+done
+
+echo "== both press close at once: POST /api/v1/studies/deploy/close through nginx"
+close() { # who
+  curl_ -b "$work/cookies-$1.txt" -X POST -H "X-CSRF-Token: ${csrf[$1]}" -o "$work/close-$1.json" \
+    -w '%{http_code}' "$base/api/v1/studies/deploy/close" >"$work/close-$1.status"
+}
+close 1 & c1=$!
+close 2 & c2=$!
+wait $c1 $c2
+s1=$(cat "$work/close-1.status") s2=$(cat "$work/close-2.status")
+echo "close answers: $s1 $(cat "$work/close-1.json"); $s2 $(cat "$work/close-2.json")"
+[ "$(printf '%s\n' "$s1" "$s2" | sort | tr '\n' ' ')" = "200 409 " ] \
+  || fail "closes answered $s1 and $s2 (exactly one 200, the other 409)"
+# nginx takes turns between the instances: the two closes went one to each.
+upstreams=$(grep 'POST /api/v1/studies/deploy/close' "$work/access.log" | awk '{print $NF}' | sort -u | wc -l)
+[ "$upstreams" = 2 ] || fail "the two closes reached $upstreams instance(s), not one each"
 closes=$(sql "SELECT count(*) FROM audit_log WHERE action = 'round.closed'")
 [ "$closes" = 1 ] || fail "round.closed recorded $closes times"
+[ "$(sql "SELECT count(*) FROM rounds WHERE status = 'closed'")" = 1 ] || fail "the round is not closed"
 
 echo "== every queued email delivered once"
 for _ in $(seq 1 150); do

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use delphi_core::states::{MailKind, ParticipationState, RoundStatus};
-use delphi_store::{outbox, panellists, read_tx, responses, rounds, studies, DbConnection};
+use delphi_store::{outbox, panellists, read_tx, rounds, studies, DbConnection};
 use serde::Serialize;
 
 use crate::access::{self, Actor, Permission};
@@ -140,11 +140,6 @@ fn build(
         .into_iter()
         .map(|p| (p.id.clone(), p))
         .collect();
-    let activity: HashMap<String, (Option<NaiveDateTime>, i64)> =
-        responses::activity_for_round(conn, &round.id)?
-            .into_iter()
-            .map(|(who, at, n)| (who, (at, n)))
-            .collect();
     let mut mail: HashMap<String, (Option<NaiveDateTime>, Option<NaiveDateTime>)> = HashMap::new();
     for fact in outbox::facts_for_study(conn, &study.id)? {
         let Some(who) = fact.panellist_id else {
@@ -171,10 +166,11 @@ fn build(
             continue;
         };
         let g = group_of.get(person.group_id.as_str()).copied();
-        let (last_activity, answers) = activity.get(&person.id).copied().unwrap_or((None, 0));
+        // Kept on the participation by every save (not a scan of the round's answers).
+        let last_activity = participation.last_saved_at;
         let withdrawn = person.withdrawn_at.is_some();
         let submitted = participation.submitted_at.is_some();
-        let started = answers > 0;
+        let started = last_activity.is_some();
         let counts = started
             && (submitted || counting.unsubmitted)
             && !(withdrawn && counting.withdrawn == delphi_core::settings::WithdrawnAnswers::Drop);

@@ -131,6 +131,7 @@ pub(crate) fn open_round_with(
             invited_at: now,
             opened_at: None,
             submitted_at: None,
+            last_saved_at: None,
         })
         .collect();
     rounds::insert_participations(conn, &participations)?;

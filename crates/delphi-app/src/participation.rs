@@ -195,17 +195,16 @@ struct CheckedAnswer {
     row: responses::ResponseRow,
 }
 
-/// Stores a checked answer if its round is still open and its panellist may still write.
+/// Stores a checked answer if its round is still open and its panellist may still write
+/// (one statement, which on PostgreSQL also holds a close back until this commits).
 fn store_answer(conn: &mut DbConnection, checked: &CheckedAnswer) -> Result<SavedAnswer, AppError> {
-    let person = panellists::find(conn, &checked.row.panellist_id)?
-        .filter(|p| p.token_revoked_at.is_none())
+    let state = rounds::write_check(conn, &checked.row.round_id, &checked.row.panellist_id)?
+        .filter(|s| !s.token_revoked)
         .ok_or(AppError::Refused(access::Refusal::UnknownLink))?;
-    if person.withdrawn_at.is_some() {
+    if state.withdrawn {
         return Err(withdrawn());
     }
-    let round = rounds::find(conn, &checked.row.round_id)?
-        .ok_or_else(|| AppError::Internal("the round vanished".to_owned()))?;
-    if round.status != RoundStatus::Open {
+    if state.round_status != RoundStatus::Open {
         return Err(round_closed());
     }
     let now = delphi_store::now();

@@ -1,5 +1,5 @@
-//! The pool: connections of the configured backend, and on SQLite the file's group-commit
-//! writer and checkpointer threads.
+//! The pool: connections of the configured backend, the database's group-commit writers,
+//! and on SQLite the file's checkpointer thread.
 
 use std::sync::{mpsc, Arc, OnceLock};
 use std::time::Duration;
@@ -7,7 +7,7 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 
 use crate::group_commit::GroupWriter;
-use crate::{write_tx, ConnectionManager, DatabaseUrl, DbConnection, StoreError};
+use crate::{ConnectionManager, DatabaseUrl, DbConnection, StoreError};
 
 /// A pooled connection.
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
@@ -20,18 +20,18 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 pub struct Pool {
     inner: r2d2::Pool<ConnectionManager>,
     backend: Backend,
-    sqlite: Option<Arc<SqliteFile>>,
+    beside: Arc<Beside>,
 }
 
-/// What a pool over one SQLite file runs beside its connections. Dropped with the last
-/// clone of the pool, which stops both threads.
+/// What a pool runs beside its connections. Dropped with the last clone of the pool, which
+/// stops the threads.
 #[derive(Debug)]
-struct SqliteFile {
+struct Beside {
     url: DatabaseUrl,
-    /// Started on the first grouped write.
+    /// The group-commit writers, started on the first grouped write.
     writer: OnceLock<Result<GroupWriter, String>>,
-    /// Its drop tells the checkpointer to stop.
-    _checkpointer: mpsc::Sender<()>,
+    /// SQLite's checkpointer; its drop tells it to stop.
+    _checkpointer: Option<mpsc::Sender<()>>,
 }
 
 /// Which database a pool talks to.
@@ -47,28 +47,33 @@ impl Pool {
     /// Connects a pool of at most `max_size` connections (SQLite files are created).
     pub fn connect(url: &str, max_size: u32) -> Result<Self, StoreError> {
         let url = DatabaseUrl::parse(url)?;
-        let (backend, sqlite) = match url {
+        let (backend, checkpointer) = match url {
             DatabaseUrl::Sqlite(_) => {
                 // WAL is a property of the file: set it once, before the pool opens
                 // connections in parallel (switching modes needs the file to itself).
                 url.connect()?.batch_execute("PRAGMA journal_mode = WAL;")?;
-                let file = SqliteFile {
-                    url: url.clone(),
-                    writer: OnceLock::new(),
-                    _checkpointer: start_checkpointer(url.clone())?,
-                };
-                (Backend::Sqlite, Some(Arc::new(file)))
+                (Backend::Sqlite, Some(start_checkpointer(url.clone())?))
             }
             DatabaseUrl::Postgres(_) => (Backend::Postgres, None),
         };
+        let beside = Arc::new(Beside {
+            url: url.clone(),
+            writer: OnceLock::new(),
+            _checkpointer: checkpointer,
+        });
         let inner = r2d2::Pool::builder()
             .max_size(max_size.max(1))
             .connection_timeout(Duration::from_secs(30))
+            // A PostgreSQL connection checked before every use costs a round trip to the
+            // server per request; one that broke is found by its failing query and then
+            // dropped (`ConnectionManager::has_broken`). An SQLite check is a call in the
+            // process, so it stays.
+            .test_on_check_out(backend == Backend::Sqlite)
             .build(ConnectionManager::new(url))?;
         Ok(Self {
             inner,
             backend,
-            sqlite,
+            beside,
         })
     }
 
@@ -85,28 +90,25 @@ impl Pool {
     /// Runs `f` as a write transaction and returns once it is committed and durable, for
     /// short writes that many callers make at once (a panellist's autosave).
     ///
-    /// On SQLite, `f` runs on the file's writer thread together with the other writes
+    /// `f` runs on one of the database's writer threads together with the other writes
     /// waiting at that moment, each in its own savepoint of one transaction, and that
-    /// transaction's one commit (one sync of the log) makes them all durable
-    /// (`group_commit.rs`); an `Err` from `f` rolls back only its own writes. On PostgreSQL
-    /// `f` runs in a transaction of its own on a pooled connection (the server already
-    /// shares one log flush among the commits that arrive together).
+    /// transaction's one commit (one flush of the log) makes them all durable
+    /// (`group_commit.rs`); an `Err` from `f` rolls back only its own writes.
     ///
     /// Like [`write_tx`], `f` must not start another write of this process, and this must
     /// not be called from inside a write transaction (either would wait for itself).
+    ///
+    /// [`write_tx`]: crate::write_tx
     pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<diesel::result::Error> + From<StoreError> + Send + 'static,
     {
-        let Some(file) = &self.sqlite else {
-            let mut conn = self.get()?;
-            return write_tx(&mut conn, f);
-        };
-        match file
+        let beside = &self.beside;
+        match beside
             .writer
-            .get_or_init(|| GroupWriter::start(&file.url).map_err(|e| e.to_string()))
+            .get_or_init(|| GroupWriter::start(&beside.url).map_err(|e| e.to_string()))
         {
             Ok(writer) => writer.write(f),
             Err(why) => Err(E::from(StoreError::Writer(why.clone()))),

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use crate::schema::responses;
+use crate::schema::{participations, responses};
 use crate::DbConnection;
 
 /// A row of `responses`.
@@ -29,7 +29,9 @@ pub struct ResponseRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// Inserts or replaces a response (autosave).
+/// Inserts or replaces a response (autosave), and records the save's time on its
+/// participation (`last_saved_at`: the round monitor's "last activity", and "started" once
+/// set) in the same transaction.
 pub fn upsert(conn: &mut DbConnection, row: &ResponseRow) -> QueryResult<()> {
     crate::with_conn!(conn, |c| diesel::insert_into(responses::table)
         .values(row)
@@ -47,10 +49,26 @@ pub fn upsert(conn: &mut DbConnection, row: &ResponseRow) -> QueryResult<()> {
             responses::updated_at.eq(excluded(responses::updated_at)),
         ))
         .execute(c)
-        .map(drop))
+        .map(drop))?;
+    note_saved(conn, &row.round_id, &row.panellist_id, row.updated_at)
 }
 
-/// Inserts many responses at once (imports, simulations, benchmarks).
+/// Records on the participation when the panellist last saved an answer in the round (one
+/// update by primary key).
+fn note_saved(
+    conn: &mut DbConnection,
+    round_id: &str,
+    panellist_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(participations::table.find((round_id, panellist_id)))
+        .set(participations::last_saved_at.eq(at))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Inserts many responses at once (imports, simulations, benchmarks), and brings the
+/// participations of the rounds they belong to up to date.
 pub fn insert_many(conn: &mut DbConnection, rows: &[ResponseRow]) -> QueryResult<()> {
     for chunk in rows.chunks(500) {
         crate::with_conn!(conn, |c| diesel::insert_into(responses::table)
@@ -58,7 +76,33 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[ResponseRow]) -> QueryResult
             .execute(c)
             .map(drop))?;
     }
+    let mut rounds: Vec<&str> = rows.iter().map(|r| r.round_id.as_str()).collect();
+    rounds.sort_unstable();
+    rounds.dedup();
+    for round_id in rounds {
+        refresh_round_activity(conn, round_id)?;
+    }
     Ok(())
+}
+
+/// Recomputes `last_saved_at` of every participation of a round from its answers (after a
+/// bulk insert; the migration that added the column does the same for every round).
+fn refresh_round_activity(conn: &mut DbConnection, round_id: &str) -> QueryResult<()> {
+    diesel::update(participations::table.filter(participations::round_id.eq(round_id)))
+        .set(
+            participations::last_saved_at.eq(responses::table
+                .filter(
+                    responses::round_id
+                        .eq(participations::round_id)
+                        .and(responses::panellist_id.eq(participations::panellist_id)),
+                )
+                .select(diesel::dsl::max(responses::updated_at))
+                .single_value()
+                .assume_not_null()
+                .nullable()),
+        )
+        .execute(conn)
+        .map(drop)
 }
 
 /// A panellist's responses in a round.
@@ -105,27 +149,16 @@ pub fn ratings_for_round(
 }
 
 /// Deletes every answer of a panellist, and the moderation of their comments (an erasure
-/// request whose consent text says answers go too). Returns how many answers.
+/// request whose consent text says answers go too); their participations no longer show any
+/// activity. Returns how many answers.
 pub fn delete_for_panellist(conn: &mut DbConnection, panellist_id: &str) -> QueryResult<usize> {
     use crate::schema::comment_reviews;
     diesel::delete(comment_reviews::table.filter(comment_reviews::panellist_id.eq(panellist_id)))
         .execute(conn)?;
-    diesel::delete(responses::table.filter(responses::panellist_id.eq(panellist_id))).execute(conn)
-}
-
-/// Per panellist of a round: their last saved answer and how many answers they saved (the
-/// round monitor's "last activity" and "started").
-pub fn activity_for_round(
-    conn: &mut DbConnection,
-    round_id: &str,
-) -> QueryResult<Vec<(String, Option<NaiveDateTime>, i64)>> {
-    responses::table
-        .filter(responses::round_id.eq(round_id))
-        .group_by(responses::panellist_id)
-        .select((
-            responses::panellist_id,
-            diesel::dsl::max(responses::updated_at),
-            diesel::dsl::count_star(),
-        ))
-        .load(conn)
+    let deleted = diesel::delete(responses::table.filter(responses::panellist_id.eq(panellist_id)))
+        .execute(conn)?;
+    diesel::update(participations::table.filter(participations::panellist_id.eq(panellist_id)))
+        .set(participations::last_saved_at.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    Ok(deleted)
 }

@@ -61,6 +61,10 @@ pub struct ParticipationRow {
     pub opened_at: Option<NaiveDateTime>,
     /// When submitted (answers stay editable until the round closes).
     pub submitted_at: Option<NaiveDateTime>,
+    /// When the panellist last saved an answer in the round, `None` while they have none
+    /// (kept by [`crate::responses::upsert`] in the save's transaction: the round monitor's
+    /// last activity, and whether they started).
+    pub last_saved_at: Option<NaiveDateTime>,
 }
 
 /// Inserts a round.
@@ -234,4 +238,77 @@ pub fn mark_submitted(
         .set(participations::submitted_at.eq(at))
         .execute(conn)
         .map(|n| n == 1)
+}
+
+/// What a save re-checks at write time about its panellist and round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteCheck {
+    /// The panellist's link was revoked.
+    pub token_revoked: bool,
+    /// The panellist withdrew.
+    pub withdrawn: bool,
+    /// The round's status now.
+    pub round_status: RoundStatus,
+}
+
+#[derive(QueryableByName)]
+struct WriteCheckRow {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    token_revoked: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    withdrawn: bool,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    status: String,
+}
+
+/// The panellist's and the round's state for a write to the round, in one statement (`None`
+/// when the panellist is not invited to it). On PostgreSQL the round's row is locked
+/// `FOR SHARE` until the caller's transaction ends, so a close (which updates that row)
+/// waits for the writes that saw the round open, and then counts them; a write that comes
+/// after the close sees it closed. SQLite's one writer at a time gives the same order.
+pub fn write_check(
+    conn: &mut DbConnection,
+    round_id: &str,
+    panellist_id: &str,
+) -> QueryResult<Option<WriteCheck>> {
+    use crate::schema::panellists;
+    let row: Option<(bool, bool, String)> = match conn {
+        DbConnection::Sqlite(c) => participations::table
+            .inner_join(panellists::table)
+            .inner_join(rounds::table)
+            .filter(
+                participations::round_id
+                    .eq(round_id)
+                    .and(participations::panellist_id.eq(panellist_id)),
+            )
+            .select((
+                panellists::token_revoked_at.is_not_null(),
+                panellists::withdrawn_at.is_not_null(),
+                rounds::status,
+            ))
+            .first(c)
+            .optional()?,
+        DbConnection::Pg(c) => diesel::sql_query(
+            "SELECT p.token_revoked_at IS NOT NULL AS token_revoked, \
+             p.withdrawn_at IS NOT NULL AS withdrawn, r.status \
+             FROM participations AS pa \
+             JOIN panellists AS p ON p.id = pa.panellist_id \
+             JOIN rounds AS r ON r.id = pa.round_id \
+             WHERE pa.round_id = $1 AND pa.panellist_id = $2 \
+             FOR SHARE OF r",
+        )
+        .bind::<diesel::sql_types::Text, _>(round_id)
+        .bind::<diesel::sql_types::Text, _>(panellist_id)
+        .get_result::<WriteCheckRow>(c)
+        .optional()?
+        .map(|r| (r.token_revoked, r.withdrawn, r.status)),
+    };
+    row.map(|(token_revoked, withdrawn, status)| {
+        Ok(WriteCheck {
+            token_revoked,
+            withdrawn,
+            round_status: RoundStatus::parse(&status).map_err(crate::damaged)?,
+        })
+    })
+    .transpose()
 }

@@ -118,6 +118,7 @@ diesel::table! {
         invited_at -> Timestamp,
         opened_at -> Nullable<Timestamp>,
         submitted_at -> Nullable<Timestamp>,
+        last_saved_at -> Nullable<Timestamp>,
     }
 }
 
