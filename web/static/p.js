@@ -9,7 +9,8 @@
   var status = document.getElementById('st'), rated = document.getElementById('rated');
   function say(text) { status.textContent = text; }
   function progress() {
-    rated.textContent = form.querySelectorAll('fieldset:has(input:checked)').length;
+    // A page by section adds the items rated in the other sections (data-o).
+    rated.textContent = (+form.dataset.o || 0) + form.querySelectorAll('fieldset:has(input:checked)').length;
   }
   function body(box) {
     var chosen = box.querySelector('input:checked'), v = chosen ? chosen.value : '';

@@ -4,7 +4,7 @@
 use delphi_app::AppError;
 use delphi_core::settings::{
     ConsensusItemPolicy, ConsensusSettings, CountingSettings, FeedbackSettings,
-    LaterRoundInvitations, OutlierReasonSettings, ShortGroupPolicy, StoppingSettings,
+    BySection, LaterRoundInvitations, OutlierReasonSettings, PageSettings, ShortGroupPolicy, StoppingSettings,
     StudySettings, WithdrawnAnswers, PRESETS,
 };
 use serde::Deserialize;
@@ -37,6 +37,8 @@ pub struct SettingsForm {
     pub later_round_invitations: String,
     pub counting_unsubmitted: Option<String>,
     pub counting_withdrawn: String,
+    /// `auto`, `on` or `off`: the round one section per page.
+    pub by_section: String,
     /// Why, when the change amends a locked protocol.
     pub reason: String,
 }
@@ -175,6 +177,22 @@ pub fn settings_of(
                     ("drop", WithdrawnAnswers::Drop),
                 ],
             )?,
+        },
+        // A form without the field (an older page still open) keeps the layout.
+        pages: if form.by_section.is_empty() {
+            current.pages
+        } else {
+            PageSettings {
+            by_section: choice(
+                "by_section",
+                &form.by_section,
+                &[
+                    ("auto", BySection::Auto),
+                    ("on", BySection::On),
+                    ("off", BySection::Off),
+                ],
+            )?,
+        }
         },
     })
 }

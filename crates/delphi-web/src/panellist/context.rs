@@ -2,7 +2,9 @@
 //! with each item's rating controls and feedback chart written in as HTML. A field the
 //! template reads is a field here, so a rename breaks the build, not a page at run time.
 
-use delphi_app::panellist::{FeedbackView, ItemView, PanelStats, RoundView, StudyInfo};
+use delphi_app::panellist::{
+    FeedbackView, ItemView, LedgerView, PanelStats, RoundView, StudyInfo,
+};
 use delphi_core::Verdict;
 use serde::Serialize;
 
@@ -32,11 +34,34 @@ pub(super) struct RoundContext<'a> {
     outlier_distance_label: Option<&'a str>,
     rated: usize,
     total: usize,
+    final_round: bool,
+    /// The whole round, or its first section: the page carries the round's introduction.
+    first: bool,
+    /// The page shows one section ([`SectionPage`]), or `None`: the whole round.
+    page: Option<SectionPage>,
+    /// What changed since the round before (on the round's first page only).
+    ledger: Option<&'a LedgerView>,
     sections: Vec<SectionContext<'a>>,
+}
+
+/// Where a page by section stands among the round's sections.
+#[derive(Serialize)]
+struct SectionPage {
+    /// This section's number (1-based).
+    number: usize,
+    /// How many sections the round has.
+    of: usize,
+    /// The section before, if any.
+    prev: Option<usize>,
+    /// The section after, if any (none: the next step is the review page).
+    next: Option<usize>,
+    /// Items rated in the other sections (the script adds the ones on the page).
+    elsewhere: usize,
 }
 
 #[derive(Serialize)]
 struct SectionContext<'a> {
+    number: usize,
     heading: &'a str,
     items: Vec<ItemContext<'a>>,
 }
@@ -82,8 +107,21 @@ struct StatsContext<'a> {
 }
 
 impl<'a> RoundContext<'a> {
-    /// The context of `round`.
-    pub(super) fn of(round: &'a RoundView) -> Self {
+    /// The context of `round`: the whole round, or only section `section` (1-based, checked
+    /// by the caller) when the round is shown by section.
+    pub(super) fn of(round: &'a RoundView, section: Option<usize>) -> Self {
+        let page = section.map(|number| SectionPage {
+            number,
+            of: round.sections.len(),
+            prev: (number > 1).then(|| number - 1),
+            next: (number < round.sections.len()).then_some(number + 1),
+            elsewhere: round
+                .sections
+                .iter()
+                .filter(|s| s.number != number)
+                .map(|s| s.rated)
+                .sum(),
+        });
         Self {
             number: round.number,
             instructions: &round.instructions,
@@ -94,10 +132,19 @@ impl<'a> RoundContext<'a> {
             outlier_distance_label: round.outlier_distance_label.as_deref(),
             rated: round.rated,
             total: round.total,
+            final_round: round.final_round,
+            first: section.is_none_or(|n| n == 1),
+            ledger: round
+                .ledger
+                .as_ref()
+                .filter(|_| section.is_none_or(|n| n == 1)),
+            page,
             sections: round
                 .sections
                 .iter()
+                .filter(|s| section.is_none_or(|n| n == s.number))
                 .map(|section| SectionContext {
+                    number: section.number,
                     heading: &section.heading,
                     items: section
                         .items

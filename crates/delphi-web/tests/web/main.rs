@@ -21,6 +21,7 @@ mod matrix;
 mod pages;
 mod planning;
 mod rejections;
+mod sections;
 mod security;
 mod sessions;
 mod setup;

@@ -23,6 +23,8 @@ fn weigh(t: &TestApp, token: &str) -> (usize, usize) {
 fn the_60_item_round_pages_weigh_under_60_kb() {
     let t = TestApp::spawn();
     let one = fixture::round_one(&t.app, "weight-1", 60, 5);
+    // The whole round on one page, the heaviest layout (pages by section: sections.rs).
+    fixture::pages_by_section(&t.app, &one.slug, delphi_core::settings::BySection::Off);
     delphi_app::participation::consent(
         &t.app,
         &delphi_app::Actor::Panellist(one.tokens[0].clone()),
@@ -37,6 +39,7 @@ fn the_60_item_round_pages_weigh_under_60_kb() {
     // bytes per item, so this page is over the round-1 budget; it is measured and held
     // under a ceiling so it cannot grow unnoticed.
     let two = fixture::round_two(&t.app, "weight-2", 80, 25, &[]);
+    fixture::pages_by_section(&t.app, &two.slug, delphi_core::settings::BySection::Off);
     let (items, total) = weigh(&t, &two.tokens[0]);
     assert!((59..=61).contains(&items), "{items}");
     assert!(total < 100 * 1024, "round 2 with feedback: {total} bytes");
