@@ -56,8 +56,7 @@ pub fn extend(
         }
         rounds::set_deadline(conn, &round.id, Some(deadline))?;
         let settings = crate::studies::settings_of(&study)?;
-        let context =
-            crate::round_mail::context(&study, &settings, round.number, Some(deadline));
+        let context = crate::round_mail::context(&study, &settings, round.number, Some(deadline));
         let stamp = deadline.format("%Y%m%dT%H%M").to_string();
         let mut queued = 0;
         for participation in rounds::participations(conn, &round.id)? {

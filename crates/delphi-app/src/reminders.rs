@@ -11,7 +11,6 @@ use delphi_store::{panellists, rounds, studies, write_tx, DbConnection};
 use crate::access::{self, Actor, Permission};
 use crate::{audit, App, AppError};
 
-
 /// What a reminder request did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReminderReport {

@@ -292,7 +292,10 @@ pub(super) fn round_view(
         section.rated = asked.filter(|i| i.answered).count();
     }
     let item_count = sections.iter().map(|s| s.items.len()).sum();
-    let by_section = settings.pages.by_section.applies(item_count, sections.len());
+    let by_section = settings
+        .pages
+        .by_section
+        .applies(item_count, sections.len());
     let has_feedback = sections
         .iter()
         .flat_map(|s| &s.items)

@@ -3,8 +3,8 @@
 
 use delphi_app::AppError;
 use delphi_core::settings::{
-    ConsensusItemPolicy, ConsensusSettings, CountingSettings, FeedbackSettings,
-    BySection, LaterRoundInvitations, OutlierReasonSettings, PageSettings, ShortGroupPolicy, StoppingSettings,
+    BySection, ConsensusItemPolicy, ConsensusSettings, CountingSettings, FeedbackSettings,
+    LaterRoundInvitations, OutlierReasonSettings, PageSettings, ShortGroupPolicy, StoppingSettings,
     StudySettings, WithdrawnAnswers, PRESETS,
 };
 use serde::Deserialize;
@@ -183,16 +183,16 @@ pub fn settings_of(
             current.pages
         } else {
             PageSettings {
-            by_section: choice(
-                "by_section",
-                &form.by_section,
-                &[
-                    ("auto", BySection::Auto),
-                    ("on", BySection::On),
-                    ("off", BySection::Off),
-                ],
-            )?,
-        }
+                by_section: choice(
+                    "by_section",
+                    &form.by_section,
+                    &[
+                        ("auto", BySection::Auto),
+                        ("on", BySection::On),
+                        ("off", BySection::Off),
+                    ],
+                )?,
+            }
         },
     })
 }

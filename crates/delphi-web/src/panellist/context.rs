@@ -2,9 +2,7 @@
 //! with each item's rating controls and feedback chart written in as HTML. A field the
 //! template reads is a field here, so a rename breaks the build, not a page at run time.
 
-use delphi_app::panellist::{
-    FeedbackView, ItemView, LedgerView, PanelStats, RoundView, StudyInfo,
-};
+use delphi_app::panellist::{FeedbackView, ItemView, LedgerView, PanelStats, RoundView, StudyInfo};
 use delphi_core::Verdict;
 use serde::Serialize;
 

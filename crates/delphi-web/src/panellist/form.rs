@@ -165,7 +165,11 @@ mod tests {
         assert_eq!(intent_of("save2"), Intent::SaveSection(2));
         assert_eq!(intent_of("submit"), Intent::Submit);
         assert_eq!(intent_of("save"), Intent::Save);
-        assert_eq!(intent_of("s99999999"), Intent::Save, "past any section count");
+        assert_eq!(
+            intent_of("s99999999"),
+            Intent::Save,
+            "past any section count"
+        );
         assert_eq!(intent_of("s-1"), Intent::Save);
     }
 

@@ -148,7 +148,11 @@ fn title_of(page: &PanellistPage, view: View) -> String {
         (View::Error, _) => "Not saved".to_owned(),
         (View::NoSection, _) => "No such section".to_owned(),
         (View::Section(n), PageState::Rating(round)) => {
-            format!("Round {}, section {n} of {}", round.number, round.sections.len())
+            format!(
+                "Round {}, section {n} of {}",
+                round.number,
+                round.sections.len()
+            )
         }
         (_, PageState::Consent { .. }) => "About this study".to_owned(),
         (_, PageState::Rating(round)) => format!("Round {}", round.number),

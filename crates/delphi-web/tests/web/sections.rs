@@ -54,9 +54,18 @@ fn a_long_round_goes_section_by_section_without_javascript_to_the_review_and_sub
     assert!(!first.contains("Organisational level"));
     assert!(first.contains("<title>Round 1, section 1 of 3 – "));
     assert!(first.contains("value=s2 class=pri>Save, next section"));
-    assert!(!first.contains("previous section"), "no section before the first");
-    assert!(first.contains("data-o=0"), "the script counts from the other sections");
-    assert!(first.contains("Rate each statement from 1"), "instructions on the first page");
+    assert!(
+        !first.contains("previous section"),
+        "no section before the first"
+    );
+    assert!(
+        first.contains("data-o=0"),
+        "the script counts from the other sections"
+    );
+    assert!(
+        first.contains("Rate each statement from 1"),
+        "instructions on the first page"
+    );
 
     // Section 1 rated, then "next": saved, and section 2 follows.
     let next = post(&t, &format!("{base}/answers"), &csrf, &ratings(1, 10), "s2");
@@ -66,10 +75,19 @@ fn a_long_round_goes_section_by_section_without_javascript_to_the_review_and_sub
     assert!(second.contains("<h2>Organisational level</h2>"));
     assert!(second.contains("data-o=10"));
     assert!(second.contains("value=s1>Save, previous section"));
-    assert!(!second.contains("Rate each statement from 1"), "introduction once");
+    assert!(
+        !second.contains("Rate each statement from 1"),
+        "introduction once"
+    );
 
     // The plain form saves half of section 2 and stays there.
-    let stay = post(&t, &format!("{base}/answers"), &csrf, &ratings(11, 15), "save2");
+    let stay = post(
+        &t,
+        &format!("{base}/answers"),
+        &csrf,
+        &ratings(11, 15),
+        "save2",
+    );
     assert_eq!(stay, format!("{base}/section/2?n=saved"));
     let saved = t.page(&stay, 200);
     assert!(saved.contains("Your answers are saved."));
@@ -83,10 +101,19 @@ fn a_long_round_goes_section_by_section_without_javascript_to_the_review_and_sub
     let third = t.page(&format!("{base}/section/3"), 200);
     assert!(third.contains("value=submit class=pri>Save, review and submit"));
     assert!(third.contains("data-o=15"));
-    let review = post(&t, &format!("{base}/answers"), &csrf, &ratings(21, 30), "submit");
+    let review = post(
+        &t,
+        &format!("{base}/answers"),
+        &csrf,
+        &ratings(21, 30),
+        "submit",
+    );
     assert_eq!(review, format!("{base}/submit"));
     let review = t.page(&review, 200);
-    assert!(review.contains("You have rated 25 of 30 statements."), "{review}");
+    assert!(
+        review.contains("You have rated 25 of 30 statements."),
+        "{review}"
+    );
     assert!(review.contains(&format!(
         "<a href=\"{base}/section/2\">Organisational level</a>: 5 of 10 rated"
     )));
@@ -121,7 +148,10 @@ fn a_section_the_round_does_not_have_is_a_clear_404_on_the_study_page() {
             page.contains("This round has 3 sections, numbered 1 to 3."),
             "{bad}: {page}"
         );
-        assert!(page.contains("splw-study@example.ac.uk"), "the team's contact");
+        assert!(
+            page.contains("splw-study@example.ac.uk"),
+            "the team's contact"
+        );
         assert!(!page.contains("<b>"), "nothing echoed");
     }
     // Someone else's link, or none: the same 404 as every unknown link.
@@ -145,7 +175,11 @@ fn a_study_chooses_one_page_or_pages_by_section() {
     assert_eq!(whole.matches("<fieldset").count(), 30);
     assert!(!whole.contains("Section 1 of"));
     let redirected = t.get(&format!("{base}/section/2"));
-    assert_eq!(redirected.status().as_u16(), 303, "one page: the link's page");
+    assert_eq!(
+        redirected.status().as_u16(),
+        303,
+        "one page: the link's page"
+    );
     assert_eq!(location(&redirected), base);
 
     let short_page = t.page(&format!("/p/{}", short.tokens[0]), 200);
@@ -158,8 +192,14 @@ fn the_settings_form_saves_the_layout_and_names_a_bad_choice() {
     let t = TestApp::spawn();
     let f = fixture::draft(&t.app, "layout", 4, 2);
     callers::user(&t, "layout@example.org", "L");
-    delphi_app::users::add_member(&t.app, fixture::OPERATOR, &f.slug, "layout@example.org", Role::Owner)
-        .expect("an owner");
+    delphi_app::users::add_member(
+        &t.app,
+        fixture::OPERATOR,
+        &f.slug,
+        "layout@example.org",
+        Role::Owner,
+    )
+    .expect("an owner");
     let r = callers::Browser::signed_in(&t, "layout@example.org");
     let path = format!("/admin/studies/{}/settings", f.slug);
     let page = r.text(&path);
@@ -211,7 +251,10 @@ fn section_pages_of_the_60_item_round_2_stay_under_the_weight_budget() {
     for n in 1..=3 {
         let html = t.page(&format!("/p/{token}/section/{n}"), 200);
         let total = html.len() + css + js;
-        eprintln!("section {n}: HTML {} + CSS {css} + JS {js} = {total} bytes", html.len());
+        eprintln!(
+            "section {n}: HTML {} + CSS {css} + JS {js} = {total} bytes",
+            html.len()
+        );
         assert!(html.contains(&format!("Section {n} of 3")));
         assert!(total < 60 * 1024, "section {n}: {total} bytes");
     }
@@ -233,14 +276,24 @@ fn a_later_round_opens_with_the_ledger_of_what_changed_and_why() {
         from_comment: None,
     };
     for input in [
-        change(PlanChangeKind::Drop, "I2", None, "Out of <scope> for this study"),
+        change(
+            PlanChangeKind::Drop,
+            "I2",
+            None,
+            "Out of <scope> for this study",
+        ),
         change(
             PlanChangeKind::Reword,
             "I3",
             Some("Clearer words & <fewer>"),
             "Panellists found it ambiguous",
         ),
-        change(PlanChangeKind::Add, "N1", Some("A new statement"), "Suggested by the panel"),
+        change(
+            PlanChangeKind::Add,
+            "N1",
+            Some("A new statement"),
+            "Suggested by the panel",
+        ),
     ] {
         planner::change(&t.app, fixture::OPERATOR, &f.slug, &input).expect("the change holds");
     }
@@ -261,14 +314,18 @@ fn a_later_round_opens_with_the_ledger_of_what_changed_and_why() {
     assert!(agreed.contains("<li>I1 Statement 1:"), "{ledger}");
     assert!(agreed.contains("<li>I5 Statement 5:"));
     assert!(agreed.contains("Why: Consensus reached in round 1"));
-    assert!(ledger.contains(
-        "<li>I3r now reads “Clearer words &amp; &lt;fewer&gt;”; it read “Statement 3:"
-    ));
+    assert!(ledger
+        .contains("<li>I3r now reads “Clearer words &amp; &lt;fewer&gt;”; it read “Statement 3:"));
     assert!(ledger.contains("Why: Panellists found it ambiguous"));
-    assert!(ledger.contains("<h3>New</h3><ul><li>N1 A new statement<br>Why: Suggested by the panel"));
+    assert!(
+        ledger.contains("<h3>New</h3><ul><li>N1 A new statement<br>Why: Suggested by the panel")
+    );
     assert!(ledger.contains("<h3>Removed by the research team</h3><ul><li>I2 Statement 2:"));
     assert!(ledger.contains("Why: Out of &lt;scope&gt; for this study"));
-    assert!(!page.contains("<scope>") && !page.contains("<fewer>"), "escaped");
+    assert!(
+        !page.contains("<scope>") && !page.contains("<fewer>"),
+        "escaped"
+    );
 }
 
 #[test]
@@ -288,7 +345,10 @@ fn the_final_round_says_so_and_times_are_in_the_study_zone() {
     delphi_app::setup::protocol::update(&t.app, fixture::OPERATOR, &f.slug, &settings, "One round")
         .expect("amended");
     let page = t.page(&format!("/p/{token}"), 200);
-    assert!(page.contains("This is the final round of the study."), "{page}");
+    assert!(
+        page.contains("This is the final round of the study."),
+        "{page}"
+    );
     // Submitted: the time is written in the study's zone (Europe/London: GMT or BST).
     t.post_form(&format!("/p/{token}/submit"), &[("csrf", &csrf)]);
     let page = t.page(&format!("/p/{token}"), 200);
