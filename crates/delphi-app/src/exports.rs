@@ -102,22 +102,19 @@ pub fn offer(app: &App, actor: &Actor, slug: &str) -> Result<Offer, AppError> {
     })
 }
 
-/// Whether the study's counting rule counts an answer in its round's results: submitted
-/// answers (and saved ones too when `counting.unsubmitted`), and a withdrawn panellist's
-/// only while `counting.withdrawn` keeps them or the round closed before the withdrawal.
+/// Whether the study's counting rule counted an answer in its round's results
+/// ([`crate::closing::counting::standing`], the rule the close applied): a withdrawal counts
+/// against the answers only when it came before the round closed (or the round is open).
 pub fn counts(
     settings: &StudySettings,
     submitted: bool,
     withdrawn_at: Option<NaiveDateTime>,
     round_closed_at: Option<NaiveDateTime>,
 ) -> bool {
-    use delphi_core::settings::WithdrawnAnswers;
-    let submitted_ok = submitted || settings.counting.unsubmitted;
-    let withdrawal_ok = match (settings.counting.withdrawn, withdrawn_at) {
-        (_, None) | (WithdrawnAnswers::Keep, Some(_)) => true,
-        (WithdrawnAnswers::Drop, Some(at)) => round_closed_at.is_some_and(|closed| closed <= at),
-    };
-    submitted_ok && withdrawal_ok
+    let withdrawn_before_close =
+        withdrawn_at.is_some_and(|at| round_closed_at.is_none_or(|closed| at < closed));
+    crate::closing::counting::standing(&settings.counting, submitted, withdrawn_before_close)
+        == crate::closing::counting::Standing::Counts
 }
 
 fn utc(at: NaiveDateTime) -> DateTime<Utc> {

@@ -21,6 +21,24 @@ pub enum Standing {
     Withdrawn,
 }
 
+/// The counting rule itself, for one panellist's answers in one round: whether they
+/// submitted, and whether they withdrew before the round closed (a withdrawal after the close
+/// leaves that round's results as they were). The close and the exports' `counted` flag both
+/// ask this function, so they cannot disagree.
+pub fn standing(
+    counting: &CountingSettings,
+    submitted: bool,
+    withdrawn_before_close: bool,
+) -> Standing {
+    if withdrawn_before_close && counting.withdrawn == WithdrawnAnswers::Drop {
+        Standing::Withdrawn
+    } else if !submitted && !counting.unsubmitted {
+        Standing::Unsubmitted
+    } else {
+        Standing::Counts
+    }
+}
+
 /// Each invited panellist of a round: their group index (in `group_index`, by group id) and
 /// whether their answers count. The exports read the same answer to mark rows `counted`.
 pub fn standings(
@@ -42,14 +60,12 @@ pub fn standings(
         let Some(&group) = group_index.get(&person.group_id) else {
             continue;
         };
-        let standing =
-            if person.withdrawn_at.is_some() && counting.withdrawn == WithdrawnAnswers::Drop {
-                Standing::Withdrawn
-            } else if participation.submitted_at.is_none() && !counting.unsubmitted {
-                Standing::Unsubmitted
-            } else {
-                Standing::Counts
-            };
+        // At the close, every withdrawal recorded so far came before it.
+        let standing = standing(
+            counting,
+            participation.submitted_at.is_some(),
+            person.withdrawn_at.is_some(),
+        );
         out.insert(participation.panellist_id, (group, standing));
     }
     Ok(out)

@@ -16,13 +16,16 @@ pub(crate) mod planning;
 use actix_web::{web, HttpResponse};
 use utoipa::OpenApi;
 
-/// The OpenAPI document of `/api/v1/studies/...`.
+/// The OpenAPI document of `/api/v1/studies/...` (the planner's and the panellist's are merged
+/// into it by [`document`]).
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "Delphi researcher API",
-        description = "Run a study's rounds: monitor, close, results, reminders, deadline, audit log. \
-            Authenticated by the /admin session cookie; writes need the X-CSRF-Token header."
+        title = "Delphi API",
+        description = "Researchers run a study's rounds (/api/v1/studies/...: monitor, close, results, \
+            reminders, deadline, planner, exports, audit log), authenticated by the /admin session \
+            cookie; panellists answer a round (/api/v1/p/{token}/...), authenticated by their personal \
+            link. Every write needs the X-CSRF-Token header."
     ),
     paths(
         openapi_json,
@@ -49,10 +52,11 @@ pub async fn openapi_json() -> HttpResponse {
         .json(document())
 }
 
-/// The whole document: the round console's paths and the planner's.
+/// The whole document: the round console's paths, the planner's and the panellist's.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(planning::PlanningDoc::openapi());
+    doc.merge(crate::panellist::api::PanellistDoc::openapi());
     doc
 }
 

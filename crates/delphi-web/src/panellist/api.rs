@@ -7,10 +7,17 @@ use delphi_app::panellist;
 use delphi_app::participation::{self, AnswerInput};
 use delphi_app::Actor;
 use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
 
 use super::pages::blocking;
 use crate::errors::ApiError;
 use crate::WebState;
+
+/// The OpenAPI document of `/api/v1/p/{token}/...`, merged into the one at
+/// `/api/v1/openapi.json` ([`crate::api::document`]).
+#[derive(OpenApi)]
+#[openapi(paths(show, consent, save, submit, withdraw))]
+pub struct PanellistDoc;
 
 fn check_csrf(state: &WebState, token: &str, request: &HttpRequest) -> Result<(), ApiError> {
     let presented = request
@@ -53,6 +60,10 @@ fn json<T: Serialize>(value: &T) -> HttpResponse {
 }
 
 /// `GET /api/v1/p/{token}`: the page's data (state, round, answers, feedback).
+#[utoipa::path(get, path = "/api/v1/p/{token}", tag = "panellist",
+    params(("token" = String, Path, description = "The panellist's personal link token (the credential)")),
+    responses((status = 200, description = "The panellist's page as data: state, round, items, saved answers, feedback"),
+        (status = 404, description = "Unknown or revoked link (the same answer for both)")))]
 pub async fn show(
     state: web::Data<WebState>,
     token: web::Path<String>,
@@ -63,6 +74,12 @@ pub async fn show(
 }
 
 /// `POST /api/v1/p/{token}/consent`.
+#[utoipa::path(post, path = "/api/v1/p/{token}/consent", tag = "panellist",
+    params(("token" = String, Path, description = "The panellist's personal link token (the credential)")),
+    responses((status = 200, description = "Consent recorded"),
+        (status = 403, description = "Wrong or missing X-CSRF-Token header"),
+        (status = 404, description = "Unknown or revoked link"),
+        (status = 422, description = "A body was sent (this action takes none)")))]
 pub async fn consent(
     state: web::Data<WebState>,
     token: web::Path<String>,
@@ -77,7 +94,7 @@ pub async fn consent(
 }
 
 /// The body of `PUT /api/v1/p/{token}/answers/{code}`: the item's whole answer.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerBody {
     /// A point on the scale, or null.
@@ -104,6 +121,14 @@ struct Saved {
 }
 
 /// `PUT /api/v1/p/{token}/answers/{code}`: saves one item's answer (autosave).
+#[utoipa::path(put, path = "/api/v1/p/{token}/answers/{code}", tag = "panellist",
+    params(("token" = String, Path, description = "The panellist's personal link token (the credential)"), ("code" = String, Path, description = "The item's code")),
+    request_body(content = AnswerBody, description = "The item's whole answer"),
+    responses((status = 200, description = "Saved, after the commit: the answer as stored and when"),
+        (status = 403, description = "Wrong or missing X-CSRF-Token header"),
+        (status = 404, description = "Unknown or revoked link, or no such item in the open round"),
+        (status = 409, description = "No round is open, or consent not given"),
+        (status = 422, description = "A rating off the scale, or a comment or reason over its limit")))]
 pub async fn save(
     state: web::Data<WebState>,
     path: web::Path<(String, String)>,
@@ -136,6 +161,12 @@ pub async fn save(
 }
 
 /// `POST /api/v1/p/{token}/submit`: records the submission; names unrated items.
+#[utoipa::path(post, path = "/api/v1/p/{token}/submit", tag = "panellist",
+    params(("token" = String, Path, description = "The panellist's personal link token (the credential)")),
+    responses((status = 200, description = "Submitted; the items left unrated are named"),
+        (status = 403, description = "Wrong or missing X-CSRF-Token header"),
+        (status = 404, description = "Unknown or revoked link"),
+        (status = 409, description = "No round is open, or consent not given")))]
 pub async fn submit(
     state: web::Data<WebState>,
     token: web::Path<String>,
@@ -153,6 +184,11 @@ pub async fn submit(
 }
 
 /// `POST /api/v1/p/{token}/withdraw`.
+#[utoipa::path(post, path = "/api/v1/p/{token}/withdraw", tag = "panellist",
+    params(("token" = String, Path, description = "The panellist's personal link token (the credential)")),
+    responses((status = 200, description = "Withdrawn from the study; a confirmation email is queued"),
+        (status = 403, description = "Wrong or missing X-CSRF-Token header"),
+        (status = 404, description = "Unknown or revoked link")))]
 pub async fn withdraw(
     state: web::Data<WebState>,
     token: web::Path<String>,
