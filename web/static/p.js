@@ -42,8 +42,11 @@
   function save(box) {
     var b = body(box), code = box.id.slice(2);
     why(box, b);
+    send('/answers/' + encodeURIComponent(code), b, code);
+  }
+  function send(path, b, code) {
     say('Saving…');
-    fetch(api + '/answers/' + encodeURIComponent(code), {
+    fetch(api + path, {
       method: 'PUT',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
@@ -63,6 +66,8 @@
     });
   }
   form.addEventListener('change', function (e) {
+    var o = e.target.name || '';
+    if (o.slice(0, 2) === 'o_') return send('/open/' + o.slice(2), { text: e.target.value }, 'your suggestion');
     var box = e.target.closest('fieldset');
     if (!box) return;
     if (e.target.type === 'radio') progress();

@@ -15,7 +15,8 @@ pub enum ErasedAnswers {
     /// The answers stay, under the pseudonym only (usual consent texts say answers given
     /// before withdrawing are kept and analysed).
     Keep,
-    /// The answers and their comments are deleted as well.
+    /// The answers and their comments are deleted as well (with the suggestions and the
+    /// background answers).
     Remove,
 }
 
@@ -65,7 +66,10 @@ pub fn erase_panellist(
         let messages = outbox::erase_recipient(conn, &person.id, &erased)?;
         let answers_removed = match answers {
             ErasedAnswers::Keep => 0,
-            ErasedAnswers::Remove => responses::delete_for_panellist(conn, &person.id)?,
+            ErasedAnswers::Remove => {
+                responses::delete_for_panellist(conn, &person.id)?
+                    + delphi_store::questions::delete_for_panellist(conn, &person.id)?
+            }
         };
         audit::record(
             conn,

@@ -126,6 +126,45 @@ fn given(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
+/// Each panellist's background answers (by panellist id), in the questionnaire's order: a
+/// multiple choice gives one answer per option chosen, so counts per group are per option;
+/// a question left unanswered is "Prefer not to say"; questions never shown give nothing.
+fn background_answers(
+    conn: &mut DbConnection,
+    study_id: &str,
+    settings: &StudySettings,
+) -> Result<HashMap<String, Vec<delphi_report::record::BackgroundAnswer>>, AppError> {
+    use delphi_report::record::BackgroundAnswer;
+    let mut by_person: HashMap<String, Vec<BackgroundAnswer>> = HashMap::new();
+    let rows = delphi_store::questions::background_for_study(conn, study_id)?;
+    for question in &settings.background {
+        for row in rows.iter().filter(|r| r.question_id == question.id) {
+            let answers = by_person.entry(row.panellist_id.clone()).or_default();
+            let given: Vec<&str> = row
+                .answer
+                .as_deref()
+                .map(|a| a.split('\n').collect())
+                .unwrap_or_default();
+            if given.is_empty() {
+                answers.push(BackgroundAnswer {
+                    question: question.label.clone(),
+                    answer: PREFER_NOT_TO_SAY.to_owned(),
+                });
+            }
+            for answer in given {
+                answers.push(BackgroundAnswer {
+                    question: question.label.clone(),
+                    answer: answer.to_owned(),
+                });
+            }
+        }
+    }
+    Ok(by_person)
+}
+
+/// How a background question left unanswered appears in exports and the report.
+pub const PREFER_NOT_TO_SAY: &str = "Prefer not to say";
+
 fn missing(what: &str) -> AppError {
     AppError::Internal(format!("the study's {what} points at a row that is gone"))
 }
@@ -148,6 +187,7 @@ fn load(conn: &mut DbConnection, study: &studies::StudyRow) -> Result<StudyRecor
         .collect();
     let code_of = |id: &str| item_code.get(id).map(|c| (*c).to_owned());
     let pseudonym_of = |id: &str| by_id.get(id).map(|p| p.pseudonym.clone());
+    let mut background = background_answers(conn, &study.id, &settings)?;
 
     let mut record_rounds = Vec::new();
     let mut record_responses = Vec::new();
@@ -330,7 +370,7 @@ fn load(conn: &mut DbConnection, study: &studies::StudyRow) -> Result<StudyRecor
                         .ok_or_else(|| missing("panellist's group"))?,
                     consented_at: p.consented_at.map(utc),
                     withdrawn_at: p.withdrawn_at.map(utc),
-                    background: Vec::new(),
+                    background: background.remove(p.id.as_str()).unwrap_or_default(),
                 })
             })
             .collect::<Result<_, AppError>>()?,

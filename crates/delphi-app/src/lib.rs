@@ -23,6 +23,7 @@ pub mod participation;
 pub mod password;
 pub mod planner;
 pub mod queries;
+pub mod questions;
 pub mod reminders;
 pub mod round_mail;
 pub mod round_results;

@@ -47,19 +47,19 @@ pub struct SavedAnswer {
 }
 
 /// The open round a panellist may write to, with its study.
-struct Writable {
-    person: panellists::PanellistRow,
-    study: studies::StudyRow,
-    round: rounds::RoundRow,
+pub(crate) struct Writable {
+    pub(crate) person: panellists::PanellistRow,
+    pub(crate) study: studies::StudyRow,
+    pub(crate) round: rounds::RoundRow,
 }
 
-fn withdrawn() -> AppError {
+pub(crate) fn withdrawn() -> AppError {
     AppError::Forbidden(
         "you have withdrawn from this study, so nothing more can be saved".to_owned(),
     )
 }
 
-fn round_closed() -> AppError {
+pub(crate) fn round_closed() -> AppError {
     AppError::RoundClosed(
         "this round has closed, so answers can no longer be changed; answers saved before it \
          closed are kept"
@@ -67,7 +67,7 @@ fn round_closed() -> AppError {
     )
 }
 
-fn writable(conn: &mut DbConnection, actor: &Actor) -> Result<Writable, AppError> {
+pub(crate) fn writable(conn: &mut DbConnection, actor: &Actor) -> Result<Writable, AppError> {
     let person = access::panellist(conn, actor)?;
     if person.withdrawn_at.is_some() {
         return Err(withdrawn());
@@ -101,9 +101,10 @@ fn writable(conn: &mut DbConnection, actor: &Actor) -> Result<Writable, AppError
     })
 }
 
-/// Records consent (idempotent).
+/// Records consent (idempotent); returns whether the background questionnaire waits for
+/// the panellist (the page after consent is then the questionnaire).
 /// Like a save, it goes through the pool's group commit (many consent when a round opens).
-pub fn consent(app: &App, actor: &Actor) -> Result<(), AppError> {
+pub fn consent(app: &App, actor: &Actor) -> Result<bool, AppError> {
     let actor = actor.clone();
     app.db.write(move |conn| {
         let actor = &actor;
@@ -123,7 +124,8 @@ pub fn consent(app: &App, actor: &Actor) -> Result<(), AppError> {
                 serde_json::json!({}),
             )?;
         }
-        Ok(())
+        let study = crate::studies::load(conn, &person.study_id)?;
+        crate::questions::background::pending_in(conn, &study, &person)
     })
 }
 
@@ -149,20 +151,40 @@ pub fn save_answers(
     actor: &Actor,
     inputs: &[AnswerInput],
 ) -> Result<Vec<SavedAnswer>, AppError> {
-    let checked: Vec<CheckedAnswer> = {
+    save_form(app, actor, inputs, &[])
+}
+
+/// Saves the plain-HTML form of a round: its answers and its open questions' suggestions
+/// (round 1), all or nothing.
+pub fn save_form(
+    app: &App,
+    actor: &Actor,
+    inputs: &[AnswerInput],
+    open: &[crate::questions::OpenInput],
+) -> Result<Vec<SavedAnswer>, AppError> {
+    let (checked, suggestions) = {
         let mut conn = app.conn()?;
         read_tx(&mut conn, |conn| {
-            inputs
+            let checked: Vec<CheckedAnswer> = inputs
                 .iter()
                 .map(|input| check_answer(conn, actor, input))
-                .collect::<Result<_, AppError>>()
+                .collect::<Result<_, AppError>>()?;
+            let suggestions: Vec<_> = open
+                .iter()
+                .map(|input| crate::questions::open::check(conn, actor, input))
+                .collect::<Result<_, AppError>>()?;
+            Ok::<_, AppError>((checked, suggestions))
         })?
     };
     app.db.write(move |conn| {
-        checked
+        let saved = checked
             .iter()
             .map(|answer| store_answer(conn, answer))
-            .collect()
+            .collect::<Result<Vec<_>, AppError>>()?;
+        for suggestion in &suggestions {
+            crate::questions::open::store(conn, suggestion)?;
+        }
+        Ok(saved)
     })
 }
 

@@ -22,7 +22,18 @@ use crate::{audit, next_round, App, AppError};
 mod summary;
 mod view;
 
-pub use view::{AddedLine, ChangeLine, Outcome, PlanLine, PlanSummary, PlanView, SourceLine};
+pub use view::{
+    AddedLine, ChangeLine, Outcome, PlanLine, PlanSummary, PlanView, SourceLine, SuggestionLine,
+};
+
+/// A suggestion (round 1's "is anything missing?") an added item comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestionSource {
+    /// The section it was written for (`""`: the whole round).
+    pub section: String,
+    /// The writer's pseudonym.
+    pub pseudonym: String,
+}
 
 /// A comment an added item comes from: the item it was written on and its writer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +61,8 @@ pub struct ChangeInput {
     pub reason: String,
     /// The comment an added item comes from.
     pub from_comment: Option<CommentSource>,
+    /// The suggestion an added item comes from.
+    pub from_suggestion: Option<SuggestionSource>,
 }
 
 /// The study and the closed round a plan follows, refused when no round may follow.
@@ -121,6 +134,7 @@ pub fn plan_view(app: &App, actor: &Actor, slug: &str) -> Result<PlanView, AppEr
         let stop = summary::stop_of(&closed, &last, &settings);
         let people = pseudonyms(conn, &study.id)?;
         let sources = sources(conn, &all_items, &last, &people)?;
+        let suggestions = suggestions(conn, &study.id, &last, &rows)?;
         Ok(view::build(view::Parts {
             closed_round: last.number,
             can_manage: grant.may_manage(),
@@ -133,6 +147,7 @@ pub fn plan_view(app: &App, actor: &Actor, slug: &str) -> Result<PlanView, AppEr
             summary,
             stop,
             sources,
+            suggestions,
         }))
     })
 }
@@ -171,6 +186,50 @@ fn sources(
         })
         .collect();
     lines.sort_by(|a, b| (&a.item, &a.pseudonym).cmp(&(&b.item, &b.pseudonym)));
+    Ok(lines)
+}
+
+/// Every suggestion of the closed round, by section then pseudonym, with its writer's group
+/// and the item added from it.
+fn suggestions(
+    conn: &mut DbConnection,
+    study_id: &str,
+    last: &rounds::RoundRow,
+    rows: &[PlanChangeRow],
+) -> Result<Vec<SuggestionLine>, AppError> {
+    let groups: HashMap<String, String> = studies::groups(conn, study_id)?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let people: HashMap<String, (String, String)> = panellists::for_study(conn, study_id)?
+        .into_iter()
+        .map(|p| {
+            let group = groups.get(&p.group_id).cloned().unwrap_or_default();
+            (p.id, (p.pseudonym, group))
+        })
+        .collect();
+    let mut lines: Vec<SuggestionLine> = delphi_store::questions::open_for_round(conn, &last.id)?
+        .into_iter()
+        .filter_map(|answer| {
+            let (pseudonym, group) = people.get(&answer.panellist_id)?.clone();
+            let added_as = rows
+                .iter()
+                .find(|r| {
+                    r.source_round_id.as_deref() == Some(last.id.as_str())
+                        && r.source_panellist_id.as_deref() == Some(answer.panellist_id.as_str())
+                        && r.source_section.as_deref() == Some(answer.section.as_str())
+                })
+                .map(|r| r.item_code.clone());
+            Some(SuggestionLine {
+                section: answer.section,
+                pseudonym,
+                group,
+                text: answer.text,
+                added_as,
+            })
+        })
+        .collect();
+    lines.sort_by(|a, b| (&a.section, &a.pseudonym).cmp(&(&b.section, &b.pseudonym)));
     Ok(lines)
 }
 
@@ -255,6 +314,43 @@ fn row_of(
         }
         source = (Some(last.id.clone()), Some(item.id), Some(person.id));
     }
+    let mut source_section = None;
+    if let Some(from) = &input.from_suggestion {
+        if input.kind != PlanChangeKind::Add || input.from_comment.is_some() {
+            return Err(AppError::invalid(
+                "from_suggestion",
+                "only an added item comes from a suggestion (and from one source)",
+            ));
+        }
+        let person = panellists::for_study(conn, &study.id)?
+            .into_iter()
+            .find(|p| p.pseudonym == from.pseudonym)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "from_suggestion",
+                    format!("no panellist {}", from.pseudonym),
+                )
+            })?;
+        let wrote = delphi_store::questions::open_for_panellist(conn, &last.id, &person.id)?
+            .iter()
+            .any(|r| r.section == from.section);
+        if !wrote {
+            let place = if from.section.is_empty() {
+                "the whole round".to_owned()
+            } else {
+                format!("section {:?}", from.section)
+            };
+            return Err(AppError::invalid(
+                "from_suggestion",
+                format!(
+                    "{} made no suggestion for {place} in round {}",
+                    from.pseudonym, last.number
+                ),
+            ));
+        }
+        source = (Some(last.id.clone()), None, Some(person.id));
+        source_section = Some(from.section.clone());
+    }
     Ok(PlanChangeRow {
         study_id: study.id.clone(),
         round_number: last.number + 1,
@@ -269,6 +365,7 @@ fn row_of(
         source_panellist_id: source.2,
         decided_by: label.to_owned(),
         decided_at: delphi_store::now(),
+        source_section,
     })
 }
 
@@ -300,6 +397,7 @@ pub fn change(app: &App, actor: &Actor, slug: &str, input: &ChangeInput) -> Resu
                 "text": row.text,
                 "reason": row.reason,
                 "from_comment": input.from_comment.as_ref().map(|c| format!("{} by {}", c.item, c.pseudonym)),
+                "from_suggestion": input.from_suggestion.as_ref().map(|s| format!("{:?} by {}", s.section, s.pseudonym)),
             }),
         )
     })

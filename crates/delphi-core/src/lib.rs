@@ -4,6 +4,7 @@
 pub mod definition;
 pub mod lifecycle;
 pub mod planning;
+pub mod questions;
 pub mod results;
 pub mod rule;
 pub mod settings;

@@ -31,6 +31,12 @@ pub struct StudySettings {
     /// How the round page is laid out (not part of the protocol: it changes no result).
     #[serde(default)]
     pub pages: PageSettings,
+    /// Round 1's open question ("is anything missing?"), per section or overall.
+    #[serde(default)]
+    pub open_questions: crate::questions::OpenQuestionSettings,
+    /// The background questions asked once, after consent.
+    #[serde(default)]
+    pub background: Vec<crate::questions::BackgroundQuestion>,
 }
 
 /// How a round is laid out for panellists.
@@ -391,6 +397,9 @@ impl StudySettings {
                 problem("outlier_reason.distance must be greater than 0".to_owned());
             }
         }
+        for text in crate::questions::validate(&self.background) {
+            problem(text);
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -433,6 +442,8 @@ mod tests {
             later_round_invitations: LaterRoundInvitations::default(),
             counting: CountingSettings::default(),
             pages: PageSettings::default(),
+            open_questions: Default::default(),
+            background: Vec::new(),
         }
     }
 

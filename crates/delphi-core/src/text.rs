@@ -46,15 +46,27 @@ pub enum TextKind {
     EmailSubject,
     /// An email body (plain text or its template).
     EmailBody,
+    /// A panellist's answer to an open question ("is anything missing?").
+    Suggestion,
+    /// A background question or one of its options, as the researcher words it.
+    Question,
+    /// A panellist's short answer to a background question.
+    ShortAnswer,
 }
 
 impl TextKind {
     /// The most characters (after normalisation) this kind of text may have.
     pub const fn max_chars(self) -> usize {
         match self {
-            Self::Title | Self::Name | Self::Section | Self::GroupName | Self::ScaleLabel => 200,
+            Self::Title
+            | Self::Name
+            | Self::Section
+            | Self::GroupName
+            | Self::ScaleLabel
+            | Self::ShortAnswer => 200,
+            Self::Question => 300,
             Self::EmailSubject => 300,
-            Self::ItemText | Self::Comment | Self::Reason => 2_000,
+            Self::ItemText | Self::Comment | Self::Reason | Self::Suggestion => 2_000,
             Self::Instructions => 5_000,
             Self::Description | Self::ConsentText | Self::EmailBody => 20_000,
         }
@@ -70,6 +82,7 @@ impl TextKind {
                 | Self::Comment
                 | Self::Reason
                 | Self::EmailBody
+                | Self::Suggestion
         )
     }
 
@@ -89,6 +102,9 @@ impl TextKind {
             Self::Reason => "the reason",
             Self::EmailSubject => "the subject",
             Self::EmailBody => "the message",
+            Self::Suggestion => "the suggestion",
+            Self::Question => "the question",
+            Self::ShortAnswer => "the answer",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod panellists;
 pub mod plans;
 mod pool;
 mod private_file;
+pub mod questions;
 pub mod responses;
 pub mod results;
 pub mod rounds;

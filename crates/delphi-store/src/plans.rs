@@ -39,6 +39,9 @@ pub struct PlanChangeRow {
     pub decided_by: String,
     /// When.
     pub decided_at: NaiveDateTime,
+    /// For an item added from a suggestion (an open answer of `source_round_id` by
+    /// `source_panellist_id`): the section it was written for (`""`: the whole round).
+    pub source_section: Option<String>,
 }
 
 /// The changes to round `round_number` of a study, in the order they were made.

@@ -245,6 +245,26 @@ diesel::table! {
         source_panellist_id -> Nullable<Text>,
         decided_by -> Text,
         decided_at -> Timestamp,
+        source_section -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    open_answers (round_id, panellist_id, section) {
+        round_id -> Text,
+        panellist_id -> Text,
+        section -> Text,
+        text -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    background_answers (panellist_id, question_id) {
+        panellist_id -> Text,
+        question_id -> Text,
+        answer -> Nullable<Text>,
+        answered_at -> Timestamp,
     }
 }
 
@@ -282,4 +302,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     audit_log,
     plan_changes,
+    open_answers,
+    background_answers,
 );

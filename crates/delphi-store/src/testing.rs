@@ -287,6 +287,31 @@ pub fn snapshot(
         ),
     );
     all.insert(
+        "open_answers",
+        rows(
+            open_answers::table
+                .order((
+                    open_answers::round_id,
+                    open_answers::panellist_id,
+                    open_answers::section,
+                ))
+                .select(crate::questions::OpenAnswerRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "background_answers",
+        rows(
+            background_answers::table
+                .order((
+                    background_answers::panellist_id,
+                    background_answers::question_id,
+                ))
+                .select(crate::questions::BackgroundAnswerRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
         "email_templates",
         rows(
             email_templates::table

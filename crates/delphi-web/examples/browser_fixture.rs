@@ -38,6 +38,12 @@ fn main() -> std::io::Result<()> {
     let plan = fixture::round_two(&app, "browser-plan", 6, 25, &[]);
     answer_open_round(&app, &plan).map_err(|e| std::io::Error::other(e.to_string()))?;
 
+    // Round 1 open asking "is anything missing?" and background questions (questions.test.mjs).
+    let asks = fixture::round_one_with_questions(&app, "browser-questions", 6, 6);
+    // Round 1 closed with suggestions, one of them already an added item, for the planner.
+    let suggested = fixture::round_one_with_questions(&app, "browser-suggest", 6, 10);
+    suggest_and_close(&app, &suggested).map_err(|e| std::io::Error::other(e.to_string()))?;
+
     // A researcher who owns the round-2 study, for the /admin pages.
     let io = |e: delphi_app::AppError| std::io::Error::other(e.to_string());
     let operator = fixture::OPERATOR;
@@ -53,6 +59,8 @@ fn main() -> std::io::Result<()> {
     let owner = delphi_core::states::Role::Owner;
     delphi_app::users::add_member(&app, operator, &two.slug, RESEARCHER, owner).map_err(io)?;
     delphi_app::users::add_member(&app, operator, &plan.slug, RESEARCHER, owner).map_err(io)?;
+    delphi_app::users::add_member(&app, operator, &suggested.slug, RESEARCHER, owner)
+        .map_err(io)?;
 
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -66,6 +74,8 @@ fn main() -> std::io::Result<()> {
         "unknown": format!("{base}/p/{}", "A".repeat(32)),
         "admin": { "login": format!("{base}/admin/login"), "email": RESEARCHER, "password": PASSWORD,
                    "study": format!("{base}/admin/studies/browser-round-2") },
+        "questions": asks.tokens.iter().take(2).map(url).collect::<Vec<_>>(),
+        "suggest": format!("{base}/admin/studies/{}/plan", suggested.slug),
         "plan": { "slug": plan.slug, "study": format!("{base}/admin/studies/{}", plan.slug),
                   "panellist": url(&plan.tokens[0]) },
     });
@@ -87,6 +97,42 @@ fn main() -> std::io::Result<()> {
         drop(db);
         Ok(())
     })
+}
+
+/// Answers round 1 of `f`, with two suggestions (one for the first section, one for the
+/// whole round), closes it and adds an item from the first suggestion.
+fn suggest_and_close(app: &App, f: &fixture::Fixture) -> Result<(), delphi_app::AppError> {
+    use delphi_app::questions::{save_open_answer, OpenInput};
+    fixture::answer_round_one(app, f, &[]);
+    for (token, n, text) in [
+        (&f.tokens[0], 1, "Peer support groups for link workers"),
+        (&f.tokens[3], 0, "Nothing on <b>transport</b> to activities"),
+    ] {
+        let me = delphi_app::Actor::Panellist(token.clone());
+        save_open_answer(
+            app,
+            &me,
+            &OpenInput {
+                n,
+                text: text.to_owned(),
+            },
+        )?;
+    }
+    delphi_app::closing::close_round(app, fixture::OPERATOR, &f.slug)?;
+    let add = delphi_app::planner::ChangeInput {
+        kind: delphi_core::states::PlanChangeKind::Add,
+        code: "I7".to_owned(),
+        new_code: None,
+        section: Some("Patient level".to_owned()),
+        text: Some("Link workers meet in peer support groups.".to_owned()),
+        reason: "Suggested by a panellist in round 1.".to_owned(),
+        from_comment: None,
+        from_suggestion: Some(delphi_app::planner::SuggestionSource {
+            section: "Patient level".to_owned(),
+            pseudonym: "P001".to_owned(),
+        }),
+    };
+    delphi_app::planner::change(app, fixture::OPERATOR, &f.slug, &add)
 }
 
 /// Answers the open round for every panellist of `f` and submits; the first five comment on

@@ -133,7 +133,7 @@ pub fn page_in(
 }
 
 /// The study as the panellist `person` sees it.
-pub(super) fn study_info(
+pub(crate) fn study_info(
     study: &studies::StudyRow,
     person: &panellists::PanellistRow,
 ) -> StudyInfo {
@@ -282,6 +282,7 @@ pub(super) fn round_view(
                 heading: item.section.clone(),
                 rated: 0,
                 total: 0,
+                open: None,
                 items: vec![view],
             }),
         }
@@ -296,6 +297,16 @@ pub(super) fn round_view(
         .pages
         .by_section
         .applies(item_count, sections.len());
+    let mut open = None;
+    for (section, question) in
+        crate::questions::open::views_for(conn, &settings, round, &person.id)?
+    {
+        match sections.iter_mut().find(|s| s.heading == section) {
+            Some(s) if !(section.is_empty() && question.n == 0) => s.open = Some(question),
+            _ => open = Some(question),
+        }
+    }
+    let background_pending = crate::questions::background::pending_in(conn, study, person)?;
     let has_feedback = sections
         .iter()
         .flat_map(|s| &s.items)
@@ -316,6 +327,8 @@ pub(super) fn round_view(
         has_feedback,
         min_responses: feedback_settings.min_responses,
         sections,
+        open,
+        background_pending,
         rated,
         total,
         unrated,

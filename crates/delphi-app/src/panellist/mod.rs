@@ -11,6 +11,7 @@ mod view;
 
 pub use feedback::ResultsCache;
 pub use ledger::{LedgerLine, LedgerReword, LedgerView};
+pub(crate) use load::study_info;
 pub use load::{page, page_in};
 pub use preview::preview;
 pub use view::{

@@ -144,7 +144,7 @@ pub fn preview(
             closed_at: None,
             created_at: now,
         };
-        let view = round_view(
+        let mut view = round_view(
             conn,
             cache,
             &study,
@@ -158,6 +158,8 @@ pub fn preview(
             &person,
             None,
         )?;
+        // A preview links nowhere of the panellist's.
+        view.background_pending = false;
         Ok(PanellistPage {
             study: study_info(&study, &person),
             state: PageState::Rating(Box::new(view)),

@@ -153,6 +153,10 @@ pub struct RoundView {
     pub min_responses: u32,
     /// Items grouped by section, in order.
     pub sections: Vec<SectionView>,
+    /// Round 1's "is anything missing?" about the whole round, if the study asks it.
+    pub open: Option<crate::questions::OpenQuestionView>,
+    /// Whether the background questionnaire still waits (the page links to it).
+    pub background_pending: bool,
     /// Items answered (a rating or "unable to rate").
     pub rated: usize,
     /// Items to answer (items shown for information are not counted).
@@ -172,6 +176,8 @@ pub struct SectionView {
     pub total: usize,
     /// Heading (may be empty when the study has no sections).
     pub heading: String,
+    /// Round 1's "is anything missing?" about this section, if the study asks it.
+    pub open: Option<crate::questions::OpenQuestionView>,
     /// Items.
     pub items: Vec<ItemView>,
 }

@@ -107,6 +107,22 @@ pub struct SourceLine {
     pub text: String,
 }
 
+/// A suggestion of the closed round (round 1's "is anything missing?") that a new item may
+/// come from.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuggestionLine {
+    /// The section it was written for (`""`: the whole round).
+    pub section: String,
+    /// Its writer's pseudonym.
+    pub pseudonym: String,
+    /// Its writer's stakeholder group.
+    pub group: String,
+    /// The suggestion as written.
+    pub text: String,
+    /// The code of the item added from it, if any.
+    pub added_as: Option<String>,
+}
+
 /// The counts before opening.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PlanSummary {
@@ -161,6 +177,8 @@ pub struct PlanView {
     pub stop: Option<String>,
     /// Comments a new item may come from.
     pub sources: Vec<SourceLine>,
+    /// Suggestions a new item may come from, by section.
+    pub suggestions: Vec<SuggestionLine>,
 }
 
 impl PlanView {
@@ -187,6 +205,7 @@ pub(super) struct Parts<'a> {
     pub summary: PlanSummary,
     pub stop: Option<String>,
     pub sources: Vec<SourceLine>,
+    pub suggestions: Vec<SuggestionLine>,
 }
 
 /// The planner's page from its parts.
@@ -248,11 +267,20 @@ pub(super) fn build(p: Parts<'_>) -> PlanView {
             section: r.section.clone().unwrap_or_default(),
             text: r.text.clone().unwrap_or_default(),
             reason: r.reason.clone(),
-            from_comment: match (&r.source_item_id, &r.source_panellist_id) {
-                (Some(item), Some(person)) => Some(format!(
+            from_comment: match (&r.source_item_id, &r.source_panellist_id, &r.source_section) {
+                (Some(item), Some(person), _) => Some(format!(
                     "{}, comment by {}",
                     by_id.get(item.as_str()).map_or("?", |i| i.code.as_str()),
                     p.people.get(person).map_or("?", String::as_str)
+                )),
+                (None, Some(person), Some(section)) => Some(format!(
+                    "suggestion by {} ({})",
+                    p.people.get(person).map_or("?", String::as_str),
+                    if section.is_empty() {
+                        "whole round"
+                    } else {
+                        section.as_str()
+                    }
                 )),
                 _ => None,
             },
@@ -268,5 +296,6 @@ pub(super) fn build(p: Parts<'_>) -> PlanView {
         summary: p.summary,
         stop: p.stop,
         sources: p.sources,
+        suggestions: p.suggestions,
     }
 }

@@ -7,7 +7,7 @@ use delphi_app::opening::RoundOptions;
 use delphi_app::participation::AnswerInput;
 use delphi_app::{
     closing, dashboard, exports, moderation, next_round, opening, outbox, panellist, participation,
-    planner, queries, reminders, studies, users, Actor, App, AppError, SecretKey,
+    planner, queries, questions, reminders, studies, users, Actor, App, AppError, SecretKey,
 };
 use delphi_core::definition::{ItemDefinition, PanellistDefinition};
 use delphi_core::states::{CommentDecision, MailKind, PlanChangeKind, Role};
@@ -15,7 +15,7 @@ use delphi_core::values::{Email, GroupCode, ItemCode};
 use delphi_render::Templates;
 use delphi_store::testing::{snapshot, TestDb};
 
-use crate::support::{answer, panellist, small, tokens, OPERATOR};
+use crate::support::{answer, panellist, small, tokens, with_questions, OPERATOR};
 
 /// The kinds of caller the matrix tries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,8 +128,9 @@ fn users_of(app: &App) -> [String; 4] {
 
 fn world(app: &App, users: &[String; 4], n: usize, stage: Stage) -> World {
     let (slug, other) = (format!("here-{n}"), format!("there-{n}"));
-    studies::create_from_definition(app, OPERATOR, &small(&slug), None).expect("imports");
-    studies::create_from_definition(app, OPERATOR, &small(&other), None).expect("imports");
+    let asking = |slug: &str| with_questions(small(slug));
+    studies::create_from_definition(app, OPERATOR, &asking(&slug), None).expect("imports");
+    studies::create_from_definition(app, OPERATOR, &asking(&other), None).expect("imports");
     let member = |study: &str, user: usize, role| {
         let email = format!(
             "{}@example.org",
@@ -170,6 +171,13 @@ fn world(app: &App, users: &[String; 4], n: usize, stage: Stage) -> World {
                     given.comment = Some("Say what kind of support is meant".to_owned());
                 }
                 participation::save_answer(app, &me, &given).expect("saves");
+            }
+            if index == 0 {
+                let missing = delphi_app::questions::OpenInput {
+                    n: 0,
+                    text: "Peer support is missing".to_owned(),
+                };
+                delphi_app::questions::save_open_answer(app, &me, &missing).expect("suggests");
             }
         }
         closing::close_round(app, OPERATOR, &slug).expect("closes");
@@ -242,6 +250,7 @@ fn added_from_comment() -> planner::ChangeInput {
             item: "A3".to_owned(),
             pseudonym: "P001".to_owned(),
         }),
+        from_suggestion: None,
     }
 }
 
@@ -441,7 +450,7 @@ fn cases() -> Vec<Case> {
             users::create_user(a, c, &email, "New", "a long password here", false).map(drop)
         }),
         case!("participation::consent", Panellists, Open, |a, c, _, _| {
-            participation::consent(a, c)
+            participation::consent(a, c).map(drop)
         }),
         case!(
             "participation::save_answer",
@@ -470,6 +479,77 @@ fn cases() -> Vec<Case> {
         case!("panellist::page", Panellists, Open, |a, c, _, _| {
             panellist::page(a, c).map(drop)
         }),
+        case!("questions::background", Panellists, Open, |a, c, _, _| {
+            questions::background(a, c).map(drop)
+        }),
+        case!(
+            "questions::background_pending",
+            Panellists,
+            Open,
+            |a, c, _, _| { questions::background_pending(a, c).map(drop) }
+        ),
+        case!(
+            "questions::save_background",
+            Panellists,
+            Open,
+            |a, c, _, _| {
+                let input = questions::BackgroundInput {
+                    answers: vec![("role".to_owned(), vec!["Doctor".to_owned()])],
+                    skip: false,
+                };
+                questions::save_background(a, c, &input)
+            }
+        ),
+        case!(
+            "questions::save_open_answer",
+            Panellists,
+            Open,
+            |a, c, _, _| {
+                let input = questions::OpenInput {
+                    n: 1,
+                    text: "A statement on carers".to_owned(),
+                };
+                questions::save_open_answer(a, c, &input).map(drop)
+            }
+        ),
+        case!(
+            "participation::save_form",
+            Panellists,
+            Open,
+            |a, c, _, _| {
+                let open = [questions::OpenInput {
+                    n: 0,
+                    text: "Something else".to_owned(),
+                }];
+                participation::save_form(a, c, &[rating()], &open).map(drop)
+            }
+        ),
+        case!(
+            "setup::protocol::update (questions)",
+            Managers,
+            Draft,
+            |a, c, w, _| {
+                use delphi_app::setup::protocol;
+                let mut settings = protocol::view(a, c, &w.slug)?.settings;
+                settings.background.pop();
+                settings.open_questions.per_section = false;
+                protocol::update(a, c, &w.slug, &settings, "").map(drop)
+            }
+        ),
+        case!(
+            "planner::change (from a suggestion)",
+            Managers,
+            Closed,
+            |a, c, w, _| {
+                let mut input = added_from_comment();
+                input.from_comment = None;
+                input.from_suggestion = Some(planner::SuggestionSource {
+                    section: String::new(),
+                    pseudonym: "P001".to_owned(),
+                });
+                planner::change(a, c, &w.slug, &input)
+            }
+        ),
         case!("reminders::queue_scheduled", System, Open, |a, c, _, _| {
             reminders::queue_scheduled(a, c, delphi_store::now(), &[3, 1]).map(drop)
         }),

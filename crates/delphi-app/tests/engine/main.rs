@@ -10,6 +10,7 @@ mod fixture;
 mod instances;
 mod lifecycle;
 mod planning;
+mod questions;
 mod refusals;
 mod sessions;
 mod setup;

@@ -32,6 +32,7 @@ fn change(kind: PlanChangeKind, code: &str, reason: &str) -> ChangeInput {
         text: None,
         reason: reason.to_owned(),
         from_comment: None,
+        from_suggestion: None,
     }
 }
 

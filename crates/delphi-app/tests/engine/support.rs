@@ -97,3 +97,49 @@ pub fn count_outbox(app: &App, round_id: &str, kind: MailKind) -> usize {
         .filter(|m| m.kind == kind)
         .count()
 }
+
+/// `definition` asking round 1's open question per section and overall, and four background
+/// questions: `role` (single: Nurse, Doctor), `areas` (multiple: A, B, C), `years` (number
+/// 0-60) and `region` (text).
+pub fn with_questions(mut definition: StudyDefinition) -> StudyDefinition {
+    use delphi_core::questions::{BackgroundQuestion, OpenQuestionSettings, QuestionKind};
+    let question = |id: &str, label: &str, kind, options: &[&str], range: Option<(i64, i64)>| {
+        BackgroundQuestion {
+            id: id.to_owned(),
+            label: label.to_owned(),
+            kind,
+            options: options.iter().map(|o| (*o).to_owned()).collect(),
+            min: range.map(|r| r.0),
+            max: range.map(|r| r.1),
+        }
+    };
+    definition.settings.open_questions = OpenQuestionSettings {
+        per_section: true,
+        overall: true,
+    };
+    definition.settings.background = vec![
+        question(
+            "role",
+            "Your main role",
+            QuestionKind::Single,
+            &["Nurse", "Doctor"],
+            None,
+        ),
+        question(
+            "areas",
+            "Areas of work",
+            QuestionKind::Multiple,
+            &["A", "B", "C"],
+            None,
+        ),
+        question(
+            "years",
+            "Years in role",
+            QuestionKind::Number,
+            &[],
+            Some((0, 60)),
+        ),
+        question("region", "Region", QuestionKind::Text, &[], None),
+    ];
+    definition
+}

@@ -203,6 +203,8 @@ impl StudyFields {
                 later_round_invitations: Default::default(),
                 counting: Default::default(),
                 pages: Default::default(),
+                open_questions: Default::default(),
+                background: Vec::new(),
             },
             team: StudyTeam {
                 name: self.team_name.clone(),

@@ -117,6 +117,46 @@ pub fn write_codebook(
             md(&item.text)
         );
     }
+    background_questions(&mut s, record);
     out.write_all(s.as_bytes())?;
     Ok(())
+}
+
+/// The background questions (the workbook's Background sheet and the JSON's `background`):
+/// each question's id, kind and the answers it takes.
+fn background_questions(out: &mut String, record: &StudyRecord) {
+    use delphi_core::questions::QuestionKind;
+    let questions = &record.settings.background;
+    if questions.is_empty() {
+        return;
+    }
+    out.push_str(
+        "\n## Background questions (the Background sheet, `background` in the JSON)\n\n\
+         One row per panellist and answer: a multiple choice gives one row per option chosen; \
+         a question left unanswered is `Prefer not to say`; a panellist who never answered \
+         the questionnaire has no rows.\n\n| id | question | kind | answers |\n| --- | --- | --- | --- |\n",
+    );
+    for q in questions {
+        let answers = match q.kind {
+            QuestionKind::Single | QuestionKind::Multiple => q
+                .options
+                .iter()
+                .map(|o| md(o))
+                .collect::<Vec<_>>()
+                .join("; "),
+            QuestionKind::Number => format!(
+                "a whole number from {} to {}",
+                q.min.unwrap_or_default(),
+                q.max.unwrap_or_default()
+            ),
+            QuestionKind::Text => "short text (at most 200 characters)".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {answers} |",
+            md(&q.id),
+            md(&q.label),
+            q.kind.word()
+        );
+    }
 }

@@ -127,6 +127,8 @@ pub fn settings() -> StudySettings {
         later_round_invitations: Default::default(),
         counting: Default::default(),
         pages: Default::default(),
+        open_questions: Default::default(),
+        background: Vec::new(),
     }
 }
 

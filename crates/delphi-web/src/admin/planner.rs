@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{CsrfForm, SignedIn};
 use super::render::{problem, render, see_other, Page};
-use crate::api::planning::{deadline_of, ChangeBody};
+use crate::api::planning::{deadline_of, ChangeBody, SuggestionBody};
 use crate::errors::status_of;
 use crate::{blocking, WebState};
 
@@ -119,10 +119,19 @@ pub async fn change(
 ) -> HttpResponse {
     let CsrfForm { signed, form } = posted;
     let slug = slug.into_inner();
-    let (from_item, from_panellist) = match form.from.as_deref().and_then(|f| f.split_once('/')) {
-        Some((item, who)) => (Some(item.to_owned()), Some(who.to_owned())),
-        None => (None, None),
-    };
+    // `ITEM/PSEUDONYM` for a comment, `~PSEUDONYM/SECTION` for a suggestion.
+    let from = form.from.as_deref().unwrap_or_default();
+    let (mut from_item, mut from_panellist, mut from_suggestion) = (None, None, None);
+    if let Some(rest) = from.strip_prefix('~') {
+        if let Some((who, section)) = rest.split_once('/') {
+            from_suggestion = Some(SuggestionBody {
+                pseudonym: who.to_owned(),
+                section: section.to_owned(),
+            });
+        }
+    } else if let Some((item, who)) = from.split_once('/') {
+        (from_item, from_panellist) = (Some(item.to_owned()), Some(who.to_owned()));
+    }
     let input = ChangeBody {
         kind: form.kind,
         code: form.code,
@@ -132,6 +141,7 @@ pub async fn change(
         reason: form.reason,
         from_item,
         from_panellist,
+        from_suggestion,
     }
     .input();
     let (app, actor, target) = (state.app.clone(), signed.actor.clone(), slug.clone());

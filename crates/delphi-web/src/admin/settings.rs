@@ -42,6 +42,8 @@ struct SettingsData {
     /// The optional numbers as the form shows them (empty when not used).
     stability_pct: String,
     outlier_distance: String,
+    /// The background questions in the form's line format.
+    background: String,
 }
 
 /// What `?done=` may say.
@@ -93,6 +95,7 @@ async fn page(
             .as_ref()
             .map(|o| o.distance.to_string())
             .unwrap_or_default(),
+        background: delphi_core::questions::to_lines(&form.background),
         custom: !PRESETS.contains(&chosen.as_str()),
         view,
         form,

@@ -2,6 +2,7 @@
 //! not on this form (it is set when the study is created and locked with round 1).
 
 use delphi_app::AppError;
+use delphi_core::questions::{self, OpenQuestionSettings};
 use delphi_core::settings::{
     BySection, ConsensusItemPolicy, ConsensusSettings, CountingSettings, FeedbackSettings,
     LaterRoundInvitations, OutlierReasonSettings, PageSettings, ShortGroupPolicy, StoppingSettings,
@@ -39,6 +40,12 @@ pub struct SettingsForm {
     pub counting_withdrawn: String,
     /// `auto`, `on` or `off`: the round one section per page.
     pub by_section: String,
+    /// Round 1 asks "is anything missing?" after each section.
+    pub open_per_section: Option<String>,
+    /// Round 1 asks "is anything missing?" once, after the items.
+    pub open_overall: Option<String>,
+    /// The background questions, one a line (`delphi_core::questions::parse_lines`).
+    pub background: String,
     /// Why, when the change amends a locked protocol.
     pub reason: String,
 }
@@ -167,6 +174,12 @@ pub fn settings_of(
                 ("all_active", LaterRoundInvitations::AllActive),
             ],
         )?,
+        open_questions: OpenQuestionSettings {
+            per_section: ticked(&form.open_per_section),
+            overall: ticked(&form.open_overall),
+        },
+        background: questions::parse_lines(&form.background)
+            .map_err(|problems| AppError::invalid("background", problems.join("; ")))?,
         counting: CountingSettings {
             unsubmitted: ticked(&form.counting_unsubmitted),
             withdrawn: choice(

@@ -5,7 +5,7 @@
 use actix_web::{web, HttpResponse};
 use delphi_app::moderation::{self, Decision};
 use delphi_app::opening::RoundOptions;
-use delphi_app::planner::{self, ChangeInput, CommentSource};
+use delphi_app::planner::{self, ChangeInput, CommentSource, SuggestionSource};
 use delphi_app::{panellist, studies, AppError};
 use delphi_core::states::{CommentDecision, PlanChangeKind};
 use serde::{Deserialize, Serialize};
@@ -197,6 +197,20 @@ pub struct ChangeBody {
     /// ... and its writer's pseudonym.
     #[serde(default)]
     pub from_panellist: Option<String>,
+    /// The suggestion (round 1's "is anything missing?") an added item comes from.
+    #[serde(default)]
+    pub from_suggestion: Option<SuggestionBody>,
+}
+
+/// A suggestion an added item comes from.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestionBody {
+    /// Its writer's pseudonym.
+    pub pseudonym: String,
+    /// The section it was written for (`""`: the whole round).
+    #[serde(default)]
+    pub section: String,
 }
 
 impl ChangeBody {
@@ -216,6 +230,10 @@ impl ChangeBody {
             text: self.text,
             reason: self.reason,
             from_comment,
+            from_suggestion: self.from_suggestion.map(|s| SuggestionSource {
+                section: s.section,
+                pseudonym: s.pseudonym,
+            }),
         }
     }
 }

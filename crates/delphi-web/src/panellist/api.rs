@@ -5,6 +5,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use delphi_app::panellist;
 use delphi_app::participation::{self, AnswerInput};
+use delphi_app::questions::{self, OpenInput};
 use delphi_app::Actor;
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
@@ -16,7 +17,7 @@ use crate::WebState;
 /// The OpenAPI document of `/api/v1/p/{token}/...`, merged into the one at
 /// `/api/v1/openapi.json` ([`crate::api::document`]).
 #[derive(OpenApi)]
-#[openapi(paths(show, consent, save, submit, withdraw))]
+#[openapi(paths(show, consent, save, save_open, submit, withdraw))]
 pub struct PanellistDoc;
 
 fn check_csrf(state: &WebState, token: &str, request: &HttpRequest) -> Result<(), ApiError> {
@@ -89,8 +90,10 @@ pub async fn consent(
     check_csrf(&state, &token, &request)?;
     no_body(&body)?;
     let (app, actor) = (state.app.clone(), Actor::Panellist(token.into_inner()));
-    blocking(move || participation::consent(&app, &actor)).await?;
-    Ok(json(&serde_json::json!({ "consented": true })))
+    let background = blocking(move || participation::consent(&app, &actor)).await?;
+    Ok(json(
+        &serde_json::json!({ "consented": true, "background": background }),
+    ))
 }
 
 /// The body of `PUT /api/v1/p/{token}/answers/{code}`: the item's whole answer.
@@ -158,6 +161,53 @@ pub async fn save(
         unable_to_rate,
         saved_at: saved.saved_at.and_utc().to_rfc3339(),
     }))
+}
+
+/// The body of `PUT /api/v1/p/{token}/open/{number}`: the suggestion's whole text.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenBody {
+    /// What the panellist wrote (empty: take it back).
+    #[serde(default)]
+    pub text: String,
+}
+
+/// `PUT /api/v1/p/{token}/open/{number}`: saves round 1's "is anything missing?" after
+/// section `number` (0: the question about the whole round).
+#[utoipa::path(put, path = "/api/v1/p/{token}/open/{number}", tag = "panellist",
+    params(("token" = String, Path, description = "The panellist's personal link token (the credential)"),
+        ("number" = usize, Path, description = "The section's number in the round (1..), or 0 for the question about the whole round")),
+    request_body(content = OpenBody, description = "The suggestion's whole text (empty: take it back)"),
+    responses((status = 200, description = "Saved, after the commit: the question's number and when"),
+        (status = 403, description = "Wrong or missing X-CSRF-Token header"),
+        (status = 404, description = "Unknown or revoked link, or the number is not a number"),
+        (status = 409, description = "No round is open, or consent not given"),
+        (status = 422, description = "The round asks no such question, or the text is refused (too long, control characters); the field is named as o_{number}")))]
+pub async fn save_open(
+    state: web::Data<WebState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+    body: web::Json<OpenBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, number) = path.into_inner();
+    check_csrf(&state, &token, &request)?;
+    let n = number.parse::<usize>().map_err(|_| {
+        ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{number:?} is not an open question of this round"),
+        )
+    })?;
+    let input = OpenInput {
+        n,
+        text: body.into_inner().text,
+    };
+    let (app, actor) = (state.app.clone(), Actor::Panellist(token));
+    let saved = blocking(move || questions::save_open_answer(&app, &actor, &input)).await?;
+    Ok(json(&serde_json::json!({
+        "open": saved.n,
+        "saved_at": saved.saved_at.and_utc().to_rfc3339(),
+    })))
 }
 
 /// `POST /api/v1/p/{token}/submit`: records the submission; names unrated items.

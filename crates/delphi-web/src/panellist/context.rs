@@ -3,6 +3,7 @@
 //! template reads is a field here, so a rename breaks the build, not a page at run time.
 
 use delphi_app::panellist::{FeedbackView, ItemView, LedgerView, PanelStats, RoundView, StudyInfo};
+use delphi_app::questions::OpenQuestionView;
 use delphi_core::Verdict;
 use serde::Serialize;
 
@@ -40,6 +41,10 @@ pub(super) struct RoundContext<'a> {
     /// What changed since the round before (on the round's first page only).
     ledger: Option<&'a LedgerView>,
     sections: Vec<SectionContext<'a>>,
+    /// Round 1's "is anything missing?" about the whole round.
+    open: Option<&'a OpenQuestionView>,
+    /// Whether the page links to the background questionnaire.
+    background_pending: bool,
 }
 
 /// Where a page by section stands among the round's sections.
@@ -62,6 +67,8 @@ struct SectionContext<'a> {
     number: usize,
     heading: &'a str,
     items: Vec<ItemContext<'a>>,
+    /// Round 1's "is anything missing?" about this section.
+    open: Option<&'a OpenQuestionView>,
 }
 
 #[derive(Serialize)]
@@ -144,6 +151,7 @@ impl<'a> RoundContext<'a> {
                 .map(|section| SectionContext {
                     number: section.number,
                     heading: &section.heading,
+                    open: section.open.as_ref(),
                     items: section
                         .items
                         .iter()
@@ -151,6 +159,12 @@ impl<'a> RoundContext<'a> {
                         .collect(),
                 })
                 .collect(),
+            // The overall question follows the last statement: on the round's last page.
+            open: round
+                .open
+                .as_ref()
+                .filter(|_| section.is_none_or(|n| n == round.sections.len())),
+            background_pending: round.background_pending,
         }
     }
 }

@@ -1,9 +1,12 @@
 //! The plain HTML form of a round, read into answers. Field names: `r_CODE` (a scale value,
-//! or `u` for "unable to rate"), `c_CODE` (comment), `x_CODE` (reason); plus `csrf` and `go`.
+//! or `u` for "unable to rate"), `c_CODE` (comment), `x_CODE` (reason), `o_N` (round 1's
+//! "is anything missing?" after section N, or for the whole round when N is 0); plus `csrf`
+//! and `go`.
 
 use std::collections::HashMap;
 
 use delphi_app::participation::AnswerInput;
+use delphi_app::questions::OpenInput;
 use delphi_app::AppError;
 use delphi_core::definition::MAX_ITEMS;
 
@@ -29,6 +32,8 @@ pub struct RoundForm {
     pub intent: Intent,
     /// One answer per item present in the form, in form order.
     pub answers: Vec<AnswerInput>,
+    /// The open questions' suggestions present in the form (the last of a repeated one).
+    pub open: Vec<OpenInput>,
 }
 
 /// The answers of a form in form order, found by item code in constant time (a form may
@@ -106,6 +111,7 @@ pub fn parse(fields: &[(String, String)]) -> Result<RoundForm, AppError> {
         csrf: String::new(),
         intent: Intent::Save,
         answers: Vec::new(),
+        open: Vec::new(),
     };
     let mut answers = Answers::default();
     for (name, value) in fields {
@@ -122,6 +128,24 @@ pub fn parse(fields: &[(String, String)]) -> Result<RoundForm, AppError> {
             answers.of(code)?.comment = Some(value.clone());
         } else if let Some(code) = name.strip_prefix("x_") {
             answers.of(code)?.reason = Some(value.clone());
+        } else if let Some(number) = name.strip_prefix("o_") {
+            let n = number
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= MAX_ITEMS)
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "open",
+                        format!("{name:?} names no open question of this round"),
+                    )
+                })?;
+            match form.open.iter_mut().find(|o| o.n == n) {
+                Some(open) => open.text.clone_from(value),
+                None => form.open.push(OpenInput {
+                    n,
+                    text: value.clone(),
+                }),
+            }
         }
     }
     form.answers = answers.list;

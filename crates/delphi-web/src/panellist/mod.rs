@@ -3,6 +3,7 @@
 //! unknown or revoked tokens all get the same 404.
 
 pub(crate) mod api;
+mod background;
 mod context;
 mod controls;
 mod form;
@@ -23,6 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limiters) {
             .wrap(Governor::new(&limits.pages))
             .route("", web::get().to(pages::show))
             .route("/consent", web::post().to(pages::consent))
+            .route("/background", web::get().to(background::show))
+            .route("/background", web::post().to(background::save))
             .route("/answers", web::post().to(pages::save))
             .route("/section/{number}", web::get().to(pages::section))
             .route("/submit", web::get().to(pages::confirm_submit))
@@ -36,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limiters) {
             .route("", web::get().to(api::show))
             .route("/consent", web::post().to(api::consent))
             .route("/answers/{code}", web::put().to(api::save))
+            .route("/open/{number}", web::put().to(api::save_open))
             .route("/submit", web::post().to(api::submit))
             .route("/withdraw", web::post().to(api::withdraw)),
     );

@@ -182,7 +182,8 @@ pub async fn consent(
     }
     let (app, actor) = (state.app.clone(), Actor::Panellist(token.clone()));
     match blocking(move || participation::consent(&app, &actor)).await {
-        Ok(()) => see_other(format!("/p/{token}")),
+        Ok(true) => see_other(format!("/p/{token}/background")),
+        Ok(false) => see_other(format!("/p/{token}")),
         Err(error) => refused(&state, &token, error).await,
     }
 }
@@ -200,12 +201,13 @@ pub async fn save(
         Ok(form) => form,
         Err(error) => return refused(&state, &token, error).await,
     };
-    let (app, actor, answers) = (
+    let (app, actor, answers, open) = (
         state.app.clone(),
         Actor::Panellist(token.clone()),
         form.answers,
+        form.open,
     );
-    match blocking(move || participation::save_answers(&app, &actor, &answers)).await {
+    match blocking(move || participation::save_form(&app, &actor, &answers, &open)).await {
         Ok(_) => match form.intent {
             Intent::Submit => see_other(format!("/p/{token}/submit")),
             Intent::Save => see_other(format!("/p/{token}?n=saved")),

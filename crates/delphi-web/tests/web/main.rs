@@ -20,6 +20,7 @@ mod malformed;
 mod matrix;
 mod pages;
 mod planning;
+mod questions;
 mod rejections;
 mod sections;
 mod security;

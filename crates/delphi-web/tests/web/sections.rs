@@ -274,6 +274,7 @@ fn a_later_round_opens_with_the_ledger_of_what_changed_and_why() {
         text: text.map(str::to_owned),
         reason: reason.to_owned(),
         from_comment: None,
+        from_suggestion: None,
     };
     for input in [
         change(
