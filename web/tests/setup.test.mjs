@@ -1,11 +1,12 @@
 // Setting a study up in the browser (issue 13): the link-worker study created by form, again
 // from the study folder's files, again from a workbook; a bad panel file and its line errors;
 // the rule set with the preview; round 1 opened and the lock shown; the rule amended with a
-// reason. axe-core on every page, screenshots at 360 and 1280 px.
+// reason; a member added by email sets a password from the emailed link and signs in, and a
+// forgotten password is reset by email. axe-core on every page, screenshots at 360 and 1280 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { startFixture, launch, axe, shoot, watchConsole } from './support.mjs';
 
 const example = (name) => fileURLToPath(new URL(`../../examples/splw-leadership/${name}`, import.meta.url));
@@ -149,4 +150,99 @@ test('a study is created by form, by files and by workbook, and its rule locked 
   const unexpected = errors.filter((e) => !/status of (422|409)/.test(e));
   assert.deepEqual(unexpected, [], 'no console errors');
   await page.close();
+});
+
+/** An email's text with quoted-printable soft breaks and escapes undone, and base64 parts decoded. */
+function decoded(raw) {
+  const qp = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+  const parts = [...raw.matchAll(/Content-Transfer-Encoding: base64\r?\n\r?\n([A-Za-z0-9+/=\r\n]+)/g)]
+    .map((m) => Buffer.from(m[1].replace(/\s/g, ''), 'base64').toString('utf8'));
+  return [qp, ...parts].join('\n');
+}
+
+/** The one-time link of the first email to `to` the fixture's mail worker delivered that is not in `seen`. */
+async function emailedLink(to, seen) {
+  const dir = fixture.urls.mail_dir;
+  for (let i = 0; i < 100; i++) {
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.eml') && !seen.has(n))) {
+      const raw = readFileSync(`${dir}/${name}`, 'utf8');
+      if (!raw.split(/\r?\n/).some((line) => line.startsWith('To: ') && line.includes(to))) continue;
+      const link = decoded(raw).match(/http:\/\/[^\s"<]+\/admin\/set-password\/[A-Za-z0-9_-]{43}/);
+      if (link) {
+        seen.add(name);
+        return link[0];
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no email with a one-time link to ${to} in ${dir}`);
+}
+
+test('an added member sets a password from the emailed link and signs in; a forgotten password is reset by email', async () => {
+  const { admin } = fixture.urls;
+  const seen = new Set();
+  const owner = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = watchConsole(owner);
+  await signIn(owner);
+  await owner.goto(`${admin.study}/members`);
+  await owner.fill('#member-email', 'nia.new@example.org');
+  await owner.fill('#member-name', 'Nia New');
+  await owner.selectOption('#member-role', 'researcher');
+  await Promise.all([owner.waitForURL(/done=new_login/), owner.click('button:has-text("Add")')]);
+  assert.match(await owner.textContent('.notice'), /emailed a link to choose their password/);
+  assert.match(await owner.textContent('table'), /nia\.new@example\.org/);
+  await checked(owner, 'account-member-added');
+
+  // The new member, in a browser of their own, follows the emailed link.
+  const link = await emailedLink('nia.new@example.org', seen);
+  const nia = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  const niaErrors = watchConsole(nia);
+  await nia.goto(link);
+  assert.equal(await nia.textContent('h1'), 'Choose your password');
+  assert.match(await nia.textContent('main'), /nia\.new@example\.org/);
+  await checked(nia, 'account-set-password');
+  await nia.fill('#new', 'a brand new passphrase');
+  await nia.fill('#repeat', 'a brand new passphrasf');
+  await nia.click('button:has-text("Set my password")');
+  assert.match(await nia.textContent('.err'), /differ/);
+  await checked(nia, 'account-set-password-refused');
+  await nia.fill('#new', 'a brand new passphrase');
+  await nia.fill('#repeat', 'a brand new passphrase');
+  await Promise.all([nia.waitForURL(/\/admin$/), nia.click('button:has-text("Set my password")')]);
+  assert.ok(await nia.isVisible('a[href="/admin/studies/browser-round-2"]'), 'a member of the study, signed in');
+  // Signed out, she signs in with the password she chose.
+  await Promise.all([nia.waitForURL(/\/admin\/login$/), nia.click('button:has-text("Sign out")')]);
+  await nia.fill('#email', 'nia.new@example.org');
+  await nia.fill('#password', 'a brand new passphrase');
+  await Promise.all([nia.waitForURL(/\/admin$/), nia.click('button:has-text("Sign in")')]);
+  // The link worked once.
+  const again = await nia.goto(link);
+  assert.equal(again.status(), 404);
+  assert.equal(await nia.textContent('h1'), 'This link does not work');
+  await checked(nia, 'account-link-refused');
+
+  // Forgot: asked from another browser, the link resets the password and ends her other sign-in.
+  const other = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  const otherErrors = watchConsole(other);
+  await other.goto(admin.login);
+  await Promise.all([other.waitForURL(/forgot-password$/), other.click('a:has-text("Forgot your password?")')]);
+  await checked(other, 'account-forgot');
+  await other.fill('#email', 'nia.new@example.org');
+  await other.click('button:has-text("Email me a link")');
+  assert.match(await other.textContent('.notice'), /If an account exists for that address/);
+  await checked(other, 'account-forgot-sent');
+  const reset = await emailedLink('nia.new@example.org', seen);
+  assert.notEqual(reset, link, 'a new link');
+  await other.goto(reset);
+  assert.equal(await other.textContent('h1'), 'Choose a new password');
+  await checked(other, 'account-reset');
+  await other.fill('#new', 'another long passphrase');
+  await other.fill('#repeat', 'another long passphrase');
+  await Promise.all([other.waitForURL(/\/admin$/), other.click('button:has-text("Change my password")')]);
+  await nia.goto(`${fixture.urls.base}/admin`);
+  assert.match(nia.url(), /\/admin\/login$/, 'her other sign-in ended');
+
+  const unexpected = [...errors, ...niaErrors, ...otherErrors].filter((e) => !/status of (422|404)/.test(e));
+  assert.deepEqual(unexpected, [], 'no console errors');
+  await owner.close();
 });

@@ -16,14 +16,14 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use delphi_core::states::{MailKind, OutboxStatus};
 use delphi_core::StudySettings;
 use delphi_report::record::{
-    Contact, Group, Item, Moderation, Panellist, Participation, Protocol, ResearchTeam, Response,
-    Round, RoundItem, RoundResult, Software, StudyInfo,
+    Amendment, Contact, Group, Item, Moderation, Panellist, Participation, Protocol, ResearchTeam,
+    Response, Round, RoundItem, RoundResult, Software, StudyInfo,
 };
 use delphi_report::StudyRecord;
 use delphi_store::results::ALL_GROUPS;
 use delphi_store::{
-    items, outbox, panellists, read_tx, responses, results, rounds, studies, users, write_tx,
-    DbConnection,
+    amendments, items, outbox, panellists, read_tx, responses, results, rounds, studies, users,
+    write_tx, DbConnection,
 };
 use serde_json::json;
 
@@ -344,7 +344,15 @@ fn load(conn: &mut DbConnection, study: &studies::StudyRow) -> Result<StudyRecor
         settings,
         protocol: Protocol {
             locked_at: study.rule_locked_at.map(utc),
-            amendments: Vec::new(),
+            // Every change to the locked protocol, oldest first, with its reason.
+            amendments: amendments::for_study(conn, &study.id)?
+                .into_iter()
+                .map(|a| Amendment {
+                    at: utc(a.made_at),
+                    change: a.summary,
+                    reason: a.reason,
+                })
+                .collect(),
         },
         software: Software {
             name: "delphi".to_owned(),

@@ -6,6 +6,7 @@ mod error;
 mod secret;
 
 pub mod access;
+pub mod accounts;
 pub mod audit_log;
 pub mod closing;
 pub mod dashboard;

@@ -31,7 +31,39 @@ pub const MAX_PASSWORD_BYTES: usize = 1_024;
 /// a wrong password (the hash of no password anyone knows, with the default parameters).
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3y2ft1yFOXRfRZfQK+SBDYsYK35nMfbaJsWjD+HB2F0";
 
+/// What a login without a password holds until its owner chooses one: no hash, so no
+/// password matches it.
+pub const UNUSABLE: &str = "!";
+
 static GATE: Gate = Gate::new(MAX_CONCURRENT, MAX_WAITING, MAX_WAIT);
+
+/// Shortest new password, in characters (sign-up, change, first password, reset).
+pub const MIN_CHARS: usize = 12;
+
+/// The one policy of a new password: at least [`MIN_CHARS`] characters, at most
+/// [`MAX_PASSWORD_BYTES`] bytes, and typed the same twice. The errors name the form's fields
+/// `new` and `repeat`; nothing is hashed before this passes.
+pub fn check_new(new: &str, repeat: &str) -> Result<(), AppError> {
+    if new != repeat {
+        return Err(AppError::invalid(
+            "repeat",
+            "the new password and its repetition differ",
+        ));
+    }
+    if new.chars().count() < MIN_CHARS {
+        return Err(AppError::invalid(
+            "new",
+            format!("the new password must have at least {MIN_CHARS} characters"),
+        ));
+    }
+    if new.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::invalid(
+            "new",
+            format!("the new password is longer than {MAX_PASSWORD_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
 
 /// The argon2id hash of a new password, in the PHC string form stored in `users`.
 pub fn hash(password: &str) -> Result<String, AppError> {
@@ -49,21 +81,27 @@ pub fn hash(password: &str) -> Result<String, AppError> {
     })?
 }
 
-/// Whether `password` matches the stored hash. `None` (no such user) is checked against a
-/// dummy hash, so the answer takes as long; a stored hash that does not parse never matches.
+/// Whether `password` matches the stored hash. `None` (no such user) and a stored value that
+/// is no hash ([`UNUSABLE`]) are checked against a dummy hash, so the answer takes as long,
+/// and never match.
 pub fn verify(password: &str, stored: Option<&str>) -> Result<bool, AppError> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Ok(false);
     }
-    let Ok(parsed) = PasswordHash::new(stored.unwrap_or(DUMMY_HASH)) else {
+    // A login without a usable password yet (a new member who has not chosen one) is checked
+    // against the dummy hash too, so it answers like a wrong password and as slowly.
+    let real = stored.and_then(|s| PasswordHash::new(s).ok());
+    let Ok(dummy) = PasswordHash::new(DUMMY_HASH) else {
         return Ok(false);
     };
+    let usable = real.is_some();
+    let parsed = real.unwrap_or(dummy);
     let matches = GATE.run(|| {
         Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok()
     })?;
-    Ok(matches && stored.is_some())
+    Ok(matches && usable)
 }
 
 /// Counts of the gate, under its lock.

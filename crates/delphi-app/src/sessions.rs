@@ -19,7 +19,7 @@ use crate::{App, AppError};
 /// How long a sign-in lasts.
 pub const LIFETIME_HOURS: i64 = 12;
 /// Shortest new password, in characters.
-pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MIN_PASSWORD_CHARS: usize = crate::password::MIN_CHARS;
 
 /// A session just started: the id goes into the cookie and nowhere else.
 #[derive(Debug, Clone)]
@@ -50,26 +50,35 @@ fn looks_like_id(id: &str) -> bool {
 /// Expired sessions of everyone are swept in the same transaction.
 pub fn sign_in(app: &App, email: &str, password: &str) -> Result<NewSession, AppError> {
     let user = crate::users::verify_login(app, email, password)?;
-    let id = new_session_id();
-    let now = delphi_store::now();
-    let expires_at = now + Duration::hours(LIFETIME_HOURS);
-    let row = SessionRow {
-        id_hash: crate::tokens::hash(&id),
-        user_id: user.id.clone(),
-        created_at: now,
-        expires_at,
-    };
     let mut conn = app.conn()?;
-    delphi_store::write_tx(&mut conn, |conn| {
-        sessions::delete_expired(conn, now)?;
-        sessions::insert(conn, &row)?;
-        Ok::<_, AppError>(())
-    })?;
+    let (id, expires_at) = delphi_store::write_tx(&mut conn, |conn| start_in(conn, &user.id))?;
     Ok(NewSession {
         user,
         id,
         expires_at,
     })
+}
+
+/// Starts a session of `user_id` inside the caller's transaction (sweeping expired sessions
+/// of everyone): the new id (for the cookie only) and when it ends.
+pub(crate) fn start_in(
+    conn: &mut delphi_store::DbConnection,
+    user_id: &str,
+) -> Result<(String, NaiveDateTime), AppError> {
+    let id = new_session_id();
+    let now = delphi_store::now();
+    let expires_at = now + Duration::hours(LIFETIME_HOURS);
+    sessions::delete_expired(conn, now)?;
+    sessions::insert(
+        conn,
+        &SessionRow {
+            id_hash: crate::tokens::hash(&id),
+            user_id: user_id.to_owned(),
+            created_at: now,
+            expires_at,
+        },
+    )?;
+    Ok((id, expires_at))
 }
 
 /// The user of a live session, or `None` (unknown, ended, expired, or a deleted login).
@@ -130,27 +139,7 @@ pub fn change_password(
 ) -> Result<usize, AppError> {
     let mut conn = app.conn()?;
     let user = access::signed_in_user(&mut conn, actor)?;
-    if change.new != change.repeat {
-        return Err(AppError::invalid(
-            "repeat",
-            "the new password and its repetition differ",
-        ));
-    }
-    if change.new.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::invalid(
-            "new",
-            format!("the new password must have at least {MIN_PASSWORD_CHARS} characters"),
-        ));
-    }
-    if change.new.len() > crate::password::MAX_PASSWORD_BYTES {
-        return Err(AppError::invalid(
-            "new",
-            format!(
-                "the new password is longer than {} bytes",
-                crate::password::MAX_PASSWORD_BYTES
-            ),
-        ));
-    }
+    crate::password::check_new(change.new, change.repeat)?;
     if !crate::password::verify(change.current, Some(&user.password_hash))? {
         return Err(AppError::invalid(
             "current",

@@ -182,6 +182,12 @@ text_enum!(
         DeadlineExtended => "deadline_extended",
         /// A researcher's test of a wording, to themselves.
         Test => "test",
+        /// A new login added to a study: the one-time link to choose a first password.
+        AccountInvitation => "account_invitation",
+        /// An existing login added to a study: where to sign in.
+        MemberAdded => "member_added",
+        /// A forgotten password: the one-time link to choose a new one.
+        PasswordReset => "password_reset",
     }
 );
 
@@ -206,9 +212,30 @@ impl MailKind {
             Self::Withdrawal => "Withdrawal confirmation",
             Self::DeadlineExtended => "New deadline",
             Self::Test => "Test message",
+            Self::AccountInvitation => "Invitation to choose a password",
+            Self::MemberAdded => "Added to a study",
+            Self::PasswordReset => "Password reset",
         }
     }
+
+    /// Whether the message is about a researcher's login (no panellist, no withdrawal link).
+    pub fn is_account(self) -> bool {
+        matches!(
+            self,
+            Self::AccountInvitation | Self::MemberAdded | Self::PasswordReset
+        )
+    }
 }
+
+text_enum!(
+    /// What a one-time account link is for.
+    AccountLinkPurpose {
+        /// A new login's first password.
+        SetPassword => "set_password",
+        /// A forgotten password.
+        ResetPassword => "reset_password",
+    }
+);
 
 text_enum!(
     /// A researcher's decision on a panellist's comment.

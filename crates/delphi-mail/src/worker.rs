@@ -386,6 +386,14 @@ impl Worker {
         let context: serde_json::Value = serde_json::from_str(&row.context)
             .map_err(|e| format!("the stored variables are not JSON: {e}"))?;
         let team = studies.team(conn, row.study_id.as_deref())?;
+        if row.kind.is_account() {
+            // A researcher's login: no panellist, no withdrawal link, the study's team named.
+            let vars = delphi_app::accounts::mail::variables(&self.app, conn, row, &context)?
+                .with_team(&team.team_name, &team.team_institution, &team.team_contact);
+            let composed = delphi_app::accounts::mail::compose(&self.templates, row.kind, &vars)
+                .map_err(|e| format!("the {} template did not render: {e}", row.kind))?;
+            return self.build(row, composed, false, &vars.team_contact, None);
+        }
         let with_team = |vars: EmailVariables| {
             vars.with_team(&team.team_name, &team.team_institution, &team.team_contact)
         };

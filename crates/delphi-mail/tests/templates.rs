@@ -23,6 +23,16 @@ fn snapshot_dir() -> PathBuf {
 /// The headers the worker sets on a message of `kind` with these variables (From the
 /// configured sender, Reply-To the team's contact, List-Unsubscribe the withdraw link).
 fn headers(kind: MailKind, vars: &EmailVariables, mail: &ComposedEmail) -> String {
+    let unsubscribe = (kind != MailKind::Withdrawal).then(|| vars.withdraw_link.clone());
+    envelope_headers(&vars.team_contact, unsubscribe, mail)
+}
+
+/// The headers of a message with this team contact and withdrawal link.
+fn envelope_headers(
+    team_contact: &str,
+    unsubscribe: Option<String>,
+    mail: &ComposedEmail,
+) -> String {
     let configured_reply_to: Mailbox = "Delphi replies <replies@example.org>"
         .parse()
         .expect("an address");
@@ -32,8 +42,8 @@ fn headers(kind: MailKind, vars: &EmailVariables, mail: &ComposedEmail) -> Strin
             .expect("an address"),
         "alex.morgan@example.org".parse().expect("an address"),
         Some(&configured_reply_to),
-        &vars.team_contact,
-        (kind != MailKind::Withdrawal).then(|| vars.withdraw_link.clone()),
+        team_contact,
+        unsubscribe,
     );
     let message = envelope::message(
         "<1@delphi.example.org>".to_owned(),
@@ -59,11 +69,13 @@ fn headers(kind: MailKind, vars: &EmailVariables, mail: &ComposedEmail) -> Strin
 }
 
 fn render_snapshot(kind: MailKind, vars: &EmailVariables, mail: &ComposedEmail) -> String {
+    snapshot_of(&headers(kind, vars, mail), mail)
+}
+
+fn snapshot_of(headers: &str, mail: &ComposedEmail) -> String {
     format!(
-        "{}\n----- text/plain -----\n{}\n----- text/html -----\n{}",
-        headers(kind, vars, mail),
-        mail.text,
-        mail.html
+        "{headers}\n----- text/plain -----\n{}\n----- text/html -----\n{}",
+        mail.text, mail.html
     )
 }
 
@@ -311,4 +323,59 @@ fn a_study_wording_without_the_contact_gets_it_added() {
         mail.text
     );
     assert!(mail.html.contains(FIXTURE_TEAM.2), "{}", mail.html);
+}
+
+/// The emails about a researcher's login: From the configured sender; the study's team and
+/// its contact as Reply-To when a study is named (a reset names none: the configured
+/// reply-to); never a withdrawal link; the one-time link and how long it works.
+#[test]
+fn account_emails_render_and_match_their_snapshots() {
+    use delphi_app::accounts::mail::{compose as compose_account, AccountEmail};
+    let templates = Templates::load().expect("templates load");
+    let mut problems = Vec::new();
+    for kind in [
+        MailKind::AccountInvitation,
+        MailKind::MemberAdded,
+        MailKind::PasswordReset,
+    ] {
+        assert!(kind.is_account() && !MailKind::EDITABLE.contains(&kind));
+        let vars = AccountEmail::fixture(kind, TITLE, BASE);
+        let mail = compose_account(&templates, kind, &vars)
+            .unwrap_or_else(|e| panic!("{kind} does not render in strict mode: {e}"));
+        assert!(mail.html.contains("<!DOCTYPE html>"), "{kind}");
+        for part in [&mail.text, &mail.html] {
+            assert!(part.contains(&vars.link), "{kind} carries its link");
+            assert!(!part.contains("withdraw"), "{kind} has no withdrawal link");
+            if let Some(expires) = &vars.expires {
+                assert!(
+                    part.contains(expires.as_str()),
+                    "{kind} says how long it works"
+                );
+            }
+        }
+        let headers = envelope_headers(&vars.team_contact, None, &mail);
+        assert!(
+            headers.contains("From: \"Delphi study\" <delphi@example.org>"),
+            "{headers}"
+        );
+        assert!(!headers.contains("List-Unsubscribe"), "{headers}");
+        if kind == MailKind::PasswordReset {
+            assert!(
+                headers.contains("Reply-To: \"Delphi replies\" <replies@example.org>"),
+                "{headers}"
+            );
+        } else {
+            assert!(
+                headers.contains(&format!("Reply-To: {}", FIXTURE_TEAM.2)),
+                "{headers}"
+            );
+            for part in [&mail.text, &mail.html] {
+                assert!(part.contains(FIXTURE_TEAM.0), "{kind} names the team");
+                assert!(part.contains(FIXTURE_TEAM.2), "{kind} gives the contact");
+                assert!(part.contains(TITLE), "{kind} names the study");
+            }
+        }
+        problems.extend(check(kind.as_str(), &snapshot_of(&headers, &mail)));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -1,6 +1,7 @@
 //! The only crate that names diesel: the portable schema, one query module per table with
 //! its row structs, connections to SQLite or PostgreSQL, the pool and the embedded migrations.
 
+pub mod account_links;
 pub mod amendments;
 pub mod audit;
 mod backup;

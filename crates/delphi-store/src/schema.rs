@@ -210,6 +210,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_links (id) {
+        id -> Text,
+        token_hash -> Text,
+        token_sealed -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     amendments (id) {
         id -> Text,
         study_id -> Text,

@@ -138,6 +138,31 @@ impl Drop for TestDb {
     }
 }
 
+/// Moves every account link's times `by` into the past (tests of links that expired).
+pub fn age_account_links(
+    conn: &mut crate::DbConnection,
+    by: chrono::Duration,
+) -> diesel::QueryResult<usize> {
+    use crate::schema::account_links;
+    use diesel::prelude::*;
+    let rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = account_links::table
+        .select((
+            account_links::id,
+            account_links::created_at,
+            account_links::expires_at,
+        ))
+        .load(conn)?;
+    for (id, created, expires) in &rows {
+        diesel::update(account_links::table.find(id))
+            .set((
+                account_links::created_at.eq(*created - by),
+                account_links::expires_at.eq(*expires - by),
+            ))
+            .execute(conn)?;
+    }
+    Ok(rows.len())
+}
+
 /// Every row of every table, as text, table by table in primary-key order: two snapshots are
 /// equal exactly when nothing was written in between (the authorisation tests compare one
 /// taken before a refused call with one taken after).
@@ -357,6 +382,15 @@ pub fn snapshot(
             audit_log::table
                 .order(audit_log::id)
                 .select(audit::AuditRow::as_select())
+                .load(conn)?,
+        ),
+    );
+    all.insert(
+        "account_links",
+        rows(
+            account_links::table
+                .order(account_links::id)
+                .select(crate::account_links::AccountLinkRow::as_select())
                 .load(conn)?,
         ),
     );

@@ -64,6 +64,9 @@ fn main() -> std::io::Result<()> {
 
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let base = format!("http://{}", listener.local_addr()?);
+    // Email goes to .eml files here (setup.test.mjs reads the set-password and reset links).
+    let mail_dir = tempfile::tempdir()?;
+    let app = App::new(app.db.clone(), app.secret.clone(), base.clone());
     let url = |token: &String| format!("{base}/p/{token}");
     let urls = serde_json::json!({
         "base": base,
@@ -74,6 +77,7 @@ fn main() -> std::io::Result<()> {
         "unknown": format!("{base}/p/{}", "A".repeat(32)),
         "admin": { "login": format!("{base}/admin/login"), "email": RESEARCHER, "password": PASSWORD,
                    "study": format!("{base}/admin/studies/browser-round-2") },
+        "mail_dir": mail_dir.path(),
         "questions": asks.tokens.iter().take(2).map(url).collect::<Vec<_>>(),
         "suggest": format!("{base}/admin/studies/{}/plan", suggested.slug),
         "plan": { "slug": plan.slug, "study": format!("{base}/admin/studies/{}", plan.slug),
@@ -84,7 +88,18 @@ fn main() -> std::io::Result<()> {
     out.flush()?;
     drop(out);
 
+    let transport = delphi_mail::Transport::File {
+        dir: mail_dir.path().to_path_buf(),
+    };
+    let config = delphi_mail::WorkerConfig {
+        idle_poll: std::time::Duration::from_millis(200),
+        reminder_days_before: Vec::new(),
+        ..delphi_mail::WorkerConfig::default()
+    };
+    let worker = delphi_mail::Worker::new(app.clone(), transport, config)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     actix_web::rt::System::new().block_on(async move {
+        actix_web::rt::spawn(async move { worker.run_until(std::future::pending()).await });
         delphi_web::start_with(
             app,
             listener,
@@ -95,6 +110,7 @@ fn main() -> std::io::Result<()> {
         )?
         .await?;
         drop(db);
+        drop(mail_dir);
         Ok(())
     })
 }

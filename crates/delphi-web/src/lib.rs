@@ -48,6 +48,7 @@ use std::sync::Arc;
 use actix_web::{web, App as HttpApp, HttpServer};
 
 pub use admin::session::csrf as admin_csrf;
+pub use admin::session::link_csrf as account_link_csrf;
 pub use client::{IpNet, TrustedProxies};
 pub use csrf::csrf_token;
 pub use errors::{ApiError, NOT_FOUND_PAGE};

@@ -1,6 +1,7 @@
 //! The round engine end to end through its use cases, on a fresh SQLite file per test and,
 //! when `DELPHI_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database as well.
 
+mod accounts;
 mod authorization;
 mod counting;
 mod erasure;

@@ -5,9 +5,10 @@
 //! [`StudyRecord::contacts`], which only an owner's explicit request fills, which no
 //! serialisation writes, and which only [`crate::export::write_contacts_csv`] exports.
 //!
-//! What the platform does not record yet (background questions, protocol amendments, the
-//! reasons items were dropped, the ethics reference...) is an empty collection or `None`;
-//! every output says "not recorded" instead of failing.
+//! What the platform does not record yet (background questions, the reasons items were
+//! dropped...) is an empty collection or `None`; every output says "not recorded" instead of
+//! failing. The protocol's amendments (changes after the lock, with their reasons) are
+//! carried from the `amendments` table into [`Protocol::amendments`].
 
 mod check;
 

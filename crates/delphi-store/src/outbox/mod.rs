@@ -194,6 +194,15 @@ pub fn problems_for_round(conn: &mut DbConnection, round_id: &str) -> QueryResul
         .load(conn)
 }
 
+/// The messages to one address, oldest first (account emails have no panellist).
+pub fn for_recipient(conn: &mut DbConnection, recipient: &str) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::recipient.eq(recipient))
+        .order((outbox::created_at, outbox::id))
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
 /// One panellist's messages, newest first.
 pub fn for_panellist(conn: &mut DbConnection, panellist_id: &str) -> QueryResult<Vec<OutboxRow>> {
     outbox::table

@@ -1,5 +1,6 @@
-//! `/admin/studies/{slug}/members`: the owner gives an existing login a role, changes it or
-//! removes it; the last owner stays.
+//! `/admin/studies/{slug}/members`: the owner adds someone by address (a new login is emailed
+//! a one-time link to choose its password), changes a role or removes a member; the last
+//! owner stays.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -18,6 +19,7 @@ struct MembersData {
     #[serde(flatten)]
     view: members::MembersView,
     roles: [Role; 3],
+    link_days: i64,
 }
 
 async fn page(
@@ -37,6 +39,7 @@ async fn page(
     let data = MembersData {
         view,
         roles: [Role::Owner, Role::Researcher, Role::Analyst],
+        link_days: delphi_app::accounts::SET_PASSWORD_DAYS,
     };
     let page = Page::of(signed, title, data)
         .notice(notice)
@@ -57,7 +60,18 @@ pub async fn show(
     slug: web::Path<String>,
     done: web::Query<Done>,
 ) -> HttpResponse {
-    let notice = done.done.as_ref().map(|_| "Members changed.".to_owned());
+    let notice = done.done.as_deref().map(|done| {
+        match done {
+            "new_login" | "link_sent_again" => {
+                "Member added. They have been emailed a link to choose their password."
+            }
+            "existing_login" => {
+                "Member added. They have been emailed that they may open the study."
+            }
+            _ => "Members changed.",
+        }
+        .to_owned()
+    });
     page(&state, &signed, slug.into_inner(), notice, None).await
 }
 
@@ -69,9 +83,15 @@ pub struct MemberForm {
     email: String,
     #[serde(default)]
     role: String,
+    #[serde(default)]
+    name: String,
 }
 
-/// `POST /admin/studies/{slug}/members`: action `set` (with `role`) or `remove`.
+/// The add form's button value.
+const ADD: &str = "add"; // not-a-state: a form's button value
+
+/// `POST /admin/studies/{slug}/members`: action `add` (with `role` and an optional `name`),
+/// `set` (with `role`) or `remove`.
 pub async fn act(
     state: web::Data<WebState>,
     slug: web::Path<String>,
@@ -80,18 +100,31 @@ pub async fn act(
     let CsrfForm { signed, form } = posted;
     let slug = slug.into_inner();
     let (app, actor, s) = (state.app.clone(), signed.actor.clone(), slug.clone());
+    let parsed = Role::parse(&form.role);
+    let role = move || {
+        parsed.map_err(|_| AppError::invalid("role", "choose owner, researcher or analyst"))
+    };
     let outcome = blocking(move || match form.action.as_str() {
-        "set" => {
-            let role = Role::parse(&form.role)
-                .map_err(|_| AppError::invalid("role", "choose owner, researcher or analyst"))?;
-            members::set_role(&app, &actor, &s, &form.email, role)
+        ADD => {
+            let member = members::NewMember {
+                email: &form.email,
+                name: &form.name,
+                role: role()?,
+            };
+            members::add(&app, &actor, &s, &member).map(|added| match added {
+                members::Added::NewLogin => "new_login",
+                members::Added::LinkSentAgain => "link_sent_again",
+                members::Added::ExistingLogin => "existing_login",
+                members::Added::RoleChanged => "changed",
+            })
         }
-        "remove" => members::remove(&app, &actor, &s, &form.email),
-        _ => Err(AppError::invalid("action", "choose set or remove")),
+        "set" => members::set_role(&app, &actor, &s, &form.email, role()?).map(|()| "changed"),
+        "remove" => members::remove(&app, &actor, &s, &form.email).map(|()| "changed"),
+        _ => Err(AppError::invalid("action", "choose add, set or remove")),
     })
     .await;
     match outcome {
-        Ok(()) => see_other(&format!("/admin/studies/{slug}/members?done=changed")),
+        Ok(done) => see_other(&format!("/admin/studies/{slug}/members?done={done}")),
         Err(error @ AppError::Refused(_)) => problem(&state, Some(&signed), &error),
         Err(error) => page(&state, &signed, slug, None, Some(error)).await,
     }

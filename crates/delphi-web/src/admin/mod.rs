@@ -2,6 +2,8 @@
 //!
 //! - [`login`]: sign in and out;
 //! - [`account`]: one's own password and sessions (sign out everywhere);
+//! - [`forgot`] ("Forgot your password?") and [`set_password`] (the page of a one-time link:
+//!   a new login's first password or a reset): public, rate-limited like the sign-in;
 //! - [`studies`]: the studies one may open;
 //! - [`dashboard`]: a study's rounds with response rates, the latest round's email by kind
 //!   with failures and their reasons, each panellist's last invitation and reminder, and the
@@ -37,6 +39,7 @@ mod deadline;
 mod emails;
 pub(crate) mod exports;
 mod extract;
+mod forgot;
 mod items;
 mod login;
 mod members;
@@ -51,6 +54,7 @@ mod results;
 mod results_view;
 mod results_words;
 pub mod session;
+mod set_password;
 mod settings;
 mod settings_form;
 mod studies;
@@ -72,6 +76,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limiters) {
             .wrap(Governor::new(&limits.sign_in))
             .route(web::get().to(login::form))
             .route(web::post().to(login::sign_in)),
+    )
+    .service(
+        web::resource("/admin/forgot-password")
+            .wrap(Governor::new(&limits.sign_in))
+            .route(web::get().to(forgot::form))
+            .route(web::post().to(forgot::send)),
+    )
+    .service(
+        web::resource("/admin/set-password/{token}")
+            .wrap(Governor::new(&limits.sign_in))
+            .route(web::get().to(set_password::form))
+            .route(web::post().to(set_password::choose)),
     )
     .service(
         web::scope("/admin")

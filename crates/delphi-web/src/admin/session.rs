@@ -7,8 +7,9 @@
 //!   Secure when the site is served over https; kept by the browser for [`LIFETIME_HOURS`].
 //! - A form's CSRF value: a MAC of the session cookie, so it changes with every sign-in and
 //!   cannot be computed without the secret.
-//! - The sign-in form (no session yet) uses a double-submit value: a random cookie
-//!   `delphi_login` and, in the form, its MAC.
+//! - The sign-in form and "Forgot your password?" (no session yet) use a double-submit
+//!   value: a random cookie `delphi_login` and, in the form, its MAC.
+//! - The page of a one-time account link: a MAC of the link's token.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
@@ -73,6 +74,17 @@ pub fn login_csrf(secret: &SecretKey, nonce: &str) -> String {
 /// Whether the sign-in form's value matches its cookie.
 pub fn login_csrf_ok(secret: &SecretKey, nonce: &str, presented: &str) -> bool {
     !nonce.is_empty() && verify(secret, "admin-login-csrf", nonce, presented)
+}
+
+/// The CSRF value of the form a one-time account link opens: a MAC of the link's token, so
+/// only someone who holds the link can post it.
+pub fn link_csrf(secret: &SecretKey, token: &str) -> String {
+    sign(secret, "account-link-csrf", token)
+}
+
+/// Whether `presented` is the CSRF value of the link `token`.
+pub fn link_csrf_ok(secret: &SecretKey, token: &str, presented: &str) -> bool {
+    verify(secret, "account-link-csrf", token, presented)
 }
 
 /// A cookie of the site (path `/`) with the safe flags.

@@ -8,6 +8,7 @@ mod console_support;
 mod fixture;
 mod support;
 
+mod accounts;
 mod admin;
 mod api;
 mod console;
@@ -22,6 +23,7 @@ mod pages;
 mod planning;
 mod questions;
 mod rejections;
+mod route_tables;
 mod sections;
 mod security;
 mod sessions;

@@ -91,5 +91,36 @@ fn the_protocol_locks_at_round_one_and_changes_after_are_amendments_with_reasons
         let preview = protocol::preview(app, OPERATOR, &slug, &rule.consensus).unwrap();
         assert_eq!(preview.source, "round 1's answers");
         assert_eq!(preview.tally[0], 4, "all rated 8: in under 80 % too");
+
+        // A second amendment whose reason is markup; both are carried into the report's
+        // record, oldest first, and shown in the report's protocol section, escaped.
+        let mut again = rule.clone();
+        again.consensus.consensus_in = "pct(7, 9) >= 75".to_owned();
+        let hostile = "<script>alert(1)</script> & the panel's \"view\"";
+        protocol::update(app, OPERATOR, &slug, &again, hostile).unwrap();
+        let record = delphi_app::exports::record(app, OPERATOR, &slug).unwrap();
+        let amendments = &record.protocol.amendments;
+        assert_eq!(amendments.len(), 2);
+        assert_eq!(amendments[0].reason, "The steering group asked for 80 %");
+        assert!(
+            amendments[0].change.contains("pct(7, 9) >= 80"),
+            "{}",
+            amendments[0].change
+        );
+        assert_eq!(amendments[1].reason, hostile);
+        assert!(amendments[0].at <= amendments[1].at);
+        let templates = delphi_render::Templates::load().unwrap();
+        let html = delphi_report::report::render_report_html(&record, &templates).unwrap();
+        let section = &html[html.find("Amendments after the lock").expect("the section")..];
+        assert!(
+            section.contains("The steering group asked for 80 %"),
+            "{section}"
+        );
+        assert!(
+            section.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "escaped"
+        );
+        assert!(!html.contains("<script>alert(1)"), "never as markup");
+        assert!(!section.starts_with("Amendments after the lock</h3>\n  <p>No amendments"));
     });
 }

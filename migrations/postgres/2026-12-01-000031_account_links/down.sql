@@ -1,0 +1,2 @@
+DROP INDEX account_links_user;
+DROP TABLE account_links;
