@@ -8,7 +8,6 @@ use delphi_store::outbox::{self, NewOutboxMessage};
 use delphi_store::{panellists, rounds, write_tx};
 
 use crate::access::{self, Actor, Permission};
-use crate::reminders::DEADLINE_FORMAT;
 use crate::{audit, App, AppError};
 
 /// What extending the deadline did.
@@ -51,16 +50,13 @@ pub fn extend(
                 "deadline",
                 format!(
                     "the new deadline must be later than the current one ({})",
-                    current.format(DEADLINE_FORMAT)
+                    crate::times::format(current, &study.time_zone)
                 ),
             ));
         }
         rounds::set_deadline(conn, &round.id, Some(deadline))?;
-        let context = serde_json::json!({
-            "study_title": study.title,
-            "round_number": round.number,
-            "deadline": deadline.format(DEADLINE_FORMAT).to_string(),
-        });
+        let settings = crate::studies::settings_of(&study)?;
+        let context = crate::round_mail::context(&study, &settings, round.number, Some(deadline));
         let stamp = deadline.format("%Y%m%dT%H%M").to_string();
         let mut queued = 0;
         for participation in rounds::participations(conn, &round.id)? {

@@ -26,10 +26,12 @@ pub mod planner;
 pub mod queries;
 pub mod questions;
 pub mod reminders;
+pub mod round_mail;
 pub mod round_results;
 pub mod sessions;
 pub mod setup;
 pub mod studies;
+pub mod times;
 pub mod tokens;
 pub mod users;
 

@@ -140,12 +140,9 @@ pub(crate) fn open_round_with(
     } else {
         MailKind::RoundOpened
     };
-    let context = serde_json::json!({
-        "study_title": study.title,
-        "round_number": number,
-        "deadline": options.deadline.map(|d| d.format("%A %-d %B %Y, %H:%M UTC").to_string()),
-        "changes": changes,
-    });
+    let settings = crate::studies::settings_of(study)?;
+    let mut context = crate::round_mail::context(study, &settings, number, options.deadline);
+    context["changes"] = changes;
     for person in invited {
         outbox::enqueue(
             conn,

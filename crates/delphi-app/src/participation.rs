@@ -325,8 +325,11 @@ pub fn submit(app: &App, actor: &Actor) -> Result<Submission, AppError> {
             .filter(|r| r.rating.is_some() || r.unable_to_rate)
             .map(|r| r.item_id)
             .collect();
-        let mut unrated = Vec::new();
+        let (mut unrated, mut total) = (Vec::new(), 0);
         for round_item in rounds::items(conn, &round.id)? {
+            if round_item.disposition != Disposition::ForInformation {
+                total += 1;
+            }
             if round_item.disposition != Disposition::ForInformation
                 && !answered.contains(&round_item.item_id)
             {
@@ -345,13 +348,28 @@ pub fn submit(app: &App, actor: &Actor) -> Result<Submission, AppError> {
                 panellist_id: Some(person.id.clone()),
                 kind: MailKind::ThankYou,
                 recipient: person.email.clone(),
-                context: serde_json::json!({"study_title": study.title, "round_number": round.number}),
+                context: thank_you_context(&study, &round, total, total - unrated.len())?,
                 dedupe_key: Some(format!("thank_you:{}:{}", round.id, person.id)),
             },
             now,
         )?;
         Ok(Submission { unrated })
     })
+}
+
+/// The thank-you's context: the round's (deadline in the study's zone...) with how many of
+/// the `total` statements were `rated`, so the email can say so when some were left.
+fn thank_you_context(
+    study: &delphi_store::studies::StudyRow,
+    round: &rounds::RoundRow,
+    total: usize,
+    rated: usize,
+) -> Result<serde_json::Value, AppError> {
+    let settings = crate::studies::settings_of(study)?;
+    let mut context = crate::round_mail::context(study, &settings, round.number, round.deadline);
+    context["rated"] = rated.into();
+    context["total"] = total.into();
+    Ok(context)
 }
 
 /// Marks `person` withdrawn and queues the confirmation email, inside the caller's

@@ -11,9 +11,6 @@ use delphi_store::{panellists, rounds, studies, write_tx, DbConnection};
 use crate::access::{self, Actor, Permission};
 use crate::{audit, App, AppError};
 
-/// How deadlines are written in emails.
-pub const DEADLINE_FORMAT: &str = "%A %-d %B %Y, %H:%M UTC";
-
 /// What a reminder request did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReminderReport {
@@ -144,11 +141,8 @@ fn queue_for_round(
     now: NaiveDateTime,
 ) -> Result<ReminderReport, AppError> {
     let study = crate::studies::load(conn, &round.study_id)?;
-    let context = serde_json::json!({
-        "study_title": study.title,
-        "round_number": round.number,
-        "deadline": round.deadline.map(|d| d.format(DEADLINE_FORMAT).to_string()),
-    });
+    let settings = crate::studies::settings_of(&study)?;
+    let context = crate::round_mail::context(&study, &settings, round.number, round.deadline);
     let mut report = ReminderReport::default();
     for participation in rounds::participations(conn, &round.id)? {
         if participation.submitted_at.is_some() {

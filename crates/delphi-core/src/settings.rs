@@ -28,12 +28,53 @@ pub struct StudySettings {
     /// Which answers count in a round's results (fixed with the protocol at round 1).
     #[serde(default)]
     pub counting: CountingSettings,
+    /// How the round page is laid out (not part of the protocol: it changes no result).
+    #[serde(default)]
+    pub pages: PageSettings,
     /// Round 1's open question ("is anything missing?"), per section or overall.
     #[serde(default)]
     pub open_questions: crate::questions::OpenQuestionSettings,
     /// The background questions asked once, after consent.
     #[serde(default)]
     pub background: Vec<crate::questions::BackgroundQuestion>,
+}
+
+/// How a round is laid out for panellists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSettings {
+    /// One page per section (with a review page before submitting) or the whole round on one.
+    #[serde(default)]
+    pub by_section: BySection,
+}
+
+/// Whether a round is shown one section per page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BySection {
+    /// One page per section when the round has more than [`BySection::AUTO_ABOVE`] items.
+    #[default]
+    Auto,
+    /// Always one page per section.
+    On,
+    /// Always the whole round on one page.
+    Off,
+}
+
+impl BySection {
+    /// Above this many items, [`BySection::Auto`] splits a round by section.
+    pub const AUTO_ABOVE: usize = 20;
+
+    /// Whether a round of `items` items in `sections` sections is shown by section (a round
+    /// of one section is always one page).
+    pub fn applies(self, items: usize, sections: usize) -> bool {
+        sections > 1
+            && match self {
+                Self::Auto => items > Self::AUTO_ABOVE,
+                Self::On => true,
+                Self::Off => false,
+            }
+    }
 }
 
 /// Which answers count in a round's results. Fixed with the protocol when round 1 opens.
@@ -400,9 +441,25 @@ mod tests {
             outlier_reason: None,
             later_round_invitations: LaterRoundInvitations::default(),
             counting: CountingSettings::default(),
+            pages: PageSettings::default(),
             open_questions: Default::default(),
             background: Vec::new(),
         }
+    }
+
+    #[test]
+    fn rounds_above_twenty_items_go_by_section_unless_the_study_says_otherwise() {
+        assert!(!BySection::Auto.applies(20, 3));
+        assert!(BySection::Auto.applies(21, 3));
+        assert!(!BySection::Auto.applies(60, 1), "one section is one page");
+        assert!(BySection::On.applies(4, 2));
+        assert!(!BySection::Off.applies(60, 3));
+        let old: StudySettings = serde_json::from_value(serde_json::json!({
+            "scale": {"min": 1, "max": 9, "agree": [7, 9], "disagree": [1, 3]},
+            "consensus": {"consensus_in": "median >= 7"}
+        }))
+        .expect("settings stored before pages existed still read");
+        assert_eq!(old.pages.by_section, BySection::Auto);
     }
 
     #[test]

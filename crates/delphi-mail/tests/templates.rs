@@ -188,6 +188,86 @@ fn missing_name_and_deadline_read_naturally() {
 }
 
 #[test]
+fn a_round_email_promises_only_what_the_page_shows_and_names_the_final_round() {
+    let templates = Templates::load().expect("templates load");
+    let fixture = EmailVariables::fixture(MailKind::RoundOpened, TITLE, BASE);
+    let shown = compose(&templates, MailKind::RoundOpened, &fixture, None).expect("renders");
+    for body in [&shown.text, &shown.html] {
+        assert!(body.contains(
+            "how the whole panel answered each statement, next to your own answer from last time"
+        ));
+        assert!(!body.contains("final round"));
+    }
+    let bare = EmailVariables {
+        shows_panel: false,
+        shows_own: false,
+        final_round: true,
+        ..fixture.clone()
+    };
+    let mail = compose(&templates, MailKind::RoundOpened, &bare, None).expect("renders");
+    for body in [&mail.text, &mail.html] {
+        assert!(
+            !body.contains("whole panel"),
+            "no panel view promised: {body}"
+        );
+        assert!(!body.contains("answer from last time"), "{body}");
+        assert!(body.contains("final round"), "{body}");
+    }
+    let own_only = EmailVariables {
+        shows_own: true,
+        ..bare.clone()
+    };
+    let mail = compose(&templates, MailKind::RoundOpened, &own_only, None).expect("renders");
+    assert!(mail
+        .text
+        .contains("you can see your own answer from last time beside each statement"));
+    assert!(!mail.text.contains("whole panel"));
+    let mut problems: Vec<String> = check(
+        "round_opened-final-no-feedback",
+        &render_snapshot(
+            MailKind::RoundOpened,
+            &bare,
+            &compose(&templates, MailKind::RoundOpened, &bare, None).expect("renders"),
+        ),
+    )
+    .into_iter()
+    .collect();
+
+    // A thank-you counts the statements only when some were left unrated.
+    let all_rated = EmailVariables {
+        rated: Some(24),
+        unrated: Some(0),
+        final_round: true,
+        ..EmailVariables::fixture(MailKind::ThankYou, TITLE, BASE)
+    };
+    let mail = compose(&templates, MailKind::ThankYou, &all_rated, None).expect("renders");
+    assert!(!mail.text.contains("You rated"), "{}", mail.text);
+    assert!(
+        mail.text.contains("This was the final round"),
+        "{}",
+        mail.text
+    );
+    assert!(!mail.text.contains("If there is another round"));
+    let some_left = EmailVariables::fixture(MailKind::ThankYou, TITLE, BASE);
+    let mail = compose(&templates, MailKind::ThankYou, &some_left, None).expect("renders");
+    assert!(mail.text.contains("You rated 22 of the 24 statements."));
+    assert!(mail.html.contains("You rated 22 of the 24 statements."));
+    problems.extend(check(
+        "thank_you-final-all-rated",
+        &render_snapshot(
+            MailKind::ThankYou,
+            &all_rated,
+            &mail_of(&templates, &all_rated),
+        ),
+    ));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+fn mail_of(templates: &Templates, vars: &EmailVariables) -> ComposedEmail {
+    compose(templates, MailKind::ThankYou, vars, None).expect("renders")
+}
+
+#[test]
 fn a_study_wording_renders_in_the_shared_layout() {
     let templates = Templates::load().expect("templates load");
     let vars = EmailVariables::fixture(MailKind::Reminder, TITLE, BASE);

@@ -24,6 +24,10 @@ fn main() -> std::io::Result<()> {
     let one = fixture::round_one(&app, "browser-round-1", 6, 6);
     // Round 2 open with feedback (25 panellists, so every group has 5 responses).
     let two = fixture::round_two(&app, "browser-round-2", 6, 25, &[]);
+    // Round 2 shown one section per page (9 statements in three sections), opening with the
+    // item ledger (two statements agreed, one reworded, one new): sections.test.mjs.
+    let sections = fixture::round_two(&app, "browser-sections", 9, 25, &[]);
+    fixture::pages_by_section(&app, &sections.slug, delphi_core::settings::BySection::On);
     // Round 1 closed.
     let closed = fixture::round_one(&app, "browser-closed", 3, 5);
     fixture::answer_round_one(&app, &closed, &[4]);
@@ -72,6 +76,7 @@ fn main() -> std::io::Result<()> {
         "base": base,
         "round1": one.tokens.iter().map(url).collect::<Vec<_>>(),
         "round2": two.tokens.iter().take(3).map(url).collect::<Vec<_>>(),
+        "sections": sections.tokens.iter().take(3).map(url).collect::<Vec<_>>(),
         "closed": url(&closed.tokens[0]),
         "five": [url(&five.tokens[0]), url(&five_plain.tokens[0])],
         "unknown": format!("{base}/p/{}", "A".repeat(32)),

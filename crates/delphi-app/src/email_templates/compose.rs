@@ -6,7 +6,7 @@ use delphi_render::{Format, RenderError, Templates};
 use serde::{Deserialize, Serialize};
 
 /// Every variable a template may use, with what it holds (shown to researchers editing).
-pub const VARIABLES: [(&str, &str); 10] = [
+pub const VARIABLES: [(&str, &str); 16] = [
     ("study_title", "the study's title"),
     (
         "name",
@@ -18,7 +18,31 @@ pub const VARIABLES: [(&str, &str); 10] = [
     ),
     (
         "deadline",
-        "the round's deadline, e.g. \"Friday 4 December 2026, 17:00 UTC\", or nothing",
+        "the round's deadline in the study's time zone, e.g. \"Friday 4 December 2026, 17:00 GMT\", or nothing",
+    ),
+    (
+        "final_round",
+        "true when the round is the last the stopping rule allows",
+    ),
+    (
+        "shows_panel",
+        "true when the round's page shows the panel's view from the round before",
+    ),
+    (
+        "shows_own",
+        "true when the round's page shows the panellist's own previous rating",
+    ),
+    (
+        "rated",
+        "for a thank-you, how many statements the panellist rated, or nothing",
+    ),
+    (
+        "total",
+        "for a thank-you, how many statements the round asked, or nothing",
+    ),
+    (
+        "unrated",
+        "for a thank-you, how many statements were left without a rating (0 when none)",
     ),
     (
         "changes_summary",
@@ -47,8 +71,26 @@ pub struct EmailVariables {
     pub name: Option<String>,
     /// Round number.
     pub round_number: Option<i32>,
-    /// Deadline, formatted for people.
+    /// Deadline, formatted for people in the study's time zone ([`crate::times::format`]).
     pub deadline: Option<String>,
+    /// The round is the last the stopping rule allows.
+    #[serde(default)]
+    pub final_round: bool,
+    /// The round's page shows the panel's view from the round before.
+    #[serde(default)]
+    pub shows_panel: bool,
+    /// The round's page shows the panellist's own previous rating.
+    #[serde(default)]
+    pub shows_own: bool,
+    /// Statements rated (a thank-you).
+    #[serde(default)]
+    pub rated: Option<u64>,
+    /// Statements asked (a thank-you).
+    #[serde(default)]
+    pub total: Option<u64>,
+    /// Statements left without a rating (a thank-you; 0 when none).
+    #[serde(default)]
+    pub unrated: Option<u64>,
     /// What changed since the last round, one sentence.
     pub changes_summary: Option<String>,
     /// Personal link.
@@ -76,6 +118,13 @@ impl EmailVariables {
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned)
         };
+        let flag = |key: &str| {
+            context
+                .get(key)
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false)
+        };
+        let count = |key: &str| context.get(key).and_then(serde_json::Value::as_u64);
         Self {
             study_title: text("study_title").unwrap_or_default(),
             name: name
@@ -87,6 +136,14 @@ impl EmailVariables {
                 .and_then(serde_json::Value::as_i64)
                 .and_then(|n| i32::try_from(n).ok()),
             deadline: text("deadline"),
+            final_round: flag("final_round"),
+            shows_panel: flag("shows_panel"),
+            shows_own: flag("shows_own"),
+            rated: count("rated"),
+            total: count("total"),
+            unrated: count("total")
+                .zip(count("rated"))
+                .map(|(total, rated)| total.saturating_sub(rated)),
             changes_summary: text("changes_summary")
                 .or_else(|| context.get("changes").and_then(changes_summary)),
             link: link.to_owned(),
@@ -121,7 +178,13 @@ impl EmailVariables {
                 _ => Some(1),
             },
             deadline: (kind != MailKind::Withdrawal)
-                .then(|| "Friday 4 December 2026, 17:00 UTC".to_owned()),
+                .then(|| "Friday 4 December 2026, 17:00 GMT".to_owned()),
+            final_round: false,
+            shows_panel: later,
+            shows_own: later,
+            rated: (kind == MailKind::ThankYou).then_some(22),
+            total: (kind == MailKind::ThankYou).then_some(24),
+            unrated: (kind == MailKind::ThankYou).then_some(2),
             changes_summary: later.then(|| {
                 changes_summary(&serde_json::json!({
                     "asked": 24, "added": 3, "reworded": 2, "retired": 10, "dropped": 1

@@ -8,6 +8,7 @@ use delphi_core::StudySettings;
 use delphi_store::{items, panellists, read_tx, responses, rounds, studies, DbConnection};
 
 use super::feedback::{PreviousRound, ResultsCache};
+use super::ledger::LedgerView;
 use super::view::{
     ClosedView, ItemView, PageState, PanellistPage, PointView, RoundView, SectionView, StudyInfo,
 };
@@ -31,6 +32,7 @@ pub fn page_in(
     let person = access::panellist(conn, actor)?;
     let study = crate::studies::load(conn, &person.study_id)?;
     let info = study_info(&study, &person);
+    let zone = study.time_zone.clone();
     let done = |state| {
         Ok(PanellistPage {
             study: info.clone(),
@@ -40,7 +42,7 @@ pub fn page_in(
     };
     if let Some(at) = person.withdrawn_at {
         return done(PageState::Withdrawn {
-            withdrawn_at: when(at),
+            withdrawn_at: when(at, &zone),
         });
     }
     if study.status == StudyStatus::Completed {
@@ -92,6 +94,21 @@ pub fn page_in(
                 .into_iter()
                 .map(|ri| (ri.item_id, ri.disposition))
                 .collect();
+            let ledger = previous
+                .map(|prev| -> Result<_, AppError> {
+                    let before: Vec<String> = rounds::items(conn, &prev.id)?
+                        .into_iter()
+                        .map(|ri| ri.item_id)
+                        .collect();
+                    Ok(super::ledger::build(
+                        prev.number,
+                        &before,
+                        &round_items,
+                        &all_items,
+                        super::ledger::left_by_status,
+                    ))
+                })
+                .transpose()?;
             let view = round_view(
                 conn,
                 cache,
@@ -100,6 +117,7 @@ pub fn page_in(
                     round,
                     all_items: &all_items,
                     round_items: &round_items,
+                    ledger,
                 },
                 previous,
                 &person,
@@ -125,7 +143,7 @@ pub(crate) fn study_info(
         consent_text: study.consent_text.clone(),
         description_paragraphs: paragraphs(&study.description),
         consent_paragraphs: paragraphs(&study.consent_text),
-        consented_at: person.consented_at.map(when),
+        consented_at: person.consented_at.map(|at| when(at, &study.time_zone)),
         team: super::view::TeamInfo::of(study),
     }
 }
@@ -138,8 +156,9 @@ fn paragraphs(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn when(at: NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+/// A moment as every panellist page and email writes it ([`crate::times::format`]).
+fn when(at: NaiveDateTime, zone: &str) -> String {
+    crate::times::format(at, zone)
 }
 
 /// The round a page shows: its row, every item of the study by id (the items it rewords
@@ -148,6 +167,8 @@ pub(super) struct RoundParts<'a> {
     pub round: &'a rounds::RoundRow,
     pub all_items: &'a HashMap<String, items::ItemRow>,
     pub round_items: &'a [(String, Disposition)],
+    /// What changed since the round before (none in round 1).
+    pub ledger: Option<LedgerView>,
 }
 
 pub(super) fn round_view(
@@ -163,7 +184,9 @@ pub(super) fn round_view(
         round,
         all_items,
         round_items,
+        ledger,
     } = parts;
+    let zone = study.time_zone.as_str();
     let settings: StudySettings = crate::studies::settings_of(study)?;
     let scale = (settings.scale.min, settings.scale.max);
     let feedback_settings = &settings.feedback;
@@ -255,12 +278,25 @@ pub(super) fn round_view(
         match sections.iter_mut().find(|s| s.heading == item.section) {
             Some(section) => section.items.push(view),
             None => sections.push(SectionView {
+                number: sections.len() + 1,
                 heading: item.section.clone(),
+                rated: 0,
+                total: 0,
                 open: None,
                 items: vec![view],
             }),
         }
     }
+    for section in &mut sections {
+        let asked = section.items.iter().filter(|i| !i.for_information);
+        section.total = asked.clone().count();
+        section.rated = asked.filter(|i| i.answered).count();
+    }
+    let item_count = sections.iter().map(|s| s.items.len()).sum();
+    let by_section = settings
+        .pages
+        .by_section
+        .applies(item_count, sections.len());
     let mut open = None;
     for (section, question) in
         crate::questions::open::views_for(conn, &settings, round, &person.id)?
@@ -278,8 +314,11 @@ pub(super) fn round_view(
     Ok(RoundView {
         number: round.number,
         instructions: round.instructions.clone(),
-        deadline: round.deadline.map(when),
-        submitted_at: submitted_at.map(when),
+        deadline: round.deadline.map(|at| when(at, zone)),
+        submitted_at: submitted_at.map(|at| when(at, zone)),
+        final_round: crate::round_mail::is_final_round(&settings, round.number),
+        by_section,
+        ledger: ledger.filter(|l| !l.is_empty()),
         unable_to_rate: settings.unable_to_rate,
         scale_min: settings.scale.min,
         scale_max: settings.scale.max,

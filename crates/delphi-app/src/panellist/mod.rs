@@ -4,11 +4,13 @@
 //! [`crate::participation`]; this module only reads.
 
 mod feedback;
+mod ledger;
 mod load;
 mod preview;
 mod view;
 
 pub use feedback::ResultsCache;
+pub use ledger::{LedgerLine, LedgerReword, LedgerView};
 pub(crate) use load::study_info;
 pub use load::{page, page_in};
 pub use preview::preview;

@@ -9,6 +9,7 @@ use delphi_core::planning::PlannedItem;
 use delphi_store::{items, panellists, plans, read_tx, rounds};
 
 use super::feedback::ResultsCache;
+use super::ledger::Left;
 use super::load::{round_view, study_info, RoundParts};
 use super::view::{PageState, PanellistPage};
 use crate::access::{self, Actor, Permission};
@@ -105,6 +106,33 @@ pub fn preview(
             round_items.push((item.id.clone(), disposition));
             all_items.insert(item.id.clone(), item);
         }
+        // What leaves is only planned: the plan names it, the stored changes give the reasons.
+        let reasons: HashMap<&str, &str> = rows
+            .iter()
+            .map(|r| (r.item_code.as_str(), r.reason.as_str()))
+            .filter(|(_, reason)| !reason.is_empty())
+            .collect();
+        let before: Vec<String> = rounds::items(conn, &last.id)?
+            .into_iter()
+            .map(|ri| ri.item_id)
+            .collect();
+        let ledger = super::ledger::build(last.number, &before, &round_items, &all_items, |item| {
+            let reason = |default: String| {
+                reasons
+                    .get(item.code.as_str())
+                    .map_or(default, |r| (*r).to_owned())
+            };
+            if plan.retired.iter().any(|c| c.as_str() == item.code) {
+                Some(Left::Agreed(reason(format!(
+                    "Consensus reached in round {}",
+                    last.number
+                ))))
+            } else if plan.dropped.iter().any(|c| c.as_str() == item.code) {
+                Some(Left::Dropped(reason(String::new())))
+            } else {
+                None
+            }
+        });
         let round = rounds::RoundRow {
             id: format!("{PLANNED}round"),
             study_id: study.id.clone(),
@@ -124,6 +152,7 @@ pub fn preview(
                 round: &round,
                 all_items: &all_items,
                 round_items: &round_items,
+                ledger: Some(ledger),
             },
             Some(&last),
             &person,

@@ -28,7 +28,7 @@ pub struct StudyInfo {
     pub description_paragraphs: Vec<String>,
     /// The consent text as paragraphs.
     pub consent_paragraphs: Vec<String>,
-    /// When the panellist consented (`YYYY-MM-DD HH:MM` UTC), if they have.
+    /// When the panellist consented, in the study's time zone, if they have.
     pub consented_at: Option<String>,
     /// Who runs the study (every page's foot names them).
     pub team: TeamInfo,
@@ -89,7 +89,7 @@ pub enum PageState {
     Completed,
     /// The panellist withdrew.
     Withdrawn {
-        /// When (`YYYY-MM-DD HH:MM` UTC).
+        /// When, in the study's time zone.
         withdrawn_at: String,
     },
 }
@@ -127,8 +127,14 @@ pub struct RoundView {
     pub number: i32,
     /// Instructions from the researcher.
     pub instructions: String,
-    /// Deadline (`YYYY-MM-DD HH:MM` UTC), if set.
+    /// Deadline in the study's time zone ([`crate::times::format`]), if set.
     pub deadline: Option<String>,
+    /// The last round the stopping rule allows.
+    pub final_round: bool,
+    /// Shown one section per page ([`delphi_core::settings::BySection`]).
+    pub by_section: bool,
+    /// What changed since the round before, when anything did.
+    pub ledger: Option<super::LedgerView>,
     /// When the panellist last submitted, if they have.
     pub submitted_at: Option<String>,
     /// Whether "unable to rate" is offered.
@@ -162,6 +168,12 @@ pub struct RoundView {
 /// A section heading and its items.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SectionView {
+    /// 1-based position among the round's sections (its page is `section/{number}`).
+    pub number: usize,
+    /// Items answered in the section.
+    pub rated: usize,
+    /// Items to answer in the section.
+    pub total: usize,
     /// Heading (may be empty when the study has no sections).
     pub heading: String,
     /// Round 1's "is anything missing?" about this section, if the study asks it.

@@ -261,9 +261,7 @@ pub fn reissue(
                 } else {
                     MailKind::RoundOpened
                 };
-                let deadline = round
-                    .deadline
-                    .map(|d| d.format("%A %-d %B %Y, %H:%M UTC").to_string());
+                let settings = crate::studies::settings_of(&study)?;
                 emailed = outbox::enqueue(
                     conn,
                     &NewOutboxMessage {
@@ -272,11 +270,12 @@ pub fn reissue(
                         panellist_id: Some(person.id.clone()),
                         kind,
                         recipient: person.email.clone(),
-                        context: serde_json::json!({
-                            "study_title": study.title,
-                            "round_number": round.number,
-                            "deadline": deadline,
-                        }),
+                        context: crate::round_mail::context(
+                            &study,
+                            &settings,
+                            round.number,
+                            round.deadline,
+                        ),
                         dedupe_key: Some(format!("reissue:{}:{}", person.id, crate::new_id())),
                     },
                     now,

@@ -202,6 +202,7 @@ impl StudyFields {
                 outlier_reason: None,
                 later_round_invitations: Default::default(),
                 counting: Default::default(),
+                pages: Default::default(),
                 open_questions: Default::default(),
                 background: Vec::new(),
             },

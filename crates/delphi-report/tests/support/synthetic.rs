@@ -126,6 +126,7 @@ pub fn settings() -> StudySettings {
         outlier_reason: Some(OutlierReasonSettings { distance: 3.0 }),
         later_round_invitations: Default::default(),
         counting: Default::default(),
+        pages: Default::default(),
         open_questions: Default::default(),
         background: Vec::new(),
     }

@@ -4,8 +4,8 @@
 use delphi_app::AppError;
 use delphi_core::questions::{self, OpenQuestionSettings};
 use delphi_core::settings::{
-    ConsensusItemPolicy, ConsensusSettings, CountingSettings, FeedbackSettings,
-    LaterRoundInvitations, OutlierReasonSettings, ShortGroupPolicy, StoppingSettings,
+    BySection, ConsensusItemPolicy, ConsensusSettings, CountingSettings, FeedbackSettings,
+    LaterRoundInvitations, OutlierReasonSettings, PageSettings, ShortGroupPolicy, StoppingSettings,
     StudySettings, WithdrawnAnswers, PRESETS,
 };
 use serde::Deserialize;
@@ -38,6 +38,8 @@ pub struct SettingsForm {
     pub later_round_invitations: String,
     pub counting_unsubmitted: Option<String>,
     pub counting_withdrawn: String,
+    /// `auto`, `on` or `off`: the round one section per page.
+    pub by_section: String,
     /// Round 1 asks "is anything missing?" after each section.
     pub open_per_section: Option<String>,
     /// Round 1 asks "is anything missing?" once, after the items.
@@ -188,6 +190,22 @@ pub fn settings_of(
                     ("drop", WithdrawnAnswers::Drop),
                 ],
             )?,
+        },
+        // A form without the field (an older page still open) keeps the layout.
+        pages: if form.by_section.is_empty() {
+            current.pages
+        } else {
+            PageSettings {
+                by_section: choice(
+                    "by_section",
+                    &form.by_section,
+                    &[
+                        ("auto", BySection::Auto),
+                        ("on", BySection::On),
+                        ("off", BySection::Off),
+                    ],
+                )?,
+            }
         },
     })
 }

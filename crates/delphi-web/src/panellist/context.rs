@@ -2,7 +2,7 @@
 //! with each item's rating controls and feedback chart written in as HTML. A field the
 //! template reads is a field here, so a rename breaks the build, not a page at run time.
 
-use delphi_app::panellist::{FeedbackView, ItemView, PanelStats, RoundView, StudyInfo};
+use delphi_app::panellist::{FeedbackView, ItemView, LedgerView, PanelStats, RoundView, StudyInfo};
 use delphi_app::questions::OpenQuestionView;
 use delphi_core::Verdict;
 use serde::Serialize;
@@ -33,6 +33,13 @@ pub(super) struct RoundContext<'a> {
     outlier_distance_label: Option<&'a str>,
     rated: usize,
     total: usize,
+    final_round: bool,
+    /// The whole round, or its first section: the page carries the round's introduction.
+    first: bool,
+    /// The page shows one section ([`SectionPage`]), or `None`: the whole round.
+    page: Option<SectionPage>,
+    /// What changed since the round before (on the round's first page only).
+    ledger: Option<&'a LedgerView>,
     sections: Vec<SectionContext<'a>>,
     /// Round 1's "is anything missing?" about the whole round.
     open: Option<&'a OpenQuestionView>,
@@ -40,8 +47,24 @@ pub(super) struct RoundContext<'a> {
     background_pending: bool,
 }
 
+/// Where a page by section stands among the round's sections.
+#[derive(Serialize)]
+struct SectionPage {
+    /// This section's number (1-based).
+    number: usize,
+    /// How many sections the round has.
+    of: usize,
+    /// The section before, if any.
+    prev: Option<usize>,
+    /// The section after, if any (none: the next step is the review page).
+    next: Option<usize>,
+    /// Items rated in the other sections (the script adds the ones on the page).
+    elsewhere: usize,
+}
+
 #[derive(Serialize)]
 struct SectionContext<'a> {
+    number: usize,
     heading: &'a str,
     items: Vec<ItemContext<'a>>,
     /// Round 1's "is anything missing?" about this section.
@@ -98,8 +121,21 @@ struct StatsContext<'a> {
 }
 
 impl<'a> RoundContext<'a> {
-    /// The context of `round`.
-    pub(super) fn of(round: &'a RoundView) -> Self {
+    /// The context of `round`: the whole round, or only section `section` (1-based, checked
+    /// by the caller) when the round is shown by section.
+    pub(super) fn of(round: &'a RoundView, section: Option<usize>) -> Self {
+        let page = section.map(|number| SectionPage {
+            number,
+            of: round.sections.len(),
+            prev: (number > 1).then(|| number - 1),
+            next: (number < round.sections.len()).then_some(number + 1),
+            elsewhere: round
+                .sections
+                .iter()
+                .filter(|s| s.number != number)
+                .map(|s| s.rated)
+                .sum(),
+        });
         Self {
             number: round.number,
             instructions: &round.instructions,
@@ -110,10 +146,19 @@ impl<'a> RoundContext<'a> {
             outlier_distance_label: round.outlier_distance_label.as_deref(),
             rated: round.rated,
             total: round.total,
+            final_round: round.final_round,
+            first: section.is_none_or(|n| n == 1),
+            ledger: round
+                .ledger
+                .as_ref()
+                .filter(|_| section.is_none_or(|n| n == 1)),
+            page,
             sections: round
                 .sections
                 .iter()
+                .filter(|s| section.is_none_or(|n| n == s.number))
                 .map(|section| SectionContext {
+                    number: section.number,
                     heading: &section.heading,
                     open: section.open.as_ref(),
                     items: section
@@ -123,7 +168,11 @@ impl<'a> RoundContext<'a> {
                         .collect(),
                 })
                 .collect(),
-            open: round.open.as_ref(),
+            // The overall question follows the last statement: on the round's last page.
+            open: round
+                .open
+                .as_ref()
+                .filter(|_| section.is_none_or(|n| n == round.sections.len())),
             background_pending: round.background_pending,
         }
         .with_help()

@@ -17,6 +17,10 @@ pub enum Intent {
     Save,
     /// Save, then confirm the submission.
     Submit,
+    /// Save, then go to this section (`go=sN`: the previous and next buttons).
+    Section(usize),
+    /// Save and come back to this section (`go=saveN`).
+    SaveSection(usize),
 }
 
 /// A round form, parsed.
@@ -85,6 +89,21 @@ pub fn parse_rating(code: &str, value: &str) -> Result<(Option<i32>, bool), AppE
     }
 }
 
+/// Reads the `go` button: `submit`, `sN` (go to section N), `saveN` (save, stay on section
+/// N); anything else saves. The section's number is checked by the page it leads to.
+fn intent_of(value: &str) -> Intent {
+    let section = |digits: &str| digits.parse::<u16>().ok().map(usize::from);
+    if value == "submit" {
+        Intent::Submit
+    } else if let Some(n) = value.strip_prefix("save").and_then(section) {
+        Intent::SaveSection(n)
+    } else if let Some(n) = value.strip_prefix('s').and_then(section) {
+        Intent::Section(n)
+    } else {
+        Intent::Save
+    }
+}
+
 /// Reads the submitted fields; unknown fields are ignored. A form naming more than
 /// [`MAX_ITEMS`] items (the most a study has) is refused.
 pub fn parse(fields: &[(String, String)]) -> Result<RoundForm, AppError> {
@@ -99,11 +118,7 @@ pub fn parse(fields: &[(String, String)]) -> Result<RoundForm, AppError> {
         if name == crate::csrf::FIELD {
             form.csrf.clone_from(value);
         } else if name == "go" {
-            form.intent = if value == "submit" {
-                Intent::Submit
-            } else {
-                Intent::Save
-            };
+            form.intent = intent_of(value);
         } else if let Some(code) = name.strip_prefix("r_") {
             let (rating, unable) = parse_rating(code, value)?;
             let answer = answers.of(code)?;
@@ -166,6 +181,20 @@ mod tests {
         assert_eq!(form.answers[0].comment.as_deref(), Some("fine"));
         assert!(form.answers[1].unable_to_rate);
         assert_eq!(form.answers[2].rating, None);
+    }
+
+    #[test]
+    fn the_section_buttons_name_where_to_go() {
+        assert_eq!(intent_of("s3"), Intent::Section(3));
+        assert_eq!(intent_of("save2"), Intent::SaveSection(2));
+        assert_eq!(intent_of("submit"), Intent::Submit);
+        assert_eq!(intent_of("save"), Intent::Save);
+        assert_eq!(
+            intent_of("s99999999"),
+            Intent::Save,
+            "past any section count"
+        );
+        assert_eq!(intent_of("s-1"), Intent::Save);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limiters) {
             .route("/background", web::get().to(background::show))
             .route("/background", web::post().to(background::save))
             .route("/answers", web::post().to(pages::save))
+            .route("/section/{number}", web::get().to(pages::section))
             .route("/submit", web::get().to(pages::confirm_submit))
             .route("/submit", web::post().to(pages::submit))
             .route("/withdraw", web::get().to(pages::confirm_withdraw))
@@ -55,12 +56,17 @@ pub enum Notice {
 }
 
 impl Notice {
-    fn text(self) -> &'static str {
+    /// The message, with the round's counts when some statements were left unrated.
+    fn text(self, page: &PanellistPage) -> String {
         match self {
-            Self::Saved => "Your answers are saved.",
-            Self::Submitted => {
-                "Thank you: your answers are submitted. You can still change them until the round closes."
-            }
+            Self::Saved => "Your answers are saved.".to_owned(),
+            Self::Submitted => match &page.state {
+                PageState::Rating(round) if round.rated < round.total => format!(
+                    "Thank you: your answers are submitted. You rated {} of the {} statements; you can still rate the others and change your answers until the round closes.",
+                    round.rated, round.total
+                ),
+                _ => "Thank you: your answers are submitted. You can still change them until the round closes.".to_owned(),
+            },
         }
     }
 
@@ -80,8 +86,8 @@ struct Common<'a> {
     base: String,
     /// The CSRF value for this link.
     csrf: String,
-    /// A fixed message after an action.
-    notice: Option<&'static str>,
+    /// A message after an action (fixed words and the page's own counts, never the query).
+    notice: Option<String>,
     /// The error that stopped an action.
     error: Option<&'a str>,
     /// The page's title.
@@ -109,7 +115,8 @@ fn template_of(page: &PanellistPage, view: View) -> &'static str {
         View::ConfirmSubmit => "panellist/submit.html",
         View::ConfirmWithdraw => "panellist/withdraw.html",
         View::Error => "panellist/error.html",
-        View::Page => match page.state {
+        View::NoSection => "panellist/no_section.html",
+        View::Page | View::Section(_) => match page.state {
             PageState::Consent { .. } => "panellist/consent.html",
             PageState::Rating(_) => "panellist/round.html",
             PageState::NotOpen { .. } => "panellist/not_open.html",
@@ -132,6 +139,10 @@ pub enum View {
     ConfirmWithdraw,
     /// An action was refused.
     Error,
+    /// One section of the open round (1-based, within the round's sections).
+    Section(usize),
+    /// A section number the round does not have.
+    NoSection,
 }
 
 fn title_of(page: &PanellistPage, view: View) -> String {
@@ -139,6 +150,14 @@ fn title_of(page: &PanellistPage, view: View) -> String {
         (View::ConfirmSubmit, _) => "Submit your answers".to_owned(),
         (View::ConfirmWithdraw, _) => "Withdraw from the study".to_owned(),
         (View::Error, _) => "Not saved".to_owned(),
+        (View::NoSection, _) => "No such section".to_owned(),
+        (View::Section(n), PageState::Rating(round)) => {
+            format!(
+                "Round {}, section {n} of {}",
+                round.number,
+                round.sections.len()
+            )
+        }
         (_, PageState::Consent { .. }) => "About this study".to_owned(),
         (_, PageState::Rating(round)) => format!("Round {}", round.number),
         (_, PageState::NotOpen { .. }) => "Not open yet".to_owned(),
@@ -165,10 +184,11 @@ pub fn render_page(
     let common = Common {
         base: format!("/p/{token}"),
         csrf: crate::csrf::csrf_token(&state.app.secret, token),
-        notice: notice.map(Notice::text),
+        notice: notice.map(|n| n.text(page)),
         error: error.as_deref(),
         title: title_of(page, view),
-        script: view == View::Page && matches!(page.state, PageState::Rating(_)),
+        script: matches!(view, View::Page | View::Section(_))
+            && matches!(page.state, PageState::Rating(_)),
         withdraw_link: withdrawable && view != View::ConfirmWithdraw,
         preview: false,
     };
@@ -184,7 +204,7 @@ pub(crate) fn render_preview(
     let common = Common {
         base: String::new(),
         csrf: String::new(),
-        notice: Some("Preview: this is the page as the panellist will see it when the round opens. Nothing can be changed here."),
+        notice: Some("Preview: this is the page as the panellist will see it when the round opens. Nothing can be changed here.".to_owned()),
         error: None,
         title: format!("Preview: {}", title_of(page, View::Page)),
         script: false,
@@ -202,11 +222,15 @@ fn draw_page(
 ) -> Result<String, delphi_render::RenderError> {
     let name = template_of(page, view);
     match (&page.state, view) {
-        (PageState::Rating(round), View::Page) => {
+        (PageState::Rating(round), View::Page | View::Section(_)) => {
+            let section = match view {
+                View::Section(n) => Some(n),
+                _ => None,
+            };
             let context = context::RoundPage {
                 common,
                 study: &page.study,
-                state: context::RoundContext::of(round),
+                state: context::RoundContext::of(round, section),
             };
             state.templates.render(name, &context)
         }

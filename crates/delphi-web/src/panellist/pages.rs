@@ -91,6 +91,21 @@ async fn csrf_refused(state: &WebState, token: &str) -> HttpResponse {
     .await
 }
 
+/// The view of `GET /p/{token}`: a round shown by section opens at the first section with
+/// a statement not rated yet (the first when all are).
+fn first_view(page: &PanellistPage) -> View {
+    match &page.state {
+        PageState::Rating(round) if round.by_section => View::Section(
+            round
+                .sections
+                .iter()
+                .find(|s| s.rated < s.total)
+                .map_or(1, |s| s.number),
+        ),
+        _ => View::Page,
+    }
+}
+
 /// `GET /p/{token}`: the page of the panellist's current state.
 pub async fn show(
     state: web::Data<WebState>,
@@ -103,13 +118,56 @@ pub async fn show(
             &state,
             &token,
             &page,
-            View::Page,
+            first_view(&page),
             StatusCode::OK,
             notice,
             None,
         ),
         Err(AppError::Refused(Refusal::UnknownLink)) => not_found(),
         Err(error) => refused(&state, &token, error).await,
+    }
+}
+
+/// `GET /p/{token}/section/{number}`: one section of a round shown by section. A number the
+/// round does not have is a 404 naming how many sections there are; when the round is not
+/// shown by section (or no round is open) the link's own page is the answer.
+pub async fn section(
+    state: web::Data<WebState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+) -> HttpResponse {
+    let (token, number) = path.into_inner();
+    let notice = Notice::from_query(request.query_string());
+    let page = match load(&state, &token).await {
+        Ok(page) => page,
+        Err(AppError::Refused(Refusal::UnknownLink)) => return not_found(),
+        Err(error) => return refused(&state, &token, error).await,
+    };
+    let PageState::Rating(round) = &page.state else {
+        return see_other(format!("/p/{token}"));
+    };
+    if !round.by_section {
+        return see_other(format!("/p/{token}"));
+    }
+    match number.parse::<usize>() {
+        Ok(n) if (1..=round.sections.len()).contains(&n) => draw(
+            &state,
+            &token,
+            &page,
+            View::Section(n),
+            StatusCode::OK,
+            notice,
+            None,
+        ),
+        _ => draw(
+            &state,
+            &token,
+            &page,
+            View::NoSection,
+            StatusCode::NOT_FOUND,
+            None,
+            None,
+        ),
     }
 }
 
@@ -150,8 +208,12 @@ pub async fn save(
         form.open,
     );
     match blocking(move || participation::save_form(&app, &actor, &answers, &open)).await {
-        Ok(_) if form.intent == Intent::Submit => see_other(format!("/p/{token}/submit")),
-        Ok(_) => see_other(format!("/p/{token}?n=saved")),
+        Ok(_) => match form.intent {
+            Intent::Submit => see_other(format!("/p/{token}/submit")),
+            Intent::Save => see_other(format!("/p/{token}?n=saved")),
+            Intent::Section(n) => see_other(format!("/p/{token}/section/{n}")),
+            Intent::SaveSection(n) => see_other(format!("/p/{token}/section/{n}?n=saved")),
+        },
         Err(error) => refused(&state, &token, error).await,
     }
 }

@@ -121,9 +121,12 @@ fn the_deadline_moves_later_and_the_panel_is_emailed_the_new_date() {
         .filter(|m| m.kind == MailKind::DeadlineExtended)
         .collect();
     assert_eq!(extended.len(), 9, "everyone but the withdrawn panellist");
-    assert!(extended[0]
-        .context
-        .contains("Thursday 1 January 2099, 10:00 UTC"));
+    assert!(
+        extended[0]
+            .context
+            .contains("Thursday 1 January 2099, 10:00 GMT"),
+        "in the study's zone (Europe/London)"
+    );
     let earlier = owner.post(
         "/admin/studies/con/deadline",
         &[("csrf", &owner.csrf), ("deadline", "2098-01-01T10:00")],

@@ -24,6 +24,7 @@ mod planning;
 mod questions;
 mod rejections;
 mod route_tables;
+mod sections;
 mod security;
 mod sessions;
 mod setup;

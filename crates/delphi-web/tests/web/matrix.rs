@@ -80,6 +80,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/p/{token}/background", "",                                 "404  ok   ok   404  404  404  404"),
     r("POST", "/p/{token}/background", "go=skip",                         "404  ok   ok   404  404  404  404"),
     r("POST", "/p/{token}/answers", "r_I3=5",                             "404  ok   404  404  404  404  404"),
+    r("GET", "/p/{token}/section/{number}", "",                           "404  ok   ok   404  404  404  404"),
     r("GET", "/p/{token}/submit", "",                                     "404  ok   ok   404  404  404  404"),
     r("POST", "/p/{token}/submit", "x=1",                                 "404  ok   ok   404  404  404  404"),
     r("GET", "/p/{token}/withdraw", "",                                   "404  ok   ok   404  404  404  404"),

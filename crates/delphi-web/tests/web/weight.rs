@@ -74,6 +74,8 @@ fn weigh(t: &TestApp, path: &str) -> (usize, usize, usize) {
 fn the_60_item_round_pages_weigh_under_60_kb_and_go_gzipped() {
     let t = TestApp::spawn();
     let one = fixture::round_one(&t.app, "weight-1", 60, 5);
+    // The whole round on one page, the heaviest layout (pages by section: sections.rs).
+    fixture::pages_by_section(&t.app, &one.slug, delphi_core::settings::BySection::Off);
     delphi_app::participation::consent(
         &t.app,
         &delphi_app::Actor::Panellist(one.tokens[0].clone()),
@@ -85,6 +87,7 @@ fn the_60_item_round_pages_weigh_under_60_kb_and_go_gzipped() {
     // the previous rating, the chart, the median and the middle half in words, five group
     // medians, the status and the help on reading them.
     let two = fixture::round_two(&t.app, "weight-2", 80, 25, &[]);
+    fixture::pages_by_section(&t.app, &two.slug, delphi_core::settings::BySection::Off);
     let (items_two, total_two, _) = weigh(&t, &format!("/p/{}", two.tokens[0]));
 
     assert_eq!(items_one, 60);
@@ -98,5 +101,25 @@ fn the_60_item_round_pages_weigh_under_60_kb_and_go_gzipped() {
     assert!(
         total_two < 110 * 1024,
         "round 2 with feedback on one page: {total_two} bytes"
+    );
+}
+
+#[test]
+fn each_section_page_of_the_60_item_round_2_weighs_under_60_kb() {
+    // The default layout above 20 items: one page per section, each its own page (issue 14).
+    let t = TestApp::spawn();
+    let two = fixture::round_two(&t.app, "weight-sections", 80, 25, &[]);
+    let token = &two.tokens[0];
+    let mut items = 0;
+    for n in 1..=3 {
+        let path = format!("/p/{token}/section/{n}");
+        assert!(t.page(&path, 200).contains(&format!("Section {n} of 3")));
+        let (on_page, total, _) = weigh(&t, &path);
+        assert!(total < BUDGET, "section {n}: {total} bytes");
+        items += on_page;
+    }
+    assert!(
+        (59..=61).contains(&items),
+        "{items} items over the three sections"
     );
 }
