@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use delphi_core::lifecycle::RoundStatus;
 use delphi_core::states::MailKind;
 use delphi_store::outbox::{self, NewOutboxMessage};
-use delphi_store::{panellists, rounds, write_tx};
+use delphi_store::{rounds, write_tx};
 
 use crate::access::{self, Actor, Permission};
 use crate::{audit, App, AppError};
@@ -59,13 +59,7 @@ pub fn extend(
         let context = crate::round_mail::context(&study, &settings, round.number, Some(deadline));
         let stamp = deadline.format("%Y%m%dT%H%M").to_string();
         let mut queued = 0;
-        for participation in rounds::participations(conn, &round.id)? {
-            let Some(person) = panellists::find(conn, &participation.panellist_id)? else {
-                continue;
-            };
-            if person.withdrawn_at.is_some() || person.token_revoked_at.is_some() {
-                continue;
-            }
+        for (_, person) in crate::round_mail::reachable(conn, &study.id, &round.id)? {
             let added = outbox::enqueue(
                 conn,
                 &NewOutboxMessage {

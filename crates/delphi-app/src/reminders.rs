@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use delphi_core::lifecycle::RoundStatus;
 use delphi_core::states::MailKind;
 use delphi_store::outbox::{self, NewOutboxMessage};
-use delphi_store::{panellists, rounds, studies, write_tx, DbConnection};
+use delphi_store::{rounds, studies, write_tx, DbConnection};
 
 use crate::access::{self, Actor, Permission};
 use crate::{audit, App, AppError};
@@ -144,14 +144,8 @@ fn queue_for_round(
     let settings = crate::studies::settings_of(&study)?;
     let context = crate::round_mail::context(&study, &settings, round.number, round.deadline);
     let mut report = ReminderReport::default();
-    for participation in rounds::participations(conn, &round.id)? {
+    for (participation, person) in crate::round_mail::reachable(conn, &study.id, &round.id)? {
         if participation.submitted_at.is_some() {
-            continue;
-        }
-        let Some(person) = panellists::find(conn, &participation.panellist_id)? else {
-            continue;
-        };
-        if person.withdrawn_at.is_some() || person.token_revoked_at.is_some() {
             continue;
         }
         let added = outbox::enqueue(
@@ -207,14 +201,8 @@ pub fn preview(app: &App, actor: &Actor, slug: &str) -> Result<ReminderPreview, 
             recipients: Vec::new(),
             already_reminded: Vec::new(),
         };
-        for participation in rounds::participations(conn, &round.id)? {
+        for (participation, person) in crate::round_mail::reachable(conn, &study.id, &round.id)? {
             if participation.submitted_at.is_some() {
-                continue;
-            }
-            let Some(person) = panellists::find(conn, &participation.panellist_id)? else {
-                continue;
-            };
-            if person.withdrawn_at.is_some() || person.token_revoked_at.is_some() {
                 continue;
             }
             let group = groups

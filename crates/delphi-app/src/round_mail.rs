@@ -3,9 +3,16 @@
 //! is the final round (the stopping rule's most rounds), and which feedback the page shows
 //! (the study's feedback settings).
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use delphi_core::StudySettings;
+use delphi_store::panellists::{self, PanellistRow};
+use delphi_store::rounds::{self, ParticipationRow};
 use delphi_store::studies::StudyRow;
+use delphi_store::DbConnection;
+
+use crate::AppError;
 
 /// Whether round `number` is the last the stopping rule allows.
 pub fn is_final_round(settings: &StudySettings, number: i32) -> bool {
@@ -41,4 +48,26 @@ pub fn context(
         "shows_panel": shows_panel(settings, number),
         "shows_own": shows_own(settings, number),
     })
+}
+
+/// The round's invited panellists an email may still reach (not withdrawn, link not revoked),
+/// with their participation, in the round's order. The study's panel is read once, not one
+/// query per participant.
+pub(crate) fn reachable(
+    conn: &mut DbConnection,
+    study_id: &str,
+    round_id: &str,
+) -> Result<Vec<(ParticipationRow, PanellistRow)>, AppError> {
+    let mut panel: HashMap<String, PanellistRow> = panellists::for_study(conn, study_id)?
+        .into_iter()
+        .filter(|p| p.withdrawn_at.is_none() && p.token_revoked_at.is_none())
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    Ok(rounds::participations(conn, round_id)?
+        .into_iter()
+        .filter_map(|part| {
+            let person = panel.remove(&part.panellist_id)?;
+            Some((part, person))
+        })
+        .collect())
 }
