@@ -77,6 +77,33 @@ impl FromRequest for Writer {
     }
 }
 
+/// The caller of a write that takes no body (close, remind, contacts): [`Writer`]'s checks
+/// first, then the body must be empty or `{}`, refused before the action runs.
+pub struct BodilessWriter(pub Actor);
+
+impl FromRequest for BodilessWriter {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        // As for [`Body`]: who is calling is answered before what they sent.
+        let writer = Writer::from_request(req, &mut Payload::None);
+        Box::pin(async move {
+            let Writer(actor) = writer.await?;
+            let bytes = bytes.await.map_err(|e| {
+                ApiError::new(
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    e.to_string(),
+                )
+            })?;
+            crate::panellist::api::no_body(&bytes)?;
+            Ok(Self(actor))
+        })
+    }
+}
+
 /// A JSON body read into `T`, once the caller passed [`Writer`]'s checks: refused with 415
 /// unless the content type is JSON, and with 422 naming what does not fit.
 pub struct Body<T>(pub T);

@@ -7,7 +7,7 @@ use delphi_app::{audit_log, closing, deadline, monitor, reminders, round_results
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::caller::{Body, Caller, Writer};
+use super::caller::{BodilessWriter, Body, Caller, Writer};
 use crate::errors::ApiError;
 use crate::{blocking, WebState};
 
@@ -77,12 +77,9 @@ pub struct ClosedBody {
         (status = 404, description = "No such study"), (status = 409, description = "No round is open")))]
 pub async fn close(
     state: web::Data<WebState>,
-    Writer(actor): Writer,
+    BodilessWriter(actor): BodilessWriter,
     slug: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    // The action takes no body: anything but nothing or `{}` is refused before it runs.
-    crate::panellist::api::no_body(&body)?;
     let app = state.app.clone();
     let closed = blocking(move || closing::close_round(&app, &actor, &slug)).await?;
     Ok(json(&ClosedBody {
@@ -116,12 +113,9 @@ pub async fn remind_preview(
         (status = 409, description = "No round is open")))]
 pub async fn remind(
     state: web::Data<WebState>,
-    Writer(actor): Writer,
+    BodilessWriter(actor): BodilessWriter,
     slug: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    // The action takes no body: anything but nothing or `{}` is refused before it runs.
-    crate::panellist::api::no_body(&body)?;
     let app = state.app.clone();
     let report = blocking(move || reminders::remind_now(&app, &actor, &slug, None)).await?;
     Ok(json(&report))

@@ -15,7 +15,7 @@ use delphi_app::{exports, AppError};
 use delphi_report::export::{ExportOptions, Format};
 use serde::Serialize;
 
-use super::caller::{Caller, Writer};
+use super::caller::{BodilessWriter, Caller};
 use crate::admin::exports::{format_named, produce, CsvChoices};
 use crate::errors::ApiError;
 use crate::{blocking, WebState};
@@ -107,15 +107,12 @@ pub async fn download(
     responses((status = 200, description = "The contact list (owners only; audited)"), (status = 401, description = "Not signed in"), (status = 403, description = "Not an owner, or a wrong X-CSRF-Token"), (status = 404, description = "No such study")))]
 pub async fn contacts(
     state: web::Data<WebState>,
-    writer: Writer,
+    BodilessWriter(actor): BodilessWriter,
     slug: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    // The action takes no body: anything but nothing or `{}` is refused before it runs.
-    crate::panellist::api::no_body(&body)?;
     let download = produce(
         &state,
-        writer.0,
+        actor,
         slug.into_inner(),
         Format::Contacts,
         ExportOptions::default(),
