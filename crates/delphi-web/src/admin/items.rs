@@ -1,16 +1,14 @@
 //! `/admin/studies/{slug}/items`: a draft study's items: add one, edit its words or section,
 //! move it up or down, delete it, import more from a CSV file or a workbook's `items` sheet.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use delphi_app::setup::{files, items};
 use delphi_app::AppError;
 use serde::{Deserialize, Serialize};
 
 use super::extract::{CsrfForm, SignedIn};
-use super::render::{problem, render, see_other, Page};
+use super::render::{problem, refusal, render, see_other, Page};
 use super::upload::CsrfUpload;
-use crate::errors::status_of;
 use crate::{blocking, WebState};
 
 #[derive(Serialize)]
@@ -54,11 +52,7 @@ async fn page(
         Ok(view) => view,
         Err(e) => return problem(state, Some(signed), &e),
     };
-    let status = error.as_ref().map_or(StatusCode::OK, status_of);
-    let problems = error
-        .as_ref()
-        .map(|e| e.to_string().lines().map(str::to_owned).collect())
-        .unwrap_or_default();
+    let (status, problems) = refusal(error.as_ref());
     let title = format!("Items of {}", view.title);
     let count = view.items.len();
     let data = ItemsData {

@@ -3,7 +3,6 @@
 //! file again replaces one's own draft of the same short name. Every bad field or row is
 //! listed (by field, or by file or sheet and line) and nothing is saved.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use delphi_app::setup::{create, files};
 use delphi_app::AppError;
@@ -12,9 +11,8 @@ use delphi_core::settings::PRESETS;
 use serde::Serialize;
 
 use super::extract::{CsrfForm, SignedIn};
-use super::render::{problem, render, see_other, Page};
+use super::render::{problem, refusal, render, see_other, Page};
 use super::upload::{CsrfUpload, Parts};
-use crate::errors::status_of;
 use crate::{blocking, WebState};
 
 #[derive(Serialize)]
@@ -67,16 +65,13 @@ fn page(
             selected: name == selected,
         })
         .collect();
-    let problems = error
-        .map(|e| e.to_string().lines().map(str::to_owned).collect())
-        .unwrap_or_default();
+    let (status, problems) = refusal(error);
     let data = NewStudyData {
         fields,
         presets,
         problems,
         failed,
     };
-    let status = error.map_or(StatusCode::OK, status_of);
     let page = Page::of(signed, "New study", data)
         .error(error.map(|_| "Nothing was saved. Put these right and try again:".to_owned()));
     render(state, "admin/new_study.html", status, &page)

@@ -2,16 +2,14 @@
 //! addresses named by line), add one, remove one not yet invited, change a group, withdraw
 //! someone who asked by email, revoke a link or issue a new one (emailed when a round is open).
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use delphi_app::setup::{files, panel};
 use delphi_app::AppError;
 use serde::{Deserialize, Serialize};
 
 use super::extract::{CsrfForm, SignedIn};
-use super::render::{problem, render, see_other, Page};
+use super::render::{problem, refusal, render, see_other, Page};
 use super::upload::CsrfUpload;
-use crate::errors::status_of;
 use crate::{blocking, WebState};
 
 #[derive(Serialize)]
@@ -57,11 +55,7 @@ async fn page(
         Ok(view) => view,
         Err(e) => return problem(state, Some(signed), &e),
     };
-    let status = error.as_ref().map_or(StatusCode::OK, status_of);
-    let problems = error
-        .as_ref()
-        .map(|e| e.to_string().lines().map(str::to_owned).collect())
-        .unwrap_or_default();
+    let (status, problems) = refusal(error.as_ref());
     let title = format!("Panel of {}", view.title);
     let count = view.people.len();
     let data = PanelData {

@@ -55,6 +55,19 @@ impl<'a, T: Serialize> Page<'a, T> {
     }
 }
 
+/// What a refused action puts on the page it returns to: the status to answer with (200 when
+/// nothing was refused) and the error's lines, one problem each (an upload's bad rows are a
+/// line each).
+pub fn refusal(error: Option<&AppError>) -> (StatusCode, Vec<String>) {
+    match error {
+        None => (StatusCode::OK, Vec::new()),
+        Some(e) => (
+            status_of(e),
+            e.to_string().lines().map(str::to_owned).collect(),
+        ),
+    }
+}
+
 /// Renders `template` with `page`, never cached.
 pub fn render<T: Serialize>(
     state: &WebState,
