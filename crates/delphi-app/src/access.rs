@@ -190,16 +190,22 @@ pub(crate) fn panellist(
     conn: &mut DbConnection,
     actor: &Actor,
 ) -> Result<panellists::PanellistRow, AppError> {
+    match panellists::find_by_token_hash(conn, &panellist_link_hash(actor)?)? {
+        Some(person) if person.token_revoked_at.is_none() => Ok(person),
+        _ => Err(AppError::Refused(Refusal::UnknownLink)),
+    }
+}
+
+/// The stored hash of a panellist actor's link: [`Refusal::WrongCaller`] for any other
+/// actor, [`Refusal::UnknownLink`] for a link that cannot be one (the same as an unknown one).
+pub(crate) fn panellist_link_hash(actor: &Actor) -> Result<String, AppError> {
     let Actor::Panellist(token) = actor else {
         return Err(AppError::Refused(Refusal::WrongCaller));
     };
     if !crate::tokens::looks_like_token(token) {
         return Err(AppError::Refused(Refusal::UnknownLink));
     }
-    match panellists::find_by_token_hash(conn, &crate::tokens::hash(token))? {
-        Some(person) if person.token_revoked_at.is_none() => Ok(person),
-        _ => Err(AppError::Refused(Refusal::UnknownLink)),
-    }
+    Ok(crate::tokens::hash(token))
 }
 
 /// Lets the operator or the mail worker run work that spans every study (the scheduled

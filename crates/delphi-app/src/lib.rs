@@ -28,6 +28,7 @@ pub mod questions;
 pub mod reminders;
 pub mod round_mail;
 pub mod round_results;
+pub mod save_cache;
 pub mod sessions;
 pub mod setup;
 pub mod studies;
@@ -53,6 +54,8 @@ pub struct App {
     pub base_url: String,
     /// Closed rounds' results as the panellist pages read them, parsed once per round.
     pub results: panellist::ResultsCache,
+    /// Who may save into which open round, remembered after a panellist's first save.
+    pub saves: save_cache::SaveCache,
 }
 
 impl App {
@@ -63,6 +66,7 @@ impl App {
             secret,
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             results: panellist::ResultsCache::default(),
+            saves: save_cache::SaveCache::default(),
         }
     }
 

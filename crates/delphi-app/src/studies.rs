@@ -391,10 +391,14 @@ pub(crate) fn load(conn: &mut DbConnection, study_id: &str) -> Result<studies::S
 pub(crate) fn settings_of(
     study: &studies::StudyRow,
 ) -> Result<delphi_core::StudySettings, AppError> {
-    serde_json::from_str(&study.settings).map_err(|e| {
-        AppError::Internal(format!(
-            "stored settings of {} do not parse: {e}",
-            study.slug
-        ))
-    })
+    parse_settings(&study.settings, &study.slug)
+}
+
+/// Reads a study's stored settings (`study` names it in the error).
+pub(crate) fn parse_settings(
+    json: &str,
+    study: &str,
+) -> Result<delphi_core::StudySettings, AppError> {
+    serde_json::from_str(json)
+        .map_err(|e| AppError::Internal(format!("stored settings of {study} do not parse: {e}")))
 }

@@ -9,10 +9,14 @@
 //! server process busy, so that at 3,000 saves a second the tail reached seconds.
 //!
 //! Here a write is a closure sent to a writer. A writer takes every write queued behind the
-//! first (up to [`MAX_BATCH`]), runs each inside its own savepoint of one transaction (a write
-//! that fails rolls back alone, the others stay), commits once, and then hands each caller
-//! its own result. A caller never hears "saved" before the commit that holds its write has
-//! returned: if the commit fails, every write of the batch reports the failure.
+//! first (up to [`MAX_BATCH`]), runs them in one transaction, commits once, and then hands
+//! each caller its own result. Usually every write succeeds, and they run one after another
+//! with no statement but their own. When one fails, what it may have written is in the
+//! transaction, so the writer rolls the batch back and runs it again with a savepoint per
+//! write: a write that fails then rolls back alone and the others stay (a write may run
+//! twice, so it is an `Fn`; only the second run's result counts). A caller never hears
+//! "saved" before the commit that holds its write has returned: if the commit fails, every
+//! write of the batch reports the failure.
 //!
 //! SQLite has one writer per file (the file has one writer at a time; it takes turns with the
 //! process's other writers on [`SQLITE_WRITER`]). PostgreSQL has [`POSTGRES_WRITERS`] on
@@ -38,16 +42,67 @@ pub const MAX_BATCH: usize = 256;
 /// commits, without the hundreds of concurrent transactions of a save per connection.
 pub const POSTGRES_WRITERS: usize = 4;
 
-/// What the writer calls after the commit: `None` when it succeeded, else why it failed.
-type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
-/// One write: runs inside its savepoint and says whether it succeeded (to keep or roll back
-/// its savepoint), handing back what to do once the batch is committed.
-type Job = Box<dyn FnOnce(&mut DbConnection) -> (bool, Finish) + Send>;
+/// One write waiting in a batch: run (once, or twice when the batch is run again), then
+/// told how the batch's commit went.
+trait Job: Send {
+    /// Runs the write on the batch's connection; whether it succeeded.
+    fn run(&mut self, conn: &mut DbConnection) -> bool;
+    /// Records that the write could not run (its savepoint could not be opened or kept).
+    fn fail(&mut self, why: &str);
+    /// Hands the caller its result: `commit_failed` is why the commit failed, if it did.
+    fn finish(self: Box<Self>, commit_failed: Option<&str>);
+}
+
+/// A caller's write, with its latest result and where to send it.
+struct Write<F, T, E> {
+    write: F,
+    result: Option<Result<T, E>>,
+    reply: mpsc::SyncSender<Result<T, E>>,
+}
+
+impl<F, T, E> Job for Write<F, T, E>
+where
+    F: Fn(&mut DbConnection) -> Result<T, E> + Send,
+    T: Send,
+    E: From<StoreError> + Send,
+{
+    fn run(&mut self, conn: &mut DbConnection) -> bool {
+        let result = catch_unwind(AssertUnwindSafe(|| (self.write)(conn))).unwrap_or_else(|_| {
+            Err(E::from(StoreError::Writer(
+                "the write failed before it was committed".to_owned(),
+            )))
+        });
+        let succeeded = result.is_ok();
+        self.result = Some(result);
+        succeeded
+    }
+
+    fn fail(&mut self, why: &str) {
+        self.result = Some(Err(E::from(StoreError::Writer(format!(
+            "the write could not run, nothing was saved: {why}"
+        )))));
+    }
+
+    fn finish(self: Box<Self>, commit_failed: Option<&str>) {
+        let result = match (self.result, commit_failed) {
+            (Some(Ok(_)), Some(why)) => Err(E::from(StoreError::Writer(format!(
+                "the commit failed, nothing was saved: {why}"
+            )))),
+            (Some(result), _) => result,
+            (None, why) => Err(E::from(StoreError::Writer(format!(
+                "the write was not run, nothing was saved: {}",
+                why.unwrap_or("the batch stopped")
+            )))),
+        };
+        // The caller may have gone (its request was cancelled): nothing to tell.
+        let _ = self.reply.send(result);
+    }
+}
 
 /// The sending side of a database's writer threads; the threads end when this is dropped
 /// (after committing what was queued).
 pub(crate) struct GroupWriter {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Box<dyn Job>>,
 }
 
 impl std::fmt::Debug for GroupWriter {
@@ -64,7 +119,7 @@ impl GroupWriter {
             DatabaseUrl::Sqlite(_) => 1,
             DatabaseUrl::Postgres(_) => POSTGRES_WRITERS,
         };
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..writers {
             let (url, queue) = (url.clone(), Arc::clone(&queue));
@@ -79,25 +134,15 @@ impl GroupWriter {
     /// Runs `f` in the next group commit and returns its result once that commit is durable.
     pub(crate) fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
         let (reply, answer) = mpsc::sync_channel::<Result<T, E>>(1);
-        let job: Job = Box::new(move |conn| {
-            let result = f(conn);
-            let succeeded = result.is_ok();
-            let finish: Finish = Box::new(move |commit_failed| {
-                let result = match (result, commit_failed) {
-                    (Ok(_), Some(why)) => Err(E::from(StoreError::Writer(format!(
-                        "the commit failed, nothing was saved: {why}"
-                    )))),
-                    (result, _) => result,
-                };
-                // The caller may have gone (its request was cancelled): nothing to tell.
-                let _ = reply.send(result);
-            });
-            (succeeded, finish)
+        let job = Box::new(Write {
+            write: f,
+            result: None,
+            reply,
         });
         self.jobs.send(job).map_err(|_| {
             E::from(StoreError::Writer(
@@ -105,7 +150,7 @@ impl GroupWriter {
             ))
         })?;
         answer.recv().unwrap_or_else(|_| {
-            // The job panicked (its reply was dropped with it) or the thread died.
+            // The writer thread died with the job.
             Err(E::from(StoreError::Writer(
                 "the write failed before it was committed".to_owned(),
             )))
@@ -115,7 +160,7 @@ impl GroupWriter {
 
 /// One writer: takes the next batch off the shared queue (the other writers wait for the
 /// queue meanwhile), commits it, and again, until the queue's sender is dropped.
-fn run_writer(url: &DatabaseUrl, queue: &Mutex<mpsc::Receiver<Job>>) {
+fn run_writer(url: &DatabaseUrl, queue: &Mutex<mpsc::Receiver<Box<dyn Job>>>) {
     let mut conn: Option<DbConnection> = None;
     loop {
         let batch = {
@@ -164,7 +209,7 @@ fn idle(conn: &mut DbConnection) -> bool {
 enum Step {
     /// `BEGIN IMMEDIATE` on SQLite (the write lock at once), `BEGIN` on PostgreSQL.
     BeginBatch,
-    /// A savepoint inside the batch.
+    /// A savepoint inside the batch (the run again after a failure).
     Begin,
     Commit,
     Rollback,
@@ -188,58 +233,53 @@ fn step(conn: &mut DbConnection, step: Step) -> diesel::QueryResult<()> {
     }
 }
 
-/// Runs a batch in one transaction, a savepoint per job, commits, then answers each job.
-/// A job dropped without its answer (a panic, a savepoint that could not open) tells its
-/// caller that nothing was saved.
-fn commit_batch(conn: &mut DbConnection, batch: Vec<Job>) {
-    let mut finishers: Vec<Finish> = Vec::with_capacity(batch.len());
+/// Runs a batch in one transaction and commits it (see [`run_batch`]), then answers each job.
+fn commit_batch(conn: &mut DbConnection, mut batch: Vec<Box<dyn Job>>) {
     let outcome = {
         // The process's other SQLite writers (`write_tx`) take turns with this thread.
         let _turn = matches!(conn, DbConnection::Sqlite(_))
             .then(|| SQLITE_WRITER.lock().unwrap_or_else(PoisonError::into_inner));
-        match step(conn, Step::BeginBatch) {
-            Err(e) => Err(e.to_string()),
-            Ok(()) => {
-                for job in batch {
-                    if let Some(finish) = run_job(conn, job) {
-                        finishers.push(finish);
-                    }
-                }
-                step(conn, Step::Commit).map_err(|e| {
-                    let _ = step(conn, Step::Rollback);
-                    e.to_string()
-                })
-            }
-        }
+        run_batch(conn, &mut batch)
     };
     let failed = outcome.err();
-    for finish in finishers {
-        finish(failed.as_deref());
+    for job in batch {
+        job.finish(failed.as_deref());
     }
 }
 
-/// Runs one job inside its own savepoint (diesel's nested transaction), kept if the job
-/// succeeded and rolled back if it failed; returns what to call after the commit.
-fn run_job(conn: &mut DbConnection, job: Job) -> Option<Finish> {
-    step(conn, Step::Begin).ok()?;
-    let ran = catch_unwind(AssertUnwindSafe(|| job(conn)));
-    match ran {
-        Ok((true, finish)) => match step(conn, Step::Commit) {
-            Ok(()) => Some(finish),
-            Err(e) => {
-                let _ = step(conn, Step::Rollback);
-                let why = e.to_string();
-                Some(Box::new(move |_| finish(Some(&why))))
-            }
-        },
-        Ok((false, finish)) => {
-            let _ = step(conn, Step::Rollback);
-            Some(finish)
+/// Runs the jobs one after another in one transaction and commits. When one fails, the
+/// transaction is rolled back and the batch run again, each job inside a savepoint of its
+/// own (diesel's nested transaction), kept if it succeeds and rolled back if it fails.
+fn run_batch(conn: &mut DbConnection, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
+    step(conn, Step::BeginBatch).map_err(|e| e.to_string())?;
+    // `all` stops at the first failure: the run again starts from the top anyway.
+    if !batch.iter_mut().all(|job| job.run(conn)) {
+        step(conn, Step::Rollback).map_err(|e| e.to_string())?;
+        step(conn, Step::BeginBatch).map_err(|e| e.to_string())?;
+        for job in batch.iter_mut() {
+            run_in_savepoint(conn, job.as_mut());
         }
-        Err(_) => {
+    }
+    step(conn, Step::Commit).map_err(|e| {
+        let _ = step(conn, Step::Rollback);
+        e.to_string()
+    })
+}
+
+/// Runs one job inside its own savepoint, released if the job succeeded and rolled back if
+/// it failed.
+fn run_in_savepoint(conn: &mut DbConnection, job: &mut dyn Job) {
+    if let Err(e) = step(conn, Step::Begin) {
+        job.fail(&e.to_string());
+        return;
+    }
+    if job.run(conn) {
+        if let Err(e) = step(conn, Step::Commit) {
             let _ = step(conn, Step::Rollback);
-            None
+            job.fail(&e.to_string());
         }
+    } else {
+        let _ = step(conn, Step::Rollback);
     }
 }
 

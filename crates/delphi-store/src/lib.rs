@@ -20,6 +20,7 @@ pub mod questions;
 pub mod responses;
 pub mod results;
 pub mod rounds;
+pub mod saves;
 pub mod schema;
 pub mod sessions;
 pub mod studies;

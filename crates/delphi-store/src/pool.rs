@@ -91,9 +91,11 @@ impl Pool {
     /// short writes that many callers make at once (a panellist's autosave).
     ///
     /// `f` runs on one of the database's writer threads together with the other writes
-    /// waiting at that moment, each in its own savepoint of one transaction, and that
-    /// transaction's one commit (one flush of the log) makes them all durable
-    /// (`group_commit.rs`); an `Err` from `f` rolls back only its own writes.
+    /// waiting at that moment, in one transaction, and that transaction's one commit (one
+    /// flush of the log) makes them all durable (`group_commit.rs`); an `Err` from `f` rolls
+    /// back only its own writes. `f` may run twice (when another write of its batch fails,
+    /// the batch runs again), so it must not act outside the database; only the run that is
+    /// committed gives the result.
     ///
     /// Like [`write_tx`], `f` must not start another write of this process, and this must
     /// not be called from inside a write transaction (either would wait for itself).
@@ -101,7 +103,7 @@ impl Pool {
     /// [`write_tx`]: crate::write_tx
     pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<diesel::result::Error> + From<StoreError> + Send + 'static,
     {

@@ -173,6 +173,29 @@ pub fn round_item(
         .optional()
 }
 
+/// A round's items by code: (code, item id, disposition), in display order.
+pub fn item_codes(
+    conn: &mut DbConnection,
+    round_id: &str,
+) -> QueryResult<Vec<(String, String, Disposition)>> {
+    use crate::schema::items;
+    let rows: Vec<(String, String, String)> = round_items::table
+        .inner_join(items::table)
+        .filter(round_items::round_id.eq(round_id))
+        .order(round_items::position)
+        .select((items::code, round_items::item_id, round_items::disposition))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(code, id, disposition)| {
+            Ok((
+                code,
+                id,
+                Disposition::parse(&disposition).map_err(crate::damaged)?,
+            ))
+        })
+        .collect()
+}
+
 /// Records invitations.
 pub fn insert_participations(
     conn: &mut DbConnection,

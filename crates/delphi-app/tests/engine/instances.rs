@@ -85,3 +85,79 @@ fn a_round_closed_on_two_instances_at_once_closes_exactly_once() {
         );
     }
 }
+
+/// Instance `a` remembers who may save after a first save (`save_cache`); whatever `b`
+/// changes meanwhile — a reissued link, a withdrawal, the round closed and the next opened —
+/// `a`'s next save obeys, because its write checks again in the database.
+#[test]
+fn what_one_instance_remembers_for_saves_yields_to_what_the_other_changes() {
+    use delphi_app::{next_round, opening::RoundOptions, studies};
+    for db in TestDb::all() {
+        let [a, b] = two_instances(&db);
+        let slug = import(&a, &small("remembered"));
+        open_first(&a, &slug);
+        let tokens = tokens(&a, &slug);
+        let stored = |app: &App, slug: &str| {
+            let mut conn = app.conn().unwrap();
+            let round = delphi_store::rounds::latest(&mut conn, &study_id(app, slug))
+                .unwrap()
+                .unwrap();
+            let mut rows = delphi_store::responses::for_round(&mut conn, &round.id).unwrap();
+            rows.sort_by(|x, y| (&x.panellist_id, &x.item_id).cmp(&(&y.panellist_id, &y.item_id)));
+            rows.into_iter()
+                .map(|r| (r.panellist_id, r.item_id, r.rating))
+                .collect::<Vec<_>>()
+        };
+        for token in &tokens[..3] {
+            participation::consent(&a, &panellist(token)).unwrap();
+            participation::save_answer(&a, &panellist(token), &answer("A1", Some(5))).unwrap();
+        }
+        let mut conn = a.conn().unwrap();
+        let people = delphi_store::panellists::for_study(&mut conn, &study_id(&a, &slug)).unwrap();
+        drop(conn);
+        let pseudonym_of = |token: &str| {
+            let hash = delphi_app::tokens::hash(token);
+            people
+                .iter()
+                .find(|p| p.token_hash == hash)
+                .unwrap()
+                .pseudonym
+                .clone()
+        };
+
+        // A reissued link: the old one is dead on `a` too, and nothing it sends is stored.
+        let before = stored(&a, &slug);
+        let link = studies::reissue_link(&b, OPERATOR, &slug, &pseudonym_of(&tokens[0])).unwrap();
+        let old = participation::save_answer(&a, &panellist(&tokens[0]), &answer("A1", Some(9)))
+            .unwrap_err();
+        assert_eq!(old.code(), "not_found", "{}: {old}", db.label);
+        assert_eq!(
+            stored(&a, &slug),
+            before,
+            "{}: the old link changed nothing",
+            db.label
+        );
+        let fresh = link.rsplit('/').next().unwrap();
+        participation::save_answer(&a, &panellist(fresh), &answer("A1", Some(9))).unwrap();
+
+        // A withdrawal recorded on `b`.
+        participation::withdraw(&b, &panellist(&tokens[1])).unwrap();
+        let gone = participation::save_answer(&a, &panellist(&tokens[1]), &answer("A2", Some(3)))
+            .unwrap_err();
+        assert_eq!(gone.code(), "forbidden", "{}: {gone}", db.label);
+
+        // The round closed and the next opened on `b`: `a`'s save goes to round 2.
+        participation::submit(&a, &panellist(&tokens[2])).unwrap();
+        closing::close_round(&b, OPERATOR, &slug).unwrap();
+        let closed = participation::save_answer(&a, &panellist(&tokens[2]), &answer("A1", Some(4)))
+            .unwrap_err();
+        assert_eq!(closed.code(), "round_closed", "{}: {closed}", db.label);
+        next_round::open_next_round(&b, OPERATOR, &slug, &[], &RoundOptions::default()).unwrap();
+        let saved = participation::save_answer(&a, &panellist(&tokens[2]), &answer("A1", Some(4)))
+            .expect("a save into round 2");
+        assert_eq!(saved.item_code, "A1");
+        let round_two = stored(&a, &slug);
+        assert_eq!(round_two.len(), 1, "{}: {round_two:?}", db.label);
+        assert_eq!(round_two[0].2, Some(4));
+    }
+}

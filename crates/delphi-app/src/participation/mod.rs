@@ -1,0 +1,279 @@
+//! What a panellist does through their link: consent, save answers as they go, submit,
+//! withdraw. Every call starts from the token; nothing else identifies a panellist.
+
+use delphi_core::lifecycle::{Disposition, RoundStatus, StudyStatus};
+use delphi_core::states::MailKind;
+use delphi_store::outbox::{self, NewOutboxMessage};
+use delphi_store::{panellists, read_tx, responses, rounds, studies, write_tx, DbConnection};
+
+mod saving;
+
+pub use saving::{save_answer, save_answers, save_form, AnswerInput, SavedAnswer};
+
+use crate::access::{self, Actor};
+use crate::{audit, App, AppError};
+
+/// Comments and reasons are capped at this many characters (`TextKind::Comment`'s limit).
+pub const MAX_COMMENT: usize = 2000;
+
+/// The message for a token that never existed or was revoked (deliberately the same).
+pub const UNKNOWN_LINK: &str =
+    "this link is not valid; please use the most recent link you were sent";
+
+/// The open round a panellist may write to, with its study.
+pub(crate) struct Writable {
+    pub(crate) person: panellists::PanellistRow,
+    pub(crate) study: studies::StudyRow,
+    pub(crate) round: rounds::RoundRow,
+}
+
+pub(crate) fn withdrawn() -> AppError {
+    AppError::Forbidden(
+        "you have withdrawn from this study, so nothing more can be saved".to_owned(),
+    )
+}
+
+pub(crate) fn round_closed() -> AppError {
+    AppError::RoundClosed(
+        "this round has closed, so answers can no longer be changed; answers saved before it \
+         closed are kept"
+            .to_owned(),
+    )
+}
+
+pub(crate) fn writable(conn: &mut DbConnection, actor: &Actor) -> Result<Writable, AppError> {
+    let person = access::panellist(conn, actor)?;
+    let study = crate::studies::load(conn, &person.study_id)?;
+    let round = rounds::latest(conn, &person.study_id)?;
+    let participating = match &round {
+        Some(round) => rounds::participation(conn, &round.id, &person.id)?.is_some(),
+        None => false,
+    };
+    may_write(&Standing {
+        withdrawn: person.withdrawn_at.is_some(),
+        study: study.status,
+        round: round.as_ref().map(|r| r.status),
+        participating,
+    })?;
+    let round = round.ok_or_else(not_open_yet)?;
+    Ok(Writable {
+        person,
+        study,
+        round,
+    })
+}
+
+/// Where a panellist with a live link stands towards their study's latest round.
+struct Standing {
+    withdrawn: bool,
+    study: StudyStatus,
+    /// The latest round's status, if there is a round.
+    round: Option<RoundStatus>,
+    /// Invited to that round.
+    participating: bool,
+}
+
+fn not_open_yet() -> AppError {
+    AppError::Conflict("the first round has not opened yet".to_owned())
+}
+
+/// Whether the panellist may write to the round, or why not (checked in this order).
+fn may_write(standing: &Standing) -> Result<(), AppError> {
+    if standing.withdrawn {
+        return Err(withdrawn());
+    }
+    if standing.study == StudyStatus::Completed {
+        return Err(AppError::RoundClosed(
+            "this study has finished; thank you for taking part".to_owned(),
+        ));
+    }
+    match standing.round.ok_or_else(not_open_yet)? {
+        RoundStatus::Open => {}
+        RoundStatus::Closed => return Err(round_closed()),
+        RoundStatus::Draft => {
+            return Err(AppError::Conflict(
+                "the next round has not opened yet".to_owned(),
+            ))
+        }
+    }
+    if !standing.participating {
+        return Err(AppError::Forbidden(
+            "you are not invited to this round".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Records consent (idempotent); returns whether the background questionnaire waits for
+/// the panellist (the page after consent is then the questionnaire).
+/// Like a save, it goes through the pool's group commit (many consent when a round opens).
+pub fn consent(app: &App, actor: &Actor) -> Result<bool, AppError> {
+    let actor = actor.clone();
+    app.db.write(move |conn| {
+        let actor = &actor;
+        let person = access::panellist(conn, actor)?;
+        if person.withdrawn_at.is_some() {
+            return Err(AppError::Forbidden(
+                "you have withdrawn from this study".to_owned(),
+            ));
+        }
+        if person.consented_at.is_none() {
+            panellists::consent(conn, &person.id, delphi_store::now())?;
+            audit::record(
+                conn,
+                &person.study_id,
+                &format!("panellist:{}", person.pseudonym),
+                "panellist.consented",
+                serde_json::json!({}),
+            )?;
+        }
+        let study = crate::studies::load(conn, &person.study_id)?;
+        crate::questions::background::pending_in(conn, &study, &person)
+    })
+}
+
+/// The outcome of a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// Codes of items left without a rating or "unable to rate".
+    pub unrated: Vec<String>,
+}
+
+/// Records the submission and queues a thank-you (once per round). Answers stay editable
+/// until the round closes; submitting again just updates the time.
+///
+/// What to record is read first (the round, which statements are still unrated, the
+/// email's context); the write, through the pool's group commit like a save, re-checks what
+/// can change meanwhile (the link, a withdrawal, the round closing) and records it, so a
+/// burst of submissions does not hold up the saves committed with them.
+pub fn submit(app: &App, actor: &Actor) -> Result<Submission, AppError> {
+    let (round_id, person, message, unrated) = {
+        let mut conn = app.conn()?;
+        read_tx(&mut conn, |conn| {
+            let Writable {
+                person,
+                study,
+                round,
+            } = writable(conn, actor)?;
+            let answered: std::collections::HashSet<String> =
+                responses::for_panellist(conn, &round.id, &person.id)?
+                    .into_iter()
+                    .filter(|r| r.rating.is_some() || r.unable_to_rate)
+                    .map(|r| r.item_id)
+                    .collect();
+            let (mut unrated, mut total) = (Vec::new(), 0);
+            for (code, item_id, disposition) in rounds::item_codes(conn, &round.id)? {
+                if disposition == Disposition::ForInformation {
+                    continue;
+                }
+                total += 1;
+                if !answered.contains(&item_id) {
+                    unrated.push(code);
+                }
+            }
+            let message = NewOutboxMessage {
+                study_id: Some(study.id.clone()),
+                round_id: Some(round.id.clone()),
+                panellist_id: Some(person.id.clone()),
+                kind: MailKind::ThankYou,
+                recipient: person.email.clone(),
+                context: thank_you_context(&study, &round, total, total - unrated.len())?,
+                dedupe_key: Some(format!("thank_you:{}:{}", round.id, person.id)),
+            };
+            Ok::<_, AppError>((round.id, person.id, message, unrated))
+        })?
+    };
+    let actor = actor.clone();
+    app.db.write(move |conn| {
+        if access::panellist(conn, &actor)?.id != person {
+            return Err(AppError::Refused(access::Refusal::UnknownLink));
+        }
+        let state = rounds::write_check(conn, &round_id, &person)?
+            .ok_or(AppError::Refused(access::Refusal::UnknownLink))?;
+        if state.withdrawn {
+            return Err(withdrawn());
+        }
+        if state.round_status != RoundStatus::Open {
+            return Err(round_closed());
+        }
+        let now = delphi_store::now();
+        rounds::mark_submitted(conn, &round_id, &person, now)?;
+        outbox::enqueue(conn, &message, now)?;
+        Ok(())
+    })?;
+    Ok(Submission { unrated })
+}
+
+/// The thank-you's context: the round's (deadline in the study's zone...) with how many of
+/// the `total` statements were `rated`, so the email can say so when some were left.
+fn thank_you_context(
+    study: &delphi_store::studies::StudyRow,
+    round: &rounds::RoundRow,
+    total: usize,
+    rated: usize,
+) -> Result<serde_json::Value, AppError> {
+    let settings = crate::studies::settings_of(study)?;
+    let mut context = crate::round_mail::context(study, &settings, round.number, round.deadline);
+    context["rated"] = rated.into();
+    context["total"] = total.into();
+    Ok(context)
+}
+
+/// Marks `person` withdrawn and queues the confirmation email, inside the caller's
+/// transaction: the panellist's own withdrawal and one recorded for them by the team share it.
+pub(crate) fn mark_withdrawn(
+    conn: &mut delphi_store::DbConnection,
+    study: &delphi_store::studies::StudyRow,
+    person: &panellists::PanellistRow,
+) -> Result<(), AppError> {
+    let now = delphi_store::now();
+    panellists::withdraw(conn, &person.id, now)?;
+    outbox::enqueue(
+        conn,
+        &NewOutboxMessage {
+            study_id: Some(study.id.clone()),
+            round_id: None,
+            panellist_id: Some(person.id.clone()),
+            kind: MailKind::Withdrawal,
+            recipient: person.email.clone(),
+            context: serde_json::json!({"study_title": study.title}),
+            dedupe_key: Some(format!("withdrawal:{}", person.id)),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Withdraws the panellist; earlier answers are kept as the consent text says.
+pub fn withdraw(app: &App, actor: &Actor) -> Result<(), AppError> {
+    let mut conn = app.conn()?;
+    write_tx(&mut conn, |conn| {
+        let person = access::panellist(conn, actor)?;
+        if person.withdrawn_at.is_some() {
+            return Ok(());
+        }
+        let study = crate::studies::load(conn, &person.study_id)?;
+        mark_withdrawn(conn, &study, &person)?;
+        audit::record(
+            conn,
+            &study.id,
+            &format!("panellist:{}", person.pseudonym),
+            "panellist.withdrew",
+            serde_json::json!({}),
+        )
+    })
+}
+
+/// Records that the panellist opened the current round's page (first time only). A write,
+/// so it takes its turn in the group commit: a statement of its own would wait in SQLite's
+/// busy handler, which sleeps in growing steps while the saves of others hold the file.
+pub fn mark_opened(app: &App, actor: &Actor) -> Result<(), AppError> {
+    let actor = actor.clone();
+    app.db.write(move |conn| {
+        let person = access::panellist(conn, &actor)?;
+        if let Some(round) = rounds::latest(conn, &person.study_id)? {
+            rounds::mark_opened(conn, &round.id, &person.id, delphi_store::now())?;
+        }
+        Ok(())
+    })
+}
