@@ -52,6 +52,8 @@ pub(crate) struct OpenRound {
     pub(crate) unable_to_rate: bool,
     /// The round's items: code -> (item id, disposition).
     pub(crate) items: HashMap<String, (String, Disposition)>,
+    /// The codes of the items to rate (not those shown for information), in page order.
+    pub(crate) to_rate: Vec<String>,
 }
 
 impl SaveCache {

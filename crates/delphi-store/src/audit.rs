@@ -26,10 +26,21 @@ pub struct AuditRow {
 
 /// Appends an entry.
 pub fn record(conn: &mut DbConnection, row: &AuditRow) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    // Fixed text, so kept prepared: every panellist's consent writes one.
+    use crate::fixed::{Bind, Fixed};
+    let statement = Fixed::new(
+        "INSERT INTO audit_log (id, study_id, actor, action, detail, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+        vec![
+            Bind::Text(&row.id),
+            Bind::NullableText(row.study_id.as_deref()),
+            Bind::Text(&row.actor),
+            Bind::Text(&row.action),
+            Bind::Text(&row.detail),
+            Bind::Timestamp(&row.created_at),
+        ],
+    );
+    crate::with_conn!(conn, |c| statement.execute(c)).map(drop)
 }
 
 /// A study's entries, oldest first.

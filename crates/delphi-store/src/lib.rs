@@ -8,6 +8,7 @@ mod backup;
 mod connection;
 pub mod drafts;
 pub mod email_templates;
+mod fixed;
 mod group_commit;
 mod integrity;
 pub mod items;

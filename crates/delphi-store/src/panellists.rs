@@ -86,14 +86,15 @@ pub fn count_for_study(conn: &mut DbConnection, study_id: &str) -> QueryResult<i
 
 /// Records consent (first time only).
 pub fn consent(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(
-        panellists::table
-            .find(id)
-            .filter(panellists::consented_at.is_null()),
-    )
-    .set(panellists::consented_at.eq(at))
-    .execute(conn)
-    .map(drop)
+    // Every panellist consents in the first minutes of round 1: kept prepared.
+    let statement = crate::fixed::Fixed::new(
+        "UPDATE panellists SET consented_at = ? WHERE id = ? AND consented_at IS NULL",
+        vec![
+            crate::fixed::Bind::Timestamp(&at),
+            crate::fixed::Bind::Text(id),
+        ],
+    );
+    crate::with_conn!(conn, |c| statement.execute(c)).map(drop)
 }
 
 /// Records withdrawal (first time only).

@@ -67,6 +67,27 @@ fn note_saved(
         .map(drop)
 }
 
+/// The items a panellist has rated or marked "unable to rate" in a round.
+pub fn answered_items(
+    conn: &mut DbConnection,
+    round_id: &str,
+    panellist_id: &str,
+) -> QueryResult<Vec<String>> {
+    responses::table
+        .filter(
+            responses::round_id
+                .eq(round_id)
+                .and(responses::panellist_id.eq(panellist_id))
+                .and(
+                    responses::rating
+                        .is_not_null()
+                        .or(responses::unable_to_rate.eq(true)),
+                ),
+        )
+        .select(responses::item_id)
+        .load(conn)
+}
+
 /// Inserts many responses at once (imports, simulations, benchmarks), and brings the
 /// participations of the rounds they belong to up to date.
 pub fn insert_many(conn: &mut DbConnection, rows: &[ResponseRow]) -> QueryResult<()> {

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use delphi_core::states::{Disposition, RoundStatus};
 use diesel::prelude::*;
 
+use crate::fixed::{Bind, Fixed};
 use crate::schema::{participations, round_items, rounds};
 use crate::DbConnection;
 
@@ -240,14 +241,17 @@ pub fn mark_opened(
     panellist_id: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(
-        participations::table
-            .find((round_id, panellist_id))
-            .filter(participations::opened_at.is_null()),
-    )
-    .set(participations::opened_at.eq(at))
-    .execute(conn)
-    .map(drop)
+    // Every panellist opens the page when a round's email goes out: kept prepared.
+    let statement = Fixed::new(
+        "UPDATE participations SET opened_at = ? \
+         WHERE round_id = ? AND panellist_id = ? AND opened_at IS NULL",
+        vec![
+            Bind::Timestamp(&at),
+            Bind::Text(round_id),
+            Bind::Text(panellist_id),
+        ],
+    );
+    crate::with_conn!(conn, |c| statement.execute(c)).map(drop)
 }
 
 /// Records (or re-records) a submission.
@@ -257,10 +261,15 @@ pub fn mark_submitted(
     panellist_id: &str,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    diesel::update(participations::table.find((round_id, panellist_id)))
-        .set(participations::submitted_at.eq(at))
-        .execute(conn)
-        .map(|n| n == 1)
+    let statement = Fixed::new(
+        "UPDATE participations SET submitted_at = ? WHERE round_id = ? AND panellist_id = ?",
+        vec![
+            Bind::Timestamp(&at),
+            Bind::Text(round_id),
+            Bind::Text(panellist_id),
+        ],
+    );
+    crate::with_conn!(conn, |c| statement.execute(c)).map(|n| n == 1)
 }
 
 /// What a save re-checks at write time about its panellist and round.
@@ -311,17 +320,16 @@ pub fn write_check(
             ))
             .first(c)
             .optional()?,
-        DbConnection::Pg(c) => diesel::sql_query(
+        DbConnection::Pg(c) => Fixed::new(
             "SELECT p.token_revoked_at IS NOT NULL AS token_revoked, \
              p.withdrawn_at IS NOT NULL AS withdrawn, r.status \
              FROM participations AS pa \
              JOIN panellists AS p ON p.id = pa.panellist_id \
              JOIN rounds AS r ON r.id = pa.round_id \
-             WHERE pa.round_id = $1 AND pa.panellist_id = $2 \
+             WHERE pa.round_id = ? AND pa.panellist_id = ? \
              FOR SHARE OF r",
+            vec![Bind::Text(round_id), Bind::Text(panellist_id)],
         )
-        .bind::<diesel::sql_types::Text, _>(round_id)
-        .bind::<diesel::sql_types::Text, _>(panellist_id)
         .get_result::<WriteCheckRow>(c)
         .optional()?
         .map(|r| (r.token_revoked, r.withdrawn, r.status)),

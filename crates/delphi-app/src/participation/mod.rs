@@ -1,16 +1,19 @@
 //! What a panellist does through their link: consent, save answers as they go, submit,
 //! withdraw. Every call starts from the token; nothing else identifies a panellist.
 
-use delphi_core::lifecycle::{Disposition, RoundStatus, StudyStatus};
+use delphi_core::lifecycle::{RoundStatus, StudyStatus};
 use delphi_core::states::MailKind;
 use delphi_store::outbox::{self, NewOutboxMessage};
-use delphi_store::{panellists, read_tx, responses, rounds, studies, write_tx, DbConnection};
+use delphi_store::{panellists, responses, rounds, studies, write_tx, DbConnection};
 
 mod saving;
 
 pub use saving::{save_answer, save_answers, save_form, AnswerInput, SavedAnswer};
 
+use std::sync::Arc;
+
 use crate::access::{self, Actor};
+use crate::save_cache::OpenRound;
 use crate::{audit, App, AppError};
 
 /// Comments and reasons are capped at this many characters (`TextKind::Comment`'s limit).
@@ -142,53 +145,65 @@ pub struct Submission {
 /// Records the submission and queues a thank-you (once per round). Answers stay editable
 /// until the round closes; submitting again just updates the time.
 ///
-/// What to record is read first (the round, which statements are still unrated, the
-/// email's context); the write, through the pool's group commit like a save, re-checks what
+/// What to record is read first (which statements are still unrated, the email's context;
+/// for a link the process remembers from its saves, without reading the panellist's
+/// standing again); the write, through the pool's group commit like a save, re-checks what
 /// can change meanwhile (the link, a withdrawal, the round closing) and records it, so a
-/// burst of submissions does not hold up the saves committed with them.
+/// burst of submissions does not hold up the saves committed with them. A submission
+/// refused on remembered facts is checked afresh, as a save is.
 pub fn submit(app: &App, actor: &Actor) -> Result<Submission, AppError> {
-    let (round_id, person, message, unrated) = {
+    let link = access::panellist_link_hash(actor)?;
+    if let Some(known) = app.saves.writer(&link) {
+        let remembered = (known.panellist_id.clone(), Arc::clone(&known.round));
+        if let Ok(submission) = record_submission(app, actor, remembered) {
+            return Ok(submission);
+        }
+        app.saves.forget(&link);
+    }
+    let checked = {
         let mut conn = app.conn()?;
-        read_tx(&mut conn, |conn| {
-            let Writable {
-                person,
-                study,
-                round,
-            } = writable(conn, actor)?;
-            let answered: std::collections::HashSet<String> =
-                responses::for_panellist(conn, &round.id, &person.id)?
-                    .into_iter()
-                    .filter(|r| r.rating.is_some() || r.unable_to_rate)
-                    .map(|r| r.item_id)
-                    .collect();
-            let (mut unrated, mut total) = (Vec::new(), 0);
-            for (code, item_id, disposition) in rounds::item_codes(conn, &round.id)? {
-                if disposition == Disposition::ForInformation {
-                    continue;
-                }
-                total += 1;
-                if !answered.contains(&item_id) {
-                    unrated.push(code);
-                }
-            }
-            let message = NewOutboxMessage {
-                study_id: Some(study.id.clone()),
-                round_id: Some(round.id.clone()),
-                panellist_id: Some(person.id.clone()),
-                kind: MailKind::ThankYou,
-                recipient: person.email.clone(),
-                context: thank_you_context(&study, &round, total, total - unrated.len())?,
-                dedupe_key: Some(format!("thank_you:{}:{}", round.id, person.id)),
-            };
-            Ok::<_, AppError>((round.id, person.id, message, unrated))
-        })?
+        saving::open_round_of(&mut conn, &app.saves, &link)?
     };
-    let actor = actor.clone();
+    record_submission(app, actor, checked)
+}
+
+/// Submits for `panellist` in `round`: reads the unrated statements and the thank-you's
+/// context, then records both in the group commit after re-checking the link and the round.
+fn record_submission(
+    app: &App,
+    actor: &Actor,
+    (panellist, round): (String, Arc<OpenRound>),
+) -> Result<Submission, AppError> {
+    let (study, round_row, unrated) = {
+        let mut conn = app.conn()?;
+        let round_row = rounds::find(&mut conn, &round.round_id)?.ok_or_else(round_closed)?;
+        let study = crate::studies::load(&mut conn, &round_row.study_id)?;
+        let answered: std::collections::HashSet<String> =
+            responses::answered_items(&mut conn, &round.round_id, &panellist)?
+                .into_iter()
+                .collect();
+        let unrated: Vec<String> = round
+            .to_rate
+            .iter()
+            .filter(|code| {
+                round
+                    .items
+                    .get(*code)
+                    .is_some_and(|(id, _)| !answered.contains(id))
+            })
+            .cloned()
+            .collect();
+        (study, round_row, unrated)
+    };
+    let total = round.to_rate.len();
+    let context = thank_you_context(&study, &round_row, total, total - unrated.len())?;
+    let (actor, round_id) = (actor.clone(), round.round_id.clone());
     app.db.write(move |conn| {
-        if access::panellist(conn, &actor)?.id != person {
+        let person = access::panellist(conn, &actor)?;
+        if person.id != panellist {
             return Err(AppError::Refused(access::Refusal::UnknownLink));
         }
-        let state = rounds::write_check(conn, &round_id, &person)?
+        let state = rounds::write_check(conn, &round_id, &person.id)?
             .ok_or(AppError::Refused(access::Refusal::UnknownLink))?;
         if state.withdrawn {
             return Err(withdrawn());
@@ -197,7 +212,16 @@ pub fn submit(app: &App, actor: &Actor) -> Result<Submission, AppError> {
             return Err(round_closed());
         }
         let now = delphi_store::now();
-        rounds::mark_submitted(conn, &round_id, &person, now)?;
+        rounds::mark_submitted(conn, &round_id, &person.id, now)?;
+        let message = NewOutboxMessage {
+            study_id: Some(person.study_id.clone()),
+            round_id: Some(round_id.clone()),
+            panellist_id: Some(person.id.clone()),
+            kind: MailKind::ThankYou,
+            recipient: person.email.clone(),
+            context: context.clone(),
+            dedupe_key: Some(format!("thank_you:{}:{}", round_id, person.id)),
+        };
         outbox::enqueue(conn, &message, now)?;
         Ok(())
     })?;

@@ -148,7 +148,7 @@ fn store_answer(conn: &mut DbConnection, checked: &CheckedAnswer) -> Result<Save
 
 /// The panellist and the open round a save by the link hashed `link` goes to, checked from
 /// the database in one statement (the round's items and scale as remembered, else read).
-fn open_round_of(
+pub(super) fn open_round_of(
     conn: &mut DbConnection,
     cache: &SaveCache,
     link: &str,
@@ -172,11 +172,17 @@ fn open_round_of(
         return Ok((target.panellist_id, round));
     }
     let settings = crate::studies::parse_settings(&target.settings, &target.study_id)?;
+    let items = rounds::item_codes(conn, &round_id)?;
     let round = OpenRound {
         scale: Scale::new(settings.scale.min, settings.scale.max)
             .map_err(|e| AppError::Internal(e.0))?,
         unable_to_rate: settings.unable_to_rate,
-        items: rounds::item_codes(conn, &round_id)?
+        to_rate: items
+            .iter()
+            .filter(|(_, _, disposition)| *disposition != Disposition::ForInformation)
+            .map(|(code, _, _)| code.clone())
+            .collect(),
+        items: items
             .into_iter()
             .map(|(code, item_id, disposition)| (code, (item_id, disposition)))
             .collect(),

@@ -118,12 +118,30 @@ pub fn enqueue(
 ) -> QueryResult<bool> {
     let row = message.to_row(now);
     // ON CONFLICT DO NOTHING, not a lookup first: two concurrent enqueues of the same key on
-    // PostgreSQL must not turn into a unique-violation error.
-    let inserted = with_conn!(conn, |c| diesel::insert_into(outbox::table)
-        .values(row.clone())
-        .on_conflict(outbox::dedupe_key)
-        .do_nothing()
-        .execute(c))?;
+    // PostgreSQL must not turn into a unique-violation error. Fixed text, so kept prepared
+    // (a submission queues its thank-you in the same transaction).
+    use crate::fixed::{Bind, Fixed};
+    let statement = Fixed::new(
+        "INSERT INTO outbox (id, study_id, round_id, panellist_id, kind, recipient, context, \
+         dedupe_key, status, attempts, next_attempt_at, locked_until, last_error, created_at, \
+         sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL) \
+         ON CONFLICT (dedupe_key) DO NOTHING",
+        vec![
+            Bind::Text(&row.id),
+            Bind::NullableText(row.study_id.as_deref()),
+            Bind::NullableText(row.round_id.as_deref()),
+            Bind::NullableText(row.panellist_id.as_deref()),
+            Bind::Text(row.kind.as_str()),
+            Bind::Text(&row.recipient),
+            Bind::Text(&row.context),
+            Bind::NullableText(row.dedupe_key.as_deref()),
+            Bind::Text(row.status.as_str()),
+            Bind::Integer(row.attempts),
+            Bind::Timestamp(&row.next_attempt_at),
+            Bind::Timestamp(&row.created_at),
+        ],
+    );
+    let inserted = with_conn!(conn, |c| statement.execute(c))?;
     Ok(inserted == 1)
 }
 
