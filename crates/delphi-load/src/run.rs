@@ -250,6 +250,10 @@ fn chain(error: &reqwest::Error) -> String {
 fn client(args: &RunArgs, connections: usize) -> anyhow::Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
+        // Below the server's keep-alive (actix-web's 5 s): a connection left idle after a
+        // burst is dropped here before the server closes it, instead of being reused just
+        // as the server's close arrives ("connection closed before message completed").
+        .pool_idle_timeout(Duration::from_secs(4))
         .tcp_nodelay(true)
         .timeout(Duration::from_secs(30));
     if let Some(path) = &args.ca_cert {
