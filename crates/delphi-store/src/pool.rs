@@ -118,6 +118,27 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// Stores a panellist's answer through the group commit ([`crate::saves::save`]: only if
+    /// its round is open, its panellist has not withdrawn and `link` is their live link) and
+    /// returns what became of it once durable. On PostgreSQL a batch's saves are written by
+    /// one statement ([`crate::saves::save_many`]).
+    pub fn save(
+        &self,
+        row: crate::responses::ResponseRow,
+        link: String,
+    ) -> Result<crate::saves::SaveOutcome, StoreError> {
+        let beside = &self.beside;
+        match beside
+            .writer
+            .get_or_init(|| GroupWriter::start(&beside.url).map_err(|e| e.to_string()))
+        {
+            Ok(writer) => writer.save(row, link),
+            Err(why) => Err(StoreError::Writer(why.clone())),
+        }
+    }
+}
+
 /// Starts the thread that checkpoints an SQLite file every [`CHECKPOINT_EVERY`] (its
 /// connections never checkpoint inside a commit: see `connection.rs`). A passive checkpoint
 /// copies what no reader still needs from the log into the database and syncs it, without

@@ -53,7 +53,7 @@ pub fn save_answer(app: &App, actor: &Actor, input: &AnswerInput) -> Result<Save
     let link = access::panellist_link_hash(actor)?;
     if let Some(known) = app.saves.writer(&link) {
         if let Ok(checked) = check_answer(&known.panellist_id, &known.round, &link, input) {
-            if let Ok(saved) = app.db.write(move |conn| store_answer(conn, &checked)) {
+            if let Ok(saved) = save_alone(app, checked) {
                 return Ok(saved);
             }
         }
@@ -64,7 +64,7 @@ pub fn save_answer(app: &App, actor: &Actor, input: &AnswerInput) -> Result<Save
         open_round_of(&mut conn, &app.saves, &link)?
     };
     let checked = check_answer(&panellist_id, &round, &link, input)?;
-    let saved = app.db.write(move |conn| store_answer(conn, &checked))?;
+    let saved = save_alone(app, checked)?;
     app.saves.remember(link, panellist_id, round);
     Ok(saved)
 }
@@ -134,7 +134,29 @@ fn store_answer(conn: &mut DbConnection, checked: &CheckedAnswer) -> Result<Save
         updated_at: now,
         ..checked.row.clone()
     };
-    match saves::save(conn, &row, &checked.link)? {
+    let outcome = saves::save(conn, &row, &checked.link)?;
+    saved_or_refused(outcome, checked, now)
+}
+
+/// Stores one checked answer as the autosave sends it: through the pool's save lane, where
+/// PostgreSQL writes the saves waiting together in one statement.
+fn save_alone(app: &App, checked: CheckedAnswer) -> Result<SavedAnswer, AppError> {
+    let now = delphi_store::now();
+    let row = responses::ResponseRow {
+        updated_at: now,
+        ..checked.row.clone()
+    };
+    let outcome = app.db.save(row, checked.link.clone())?;
+    saved_or_refused(outcome, &checked, now)
+}
+
+/// The answer's result once the save is durable, or why it was refused.
+fn saved_or_refused(
+    outcome: saves::SaveOutcome,
+    checked: &CheckedAnswer,
+    now: chrono::NaiveDateTime,
+) -> Result<SavedAnswer, AppError> {
+    match outcome {
         saves::SaveOutcome::Stored => Ok(SavedAnswer {
             item_code: checked.item_code.clone(),
             answer: checked.answer,

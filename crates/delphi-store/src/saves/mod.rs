@@ -9,6 +9,10 @@
 //! their time parsing, planning and answering round trips. Each statement here has fixed
 //! text, which diesel prepares once per connection (its cache key is that text).
 
+mod many;
+
+pub use many::{save_many, PendingSave, MAX_ROWS};
+
 use chrono::NaiveDateTime;
 use diesel::backend::Backend;
 use diesel::pg::Pg;
@@ -152,15 +156,23 @@ pub fn save(
             rounds::write_check(conn, &row.round_id, &row.panellist_id)?
         }
     };
-    Ok(match state {
+    Ok(match outcome_of(state) {
+        // Everything allowed the write, yet nothing was written: the link was not the
+        // panellist's live one (SQLite's check reads the participation without the link).
+        SaveOutcome::Stored => SaveOutcome::UnknownLink,
+        refused => refused,
+    })
+}
+
+/// What a save comes to that found `state` (`None`: no participation by that live link).
+fn outcome_of(state: Option<WriteCheck>) -> SaveOutcome {
+    match state {
         None => SaveOutcome::UnknownLink,
         Some(s) if s.token_revoked => SaveOutcome::UnknownLink,
         Some(s) if s.withdrawn => SaveOutcome::Withdrawn,
         Some(s) if s.round_status != RoundStatus::Open => SaveOutcome::RoundNotOpen,
-        // Everything else allowed the write: the link was not the panellist's (SQLite's
-        // check reads the participation without the link).
-        Some(_) => SaveOutcome::UnknownLink,
-    })
+        Some(_) => SaveOutcome::Stored,
+    }
 }
 
 #[derive(QueryableByName)]

@@ -1,0 +1,261 @@
+//! Many saves in one statement: what the PostgreSQL writer runs for the saves of a batch.
+//!
+//! Each save alone is one prepared statement (see the parent module), but PostgreSQL still
+//! starts an executor, a lock and a round trip for each. A batch's saves are as many rows of
+//! one statement: the same check, the same `FOR SHARE` on their rounds, one upsert and one
+//! activity update for all, and a row back per save saying what it found.
+
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp, Untyped};
+
+use super::{outcome_of, SaveOutcome, ACTIVITY_STEP};
+use crate::responses::ResponseRow;
+use crate::rounds::WriteCheck;
+use crate::{damaged, DbConnection};
+use delphi_core::lifecycle::RoundStatus;
+
+/// Saves most written by one statement (10 binds a row).
+pub const MAX_ROWS: usize = 64;
+
+/// One save waiting: the answer and the stored hash of the link it came by.
+pub type PendingSave<'a> = (&'a ResponseRow, &'a str);
+
+/// Runs `saves` on PostgreSQL in statements of up to [`MAX_ROWS`] rows and returns each
+/// one's outcome, in order, as [`super::save`] one after another would. Two saves of the same
+/// answer in one batch (an upsert may touch a row once per statement) go in statements one
+/// after the other, in their order.
+pub fn save_many(
+    conn: &mut DbConnection,
+    saves: &[PendingSave<'_>],
+) -> QueryResult<Vec<SaveOutcome>> {
+    let DbConnection::Pg(pg) = conn else {
+        return saves
+            .iter()
+            .map(|(row, link)| super::save(conn, row, link))
+            .collect();
+    };
+    // Each save's turn: how many saves of the same answer come before it.
+    let mut seen: std::collections::HashMap<(&str, &str, &str), usize> =
+        std::collections::HashMap::new();
+    let turns: Vec<usize> = saves
+        .iter()
+        .map(|(row, _)| {
+            let count = seen.entry(key(row)).or_insert(0);
+            *count += 1;
+            *count - 1
+        })
+        .collect();
+    let mut found: Vec<Option<WriteCheck>> = vec![None; saves.len()];
+    for turn in 0..turns.iter().copied().max().map_or(0, |m| m + 1) {
+        let this_turn: Vec<usize> = (0..saves.len()).filter(|n| turns[*n] == turn).collect();
+        for chunk in this_turn.chunks(MAX_ROWS) {
+            let rows: Vec<(i32, PendingSave<'_>)> = chunk
+                .iter()
+                .map(|n| Ok((i32::try_from(*n).map_err(damaged)?, saves[*n])))
+                .collect::<QueryResult<_>>()?;
+            for back in (SaveMany { rows: &rows }).load::<FoundRow>(pg)? {
+                let n = usize::try_from(back.n).map_err(damaged)?;
+                found[n] = Some(WriteCheck {
+                    token_revoked: back.token_revoked,
+                    withdrawn: back.withdrawn,
+                    round_status: RoundStatus::parse(&back.round_status).map_err(damaged)?,
+                });
+            }
+        }
+    }
+    Ok(found.into_iter().map(outcome_of).collect())
+}
+
+fn key(row: &ResponseRow) -> (&str, &str, &str) {
+    (&row.round_id, &row.item_id, &row.panellist_id)
+}
+
+#[derive(QueryableByName)]
+struct FoundRow {
+    #[diesel(sql_type = Integer)]
+    n: i32,
+    #[diesel(sql_type = Text)]
+    round_status: String,
+    #[diesel(sql_type = Bool)]
+    token_revoked: bool,
+    #[diesel(sql_type = Bool)]
+    withdrawn: bool,
+}
+
+/// The statement for some saves, each numbered by its place in the batch.
+struct SaveMany<'a> {
+    rows: &'a [(i32, PendingSave<'a>)],
+}
+
+impl QueryFragment<Pg> for SaveMany<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "WITH input (n, round_id, item_id, panellist_id, rating, unable_to_rate, comment, \
+             reason, updated_at, link_hash) AS (VALUES ",
+        );
+        for (i, (n, (row, link))) in self.rows.iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ", (" });
+            out.push_bind_param::<Integer, _>(n)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(row.round_id.as_str())?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(row.item_id.as_str())?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(row.panellist_id.as_str())?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Integer>, _>(&row.rating)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Bool, _>(&row.unable_to_rate)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&row.comment)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&row.reason)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Timestamp, _>(&row.updated_at)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(*link)?;
+            out.push_sql(")");
+        }
+        // `target`: each save's participation by its live link, its round locked as the
+        // single save locks it; `stored`: those that may write; `noted`: the activity of each
+        // participation written, when stale (ACTIVITY_STEP, 60 s, is the interval below).
+        out.push_sql(
+            "), target AS (SELECT i.*, r.status AS round_status, \
+             p.token_revoked_at IS NOT NULL AS token_revoked, \
+             p.withdrawn_at IS NOT NULL AS withdrawn FROM input i \
+             JOIN participations pa ON pa.round_id = i.round_id \
+             AND pa.panellist_id = i.panellist_id \
+             JOIN panellists p ON p.id = pa.panellist_id AND p.token_hash = i.link_hash \
+             JOIN rounds r ON r.id = pa.round_id FOR SHARE OF r), \
+             stored AS (INSERT INTO responses (round_id, item_id, panellist_id, rating, \
+             unable_to_rate, comment, reason, updated_at) SELECT round_id, item_id, \
+             panellist_id, rating, unable_to_rate, comment, reason, updated_at FROM target \
+             WHERE round_status = ",
+        );
+        out.push_bind_param::<Text, _>(RoundStatus::Open.as_str())?;
+        out.push_sql(" AND NOT token_revoked AND NOT withdrawn");
+        out.push_sql(super::ON_CONFLICT);
+        out.push_sql(
+            " RETURNING round_id, panellist_id, updated_at), \
+             noted AS (UPDATE participations pa SET last_saved_at = latest.at \
+             FROM (SELECT round_id, panellist_id, max(updated_at) AS at FROM stored \
+             GROUP BY round_id, panellist_id) latest \
+             WHERE pa.round_id = latest.round_id AND pa.panellist_id = latest.panellist_id \
+             AND (pa.last_saved_at IS NULL OR pa.last_saved_at < latest.at - interval '60 seconds') \
+             RETURNING 1 AS one) \
+             SELECT n, round_status, token_revoked, withdrawn FROM target",
+        );
+        Ok(())
+    }
+}
+
+impl QueryId for SaveMany<'_> {
+    // Its text depends on how many rows it has: the cache keys it by that text.
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for SaveMany<'_> {
+    type SqlType = Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for SaveMany<'_> {}
+
+/// The interval written in the statement is [`ACTIVITY_STEP`].
+const _: () = assert!(ACTIVITY_STEP.num_seconds() == 60);
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+
+    use super::*;
+    use crate::testing::TestDb;
+
+    const ROUND: &str = "
+        INSERT INTO studies (id, slug, title, description, consent_text, status, settings,
+            created_at, updated_at)
+            VALUES ('s', 's', 'S', '', '', 'running', '{}', '2026-01-01 00:00:00',
+            '2026-01-01 00:00:00');
+        INSERT INTO stakeholder_groups VALUES ('g', 's', 'g', 'G', 0);
+        INSERT INTO panellists (id, study_id, group_id, email, pseudonym, token_hash,
+            token_sealed, withdrawn_at, created_at) VALUES
+            ('p1', 's', 'g', 'a@x.org', 'P001', 'h1', 't1', NULL, '2026-01-01 00:00:00'),
+            ('p2', 's', 'g', 'b@x.org', 'P002', 'h2', 't2', '2026-01-01 08:00:00',
+             '2026-01-01 00:00:00'),
+            ('p3', 's', 'g', 'c@x.org', 'P003', 'h3', 't3', NULL, '2026-01-01 00:00:00');
+        INSERT INTO rounds (id, study_id, number, status, instructions, created_at)
+            VALUES ('r', 's', 1, 'open', '', '2026-01-01 00:00:00');
+        INSERT INTO items (id, study_id, code, text, section, origin, status, created_at) VALUES
+            ('i1', 's', 'A1', 'One', 'S', 'seeded', 'active', '2026-01-01 00:00:00'),
+            ('i2', 's', 'A2', 'Two', 'S', 'seeded', 'active', '2026-01-01 00:00:00');
+        INSERT INTO participations (round_id, panellist_id, invited_at) VALUES
+            ('r', 'p1', '2026-01-01 00:00:00'), ('r', 'p2', '2026-01-01 00:00:00');";
+
+    fn answer(item: &str, panellist: &str, rating: i32, minute: u32) -> ResponseRow {
+        ResponseRow {
+            round_id: "r".into(),
+            item_id: item.into(),
+            panellist_id: panellist.into(),
+            rating: Some(rating),
+            unable_to_rate: false,
+            comment: None,
+            reason: None,
+            updated_at: chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+                .and_then(|d| d.and_hms_opt(9, minute, 0))
+                .unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_batch_of_saves_gets_each_its_own_outcome_as_if_one_after_another() {
+        for db in TestDb::all() {
+            let mut conn = db.pool.get().unwrap();
+            conn.batch_execute(ROUND).unwrap();
+            let rows = [
+                answer("i1", "p1", 3, 1),
+                answer("i2", "p1", 4, 1),
+                answer("i1", "p2", 5, 1), // withdrawn
+                answer("i1", "p3", 6, 1), // not invited
+                answer("i2", "p1", 2, 1), // by a link that is not p1's
+                answer("i1", "p1", 8, 2), // the same answer again, later
+            ];
+            let links = ["h1", "h1", "h2", "h3", "h2", "h1"];
+            let pending: Vec<PendingSave<'_>> = rows.iter().zip(links).collect();
+            let outcomes = save_many(&mut conn, &pending).unwrap();
+            use SaveOutcome::*;
+            assert_eq!(
+                outcomes,
+                vec![Stored, Stored, Withdrawn, UnknownLink, UnknownLink, Stored],
+                "{}",
+                db.label
+            );
+            let mut stored: Vec<(String, String, Option<i32>)> =
+                crate::responses::for_round(&mut conn, "r")
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| (r.panellist_id, r.item_id, r.rating))
+                    .collect();
+            stored.sort();
+            assert_eq!(
+                stored,
+                vec![
+                    ("p1".into(), "i1".into(), Some(8)),
+                    ("p1".into(), "i2".into(), Some(4)),
+                ],
+                "{}",
+                db.label
+            );
+            let activity = crate::rounds::participation(&mut conn, "r", "p1")
+                .unwrap()
+                .unwrap()
+                .last_saved_at;
+            assert!(activity.is_some(), "{}", db.label);
+            assert_eq!(
+                crate::integrity_problems(&mut conn).unwrap(),
+                Vec::<String>::new()
+            );
+        }
+    }
+}
