@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::result::Error::QueryBuilderError;
 use diesel::serialize::ToSql;
-use diesel::sql_types::{HasSqlType, Integer, Nullable, Text, Timestamp, Untyped};
+use diesel::sql_types::{Bool, HasSqlType, Integer, Nullable, Text, Timestamp, Untyped};
 
 /// One bound value, in the order of the `?` it fills.
 #[derive(Debug, Clone, Copy)]
@@ -24,6 +24,10 @@ pub(crate) enum Bind<'a> {
     NullableText(Option<&'a str>),
     /// A 32-bit integer.
     Integer(i32),
+    /// A 32-bit integer or NULL.
+    NullableInteger(Option<i32>),
+    /// A boolean.
+    Bool(bool),
     /// A timestamp.
     Timestamp(&'a NaiveDateTime),
 }
@@ -44,10 +48,11 @@ impl<'a> Fixed<'a> {
 
 impl<DB> QueryFragment<DB> for Fixed<'_>
 where
-    DB: Backend + HasSqlType<Text> + HasSqlType<Integer> + HasSqlType<Timestamp>,
+    DB: Backend + HasSqlType<Text> + HasSqlType<Integer> + HasSqlType<Timestamp> + HasSqlType<Bool>,
     str: ToSql<Text, DB>,
     i32: ToSql<Integer, DB>,
     NaiveDateTime: ToSql<Timestamp, DB>,
+    bool: ToSql<Bool, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         let mut parts = self.sql.split('?');
@@ -68,6 +73,8 @@ where
                 Bind::Text(v) => out.push_bind_param::<Text, _>(*v)?,
                 Bind::NullableText(v) => out.push_bind_param::<Nullable<Text>, _>(v)?,
                 Bind::Integer(v) => out.push_bind_param::<Integer, _>(v)?,
+                Bind::NullableInteger(v) => out.push_bind_param::<Nullable<Integer>, _>(v)?,
+                Bind::Bool(v) => out.push_bind_param::<Bool, _>(v)?,
                 Bind::Timestamp(v) => out.push_bind_param::<Timestamp, _>(*v)?,
             }
             out.push_sql(part);

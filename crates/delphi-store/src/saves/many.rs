@@ -136,7 +136,7 @@ impl QueryFragment<Pg> for SaveMany<'_> {
         );
         out.push_bind_param::<Text, _>(RoundStatus::Open.as_str())?;
         out.push_sql(" AND NOT token_revoked AND NOT withdrawn");
-        out.push_sql(super::ON_CONFLICT);
+        out.push_sql(super::upsert_set!());
         out.push_sql(
             " RETURNING round_id, panellist_id, updated_at), \
              noted AS (UPDATE participations pa SET last_saved_at = latest.at \

@@ -7,26 +7,31 @@
 //! select, an upsert and an update) are of kinds diesel never keeps prepared, so PostgreSQL
 //! parsed and planned each of them on every save: under load its processes spent most of
 //! their time parsing, planning and answering round trips. Each statement here has fixed
-//! text, which diesel prepares once per connection (its cache key is that text).
+//! text ([`crate::fixed`]), which diesel prepares once per connection.
 
 mod many;
 
 pub use many::{save_many, PendingSave, MAX_ROWS};
 
-use chrono::NaiveDateTime;
-use diesel::backend::Backend;
-use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::serialize::ToSql;
-use diesel::sql_types::HasSqlType;
-use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp, Untyped};
-use diesel::sqlite::Sqlite;
+use diesel::sql_types::{Bool, Nullable, Text};
 
+use crate::fixed::{Bind, Fixed};
 use crate::responses::ResponseRow;
 use crate::rounds::{self, WriteCheck};
 use crate::{damaged, with_conn, DbConnection};
 use delphi_core::lifecycle::{RoundStatus, StudyStatus};
+
+/// The upsert's conflict clause, the same on both backends (a macro, so that fixed
+/// statements can `concat!` it).
+macro_rules! upsert_set {
+    () => {
+        " ON CONFLICT (round_id, item_id, panellist_id) DO UPDATE SET \
+         rating = excluded.rating, unable_to_rate = excluded.unable_to_rate, \
+         comment = excluded.comment, reason = excluded.reason, updated_at = excluded.updated_at"
+    };
+}
+use upsert_set;
 
 /// What a save needs to know about a link: the panellist, their study, the study's latest
 /// round and whether they are invited to it.
@@ -80,7 +85,20 @@ struct TargetRow {
 /// Reads what a save by the holder of the link hashed `token_hash` needs to know, in one
 /// statement; `None` when no panellist has that link.
 pub fn target(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<SaveTarget>> {
-    let query = TargetQuery { token_hash };
+    let query = Fixed::new(
+        "SELECT p.id AS panellist_id, p.study_id AS study_id, \
+         p.token_revoked_at IS NOT NULL AS token_revoked, \
+         p.withdrawn_at IS NOT NULL AS withdrawn, p.consented_at IS NOT NULL AS consented, \
+         s.status AS study_status, s.settings AS settings, \
+         r.id AS round_id, r.status AS round_status, \
+         pa.panellist_id IS NOT NULL AS participating \
+         FROM panellists p JOIN studies s ON s.id = p.study_id \
+         LEFT JOIN rounds r ON r.study_id = p.study_id AND r.number = \
+         (SELECT MAX(latest.number) FROM rounds latest WHERE latest.study_id = p.study_id) \
+         LEFT JOIN participations pa ON pa.round_id = r.id AND pa.panellist_id = p.id \
+         WHERE p.token_hash = ?",
+        vec![Bind::Text(token_hash)],
+    );
     let Some(row) = with_conn!(conn, |c| query.get_result::<TargetRow>(c).optional())? else {
         return Ok(None);
     };
@@ -122,46 +140,70 @@ pub enum SaveOutcome {
 }
 
 /// Stores `row` (insert or replace) and notes the time on its participation (to
-/// [`ACTIVITY_STEP`]), only if its round is open, its panellist has not withdrawn and `link_hash` is their live link. On
-/// PostgreSQL it is one statement that locks the round's row `FOR SHARE` first, as
-/// [`rounds::write_check`] does, so a close waits for the saves that saw the round open; on
-/// SQLite (one writer at a time gives the same order) it is the guarded insert and the
-/// update, with the state read again only to explain a refusal.
+/// [`ACTIVITY_STEP`]), only if its round is open, its panellist has not withdrawn and
+/// `link_hash` is their live link. On PostgreSQL it is [`save_many`] of one save, which locks
+/// the round's row `FOR SHARE` first, as [`rounds::write_check`] does, so a close waits for
+/// the saves that saw the round open; on SQLite (one writer at a time gives the same order)
+/// it is the guarded insert and the update, with the state read again only to explain a
+/// refusal.
 pub fn save(
     conn: &mut DbConnection,
     row: &ResponseRow,
     link_hash: &str,
 ) -> QueryResult<SaveOutcome> {
-    let cutoff = row.updated_at - ACTIVITY_STEP;
-    let statement = SaveStatement {
-        row,
-        link_hash,
-        cutoff,
+    let DbConnection::Sqlite(c) = conn else {
+        let mut outcomes = save_many(conn, &[(row, link_hash)])?;
+        return Ok(outcomes.pop().unwrap_or(SaveOutcome::UnknownLink));
     };
-    let state = match conn {
-        DbConnection::Pg(c) => match statement.get_result::<SavedRow>(c).optional()? {
-            Some(found) if found.stored => return Ok(SaveOutcome::Stored),
-            Some(found) => Some(WriteCheck {
-                token_revoked: found.token_revoked,
-                withdrawn: found.withdrawn,
-                round_status: RoundStatus::parse(&found.round_status).map_err(damaged)?,
-            }),
-            None => None,
+    let guarded_upsert = Fixed::new(
+        concat!(
+            "INSERT INTO responses (round_id, item_id, panellist_id, rating, unable_to_rate, \
+             comment, reason, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ? \
+             FROM participations pa JOIN panellists p ON p.id = pa.panellist_id \
+             JOIN rounds r ON r.id = pa.round_id \
+             WHERE pa.round_id = ? AND pa.panellist_id = ? AND p.token_hash = ? \
+             AND r.status = ? AND p.token_revoked_at IS NULL AND p.withdrawn_at IS NULL",
+            // The WHERE before ON CONFLICT also keeps SQLite from reading it as a join's.
+            upsert_set!()
+        ),
+        vec![
+            Bind::Text(&row.round_id),
+            Bind::Text(&row.item_id),
+            Bind::Text(&row.panellist_id),
+            Bind::NullableInteger(row.rating),
+            Bind::Bool(row.unable_to_rate),
+            Bind::NullableText(row.comment.as_deref()),
+            Bind::NullableText(row.reason.as_deref()),
+            Bind::Timestamp(&row.updated_at),
+            Bind::Text(&row.round_id),
+            Bind::Text(&row.panellist_id),
+            Bind::Text(link_hash),
+            Bind::Text(RoundStatus::Open.as_str()),
+        ],
+    );
+    if guarded_upsert.execute(c)? == 1 {
+        let cutoff = row.updated_at - ACTIVITY_STEP;
+        Fixed::new(
+            "UPDATE participations SET last_saved_at = ? WHERE round_id = ? \
+             AND panellist_id = ? AND (last_saved_at IS NULL OR last_saved_at < ?)",
+            vec![
+                Bind::Timestamp(&row.updated_at),
+                Bind::Text(&row.round_id),
+                Bind::Text(&row.panellist_id),
+                Bind::Timestamp(&cutoff),
+            ],
+        )
+        .execute(c)?;
+        return Ok(SaveOutcome::Stored);
+    }
+    Ok(
+        match outcome_of(rounds::write_check(conn, &row.round_id, &row.panellist_id)?) {
+            // Everything allowed the write, yet nothing was written: the link was not the
+            // panellist's live one (the check reads the participation without the link).
+            SaveOutcome::Stored => SaveOutcome::UnknownLink,
+            refused => refused,
         },
-        DbConnection::Sqlite(c) => {
-            if statement.execute(c)? == 1 {
-                NoteSaved { row, cutoff }.execute(c)?;
-                return Ok(SaveOutcome::Stored);
-            }
-            rounds::write_check(conn, &row.round_id, &row.panellist_id)?
-        }
-    };
-    Ok(match outcome_of(state) {
-        // Everything allowed the write, yet nothing was written: the link was not the
-        // panellist's live one (SQLite's check reads the participation without the link).
-        SaveOutcome::Stored => SaveOutcome::UnknownLink,
-        refused => refused,
-    })
+    )
 }
 
 /// What a save comes to that found `state` (`None`: no participation by that live link).
@@ -174,213 +216,3 @@ fn outcome_of(state: Option<WriteCheck>) -> SaveOutcome {
         Some(_) => SaveOutcome::Stored,
     }
 }
-
-#[derive(QueryableByName)]
-struct SavedRow {
-    #[diesel(sql_type = Text)]
-    round_status: String,
-    #[diesel(sql_type = Bool)]
-    token_revoked: bool,
-    #[diesel(sql_type = Bool)]
-    withdrawn: bool,
-    #[diesel(sql_type = Bool)]
-    stored: bool,
-}
-
-/// The read of [`target`]. Its text is the same on both backends.
-struct TargetQuery<'a> {
-    token_hash: &'a str,
-}
-
-impl<DB> QueryFragment<DB> for TargetQuery<'_>
-where
-    DB: Backend + HasSqlType<Text>,
-    str: ToSql<Text, DB>,
-{
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql(
-            "SELECT p.id AS panellist_id, p.study_id AS study_id, \
-             p.token_revoked_at IS NOT NULL AS token_revoked, \
-             p.withdrawn_at IS NOT NULL AS withdrawn, \
-             p.consented_at IS NOT NULL AS consented, \
-             s.status AS study_status, s.settings AS settings, \
-             r.id AS round_id, r.status AS round_status, \
-             pa.panellist_id IS NOT NULL AS participating \
-             FROM panellists p \
-             JOIN studies s ON s.id = p.study_id \
-             LEFT JOIN rounds r ON r.study_id = p.study_id AND r.number = \
-             (SELECT MAX(latest.number) FROM rounds latest WHERE latest.study_id = p.study_id) \
-             LEFT JOIN participations pa ON pa.round_id = r.id AND pa.panellist_id = p.id \
-             WHERE p.token_hash = ",
-        );
-        out.push_bind_param::<Text, _>(self.token_hash)?;
-        Ok(())
-    }
-}
-
-/// The write of [`save`]: on PostgreSQL the whole save, on SQLite its guarded upsert.
-struct SaveStatement<'a> {
-    row: &'a ResponseRow,
-    link_hash: &'a str,
-    /// Activity older than this is brought up to the save's time.
-    cutoff: NaiveDateTime,
-}
-
-impl SaveStatement<'_> {
-    /// `INSERT INTO responses (...) SELECT <the row's values>` (the rest follows).
-    fn push_insert<'b, DB>(&'b self, out: &mut AstPass<'_, 'b, DB>) -> QueryResult<()>
-    where
-        DB: Backend
-            + HasSqlType<Text>
-            + HasSqlType<Bool>
-            + HasSqlType<Integer>
-            + HasSqlType<Timestamp>,
-        str: ToSql<Text, DB>,
-        i32: ToSql<Integer, DB>,
-        bool: ToSql<Bool, DB>,
-        NaiveDateTime: ToSql<Timestamp, DB>,
-    {
-        let row = self.row;
-        out.push_sql(
-            "INSERT INTO responses (round_id, item_id, panellist_id, rating, unable_to_rate, \
-             comment, reason, updated_at) SELECT ",
-        );
-        out.push_bind_param::<Text, _>(row.round_id.as_str())?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(row.item_id.as_str())?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(row.panellist_id.as_str())?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Integer>, _>(&row.rating)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Bool, _>(&row.unable_to_rate)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&row.comment)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&row.reason)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Timestamp, _>(&row.updated_at)?;
-        Ok(())
-    }
-
-    /// `WHERE` the participation of the row's round and panellist (its alias `pa`), reached
-    /// by the panellist's live link.
-    fn push_participation<'b, DB>(&'b self, out: &mut AstPass<'_, 'b, DB>) -> QueryResult<()>
-    where
-        DB: Backend + HasSqlType<Text>,
-        str: ToSql<Text, DB>,
-    {
-        out.push_sql(
-            " FROM participations pa JOIN panellists p ON p.id = pa.panellist_id \
-             JOIN rounds r ON r.id = pa.round_id WHERE pa.round_id = ",
-        );
-        out.push_bind_param::<Text, _>(self.row.round_id.as_str())?;
-        out.push_sql(" AND pa.panellist_id = ");
-        out.push_bind_param::<Text, _>(self.row.panellist_id.as_str())?;
-        out.push_sql(" AND p.token_hash = ");
-        out.push_bind_param::<Text, _>(self.link_hash)?;
-        Ok(())
-    }
-}
-
-/// The upsert's conflict clause, the same on both backends.
-const ON_CONFLICT: &str = " ON CONFLICT (round_id, item_id, panellist_id) DO UPDATE SET \
-     rating = excluded.rating, unable_to_rate = excluded.unable_to_rate, \
-     comment = excluded.comment, reason = excluded.reason, updated_at = excluded.updated_at";
-
-impl QueryFragment<Pg> for SaveStatement<'_> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        // `target` locks the round's row; `stored` writes only if the check passed; `noted`
-        // brings the activity up to date after `stored` (PostgreSQL runs every statement of
-        // a WITH, read or not); the select reports the check and whether it was stored.
-        out.push_sql(
-            "WITH target AS (SELECT r.status AS round_status, \
-             p.token_revoked_at IS NOT NULL AS token_revoked, \
-             p.withdrawn_at IS NOT NULL AS withdrawn",
-        );
-        self.push_participation(&mut out)?;
-        out.push_sql(" FOR SHARE OF r), stored AS (");
-        self.push_insert(&mut out)?;
-        out.push_sql(" FROM target WHERE target.round_status = ");
-        out.push_bind_param::<Text, _>(RoundStatus::Open.as_str())?;
-        out.push_sql(" AND NOT target.token_revoked AND NOT target.withdrawn");
-        out.push_sql(ON_CONFLICT);
-        out.push_sql(" RETURNING 1 AS one), noted AS (UPDATE participations SET last_saved_at = ");
-        out.push_bind_param::<Timestamp, _>(&self.row.updated_at)?;
-        out.push_sql(" WHERE round_id = ");
-        out.push_bind_param::<Text, _>(self.row.round_id.as_str())?;
-        out.push_sql(" AND panellist_id = ");
-        out.push_bind_param::<Text, _>(self.row.panellist_id.as_str())?;
-        push_activity_is_stale(&mut out, &self.cutoff)?;
-        out.push_sql(
-            " AND EXISTS (SELECT 1 FROM stored) RETURNING 1 AS one) \
-             SELECT round_status, token_revoked, withdrawn, \
-             EXISTS (SELECT 1 FROM stored) AS stored FROM target",
-        );
-        Ok(())
-    }
-}
-
-impl QueryFragment<Sqlite> for SaveStatement<'_> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
-        self.push_insert(&mut out)?;
-        self.push_participation(&mut out)?;
-        // The WHERE before ON CONFLICT also keeps SQLite from reading the clause as a join's.
-        out.push_sql(" AND r.status = ");
-        out.push_bind_param::<Text, _>(RoundStatus::Open.as_str())?;
-        out.push_sql(" AND p.token_revoked_at IS NULL AND p.withdrawn_at IS NULL");
-        out.push_sql(ON_CONFLICT);
-        Ok(())
-    }
-}
-
-/// `last_saved_at` of the row's participation, when stale (SQLite's second statement of a
-/// save).
-struct NoteSaved<'a> {
-    row: &'a ResponseRow,
-    cutoff: NaiveDateTime,
-}
-
-impl QueryFragment<Sqlite> for NoteSaved<'_> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
-        out.push_sql("UPDATE participations SET last_saved_at = ");
-        out.push_bind_param::<Timestamp, _>(&self.row.updated_at)?;
-        out.push_sql(" WHERE round_id = ");
-        out.push_bind_param::<Text, _>(self.row.round_id.as_str())?;
-        out.push_sql(" AND panellist_id = ");
-        out.push_bind_param::<Text, _>(self.row.panellist_id.as_str())?;
-        push_activity_is_stale(&mut out, &self.cutoff)?;
-        Ok(())
-    }
-}
-
-/// `AND` the participation's activity is unset or older than `cutoff`.
-fn push_activity_is_stale<'b, DB>(
-    out: &mut AstPass<'_, 'b, DB>,
-    cutoff: &'b NaiveDateTime,
-) -> QueryResult<()>
-where
-    DB: Backend + HasSqlType<Timestamp>,
-    NaiveDateTime: ToSql<Timestamp, DB>,
-{
-    out.push_sql(" AND (last_saved_at IS NULL OR last_saved_at < ");
-    out.push_bind_param::<Timestamp, _>(cutoff)?;
-    out.push_sql(")");
-    Ok(())
-}
-
-/// The statements above have fixed text, so each is prepared once per connection: a query
-/// id of its own type (`'static`) keys diesel's statement cache.
-macro_rules! fixed_text_statement {
-    ($($name:ident),*) => {$(
-        impl QueryId for $name<'_> {
-            type QueryId = $name<'static>;
-            const HAS_STATIC_QUERY_ID: bool = true;
-        }
-        impl Query for $name<'_> {
-            type SqlType = Untyped;
-        }
-        impl<Conn> RunQueryDsl<Conn> for $name<'_> {}
-    )*};
-}
-fixed_text_statement!(TargetQuery, SaveStatement, NoteSaved);
