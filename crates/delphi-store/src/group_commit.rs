@@ -62,6 +62,24 @@ trait Job: Send {
     fn saved(&mut self, _outcome: SaveOutcome) {}
 }
 
+/// What a job's caller hears once its batch is over: its result, unless the commit that held
+/// it failed (`commit_failed`) or it never ran.
+fn settled<T, E: From<StoreError>>(
+    result: Option<Result<T, E>>,
+    commit_failed: Option<&str>,
+) -> Result<T, E> {
+    match (result, commit_failed) {
+        (Some(Ok(_)), Some(why)) => Err(E::from(StoreError::Writer(format!(
+            "the commit failed, nothing was saved: {why}"
+        )))),
+        (Some(result), _) => result,
+        (None, why) => Err(E::from(StoreError::Writer(format!(
+            "the write was not run, nothing was saved: {}",
+            why.unwrap_or("the batch stopped")
+        )))),
+    }
+}
+
 /// A panellist's save ([`GroupWriter::save`]).
 struct Save {
     row: ResponseRow,
@@ -86,17 +104,7 @@ impl Job for Save {
     }
 
     fn finish(self: Box<Self>, commit_failed: Option<&str>) {
-        let result = match (self.result, commit_failed) {
-            (Some(Ok(_)), Some(why)) => Err(StoreError::Writer(format!(
-                "the commit failed, nothing was saved: {why}"
-            ))),
-            (Some(result), _) => result,
-            (None, why) => Err(StoreError::Writer(format!(
-                "the save was not run, nothing was saved: {}",
-                why.unwrap_or("the batch stopped")
-            ))),
-        };
-        let _ = self.reply.send(result);
+        let _ = self.reply.send(settled(self.result, commit_failed));
     }
 
     fn pending_save(&self) -> Option<PendingSave<'_>> {
@@ -139,18 +147,8 @@ where
     }
 
     fn finish(self: Box<Self>, commit_failed: Option<&str>) {
-        let result = match (self.result, commit_failed) {
-            (Some(Ok(_)), Some(why)) => Err(E::from(StoreError::Writer(format!(
-                "the commit failed, nothing was saved: {why}"
-            )))),
-            (Some(result), _) => result,
-            (None, why) => Err(E::from(StoreError::Writer(format!(
-                "the write was not run, nothing was saved: {}",
-                why.unwrap_or("the batch stopped")
-            )))),
-        };
         // The caller may have gone (its request was cancelled): nothing to tell.
-        let _ = self.reply.send(result);
+        let _ = self.reply.send(settled(self.result, commit_failed));
     }
 }
 

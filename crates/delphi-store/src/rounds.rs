@@ -63,8 +63,9 @@ pub struct ParticipationRow {
     /// When submitted (answers stay editable until the round closes).
     pub submitted_at: Option<NaiveDateTime>,
     /// When the panellist last saved an answer in the round, `None` while they have none
-    /// (kept by [`crate::responses::upsert`] in the save's transaction: the round monitor's
-    /// last activity, and whether they started).
+    /// (kept by [`crate::saves::save`] in the save's transaction, to
+    /// [`crate::saves::ACTIVITY_STEP`]: the round monitor's last activity, and whether they
+    /// started).
     pub last_saved_at: Option<NaiveDateTime>,
 }
 
