@@ -30,8 +30,14 @@ pub struct MailWorker {
 /// A worker delivering in the background.
 pub struct RunningWorker {
     stop: tokio::sync::oneshot::Sender<()>,
-    task: actix_web::rt::task::JoinHandle<()>,
+    finished: tokio::sync::oneshot::Receiver<()>,
 }
+
+/// The nice value of the background worker's thread (0 is the requests'; 19 the lowest).
+/// Rendering and sending a burst of emails (the thank-yous after a wave of submissions, a
+/// round's invitations) then takes the cores only as far as pages and saves leave them idle,
+/// instead of sharing them equally with the requests while panellists wait.
+const BACKGROUND_NICENESS: i32 = 10;
 
 impl MailWorker {
     /// Builds the transport from the `mail` setting (`file://dir`, `smtp://...`, `smtps://...`);
@@ -53,17 +59,58 @@ impl MailWorker {
         Ok(Self { worker })
     }
 
-    /// Starts delivering in the background (on the current actix/tokio runtime).
-    pub fn spawn(self) -> RunningWorker {
+    /// Starts delivering in the background, on a thread of its own with its own Tokio
+    /// runtime and a lower scheduling priority than the web server's (see
+    /// [`BACKGROUND_NICENESS`]). The worker is built on that thread (an SMTP transport's
+    /// connection pool belongs to the runtime that made it); a bad mail setting is
+    /// reported here, before the server starts.
+    pub async fn spawn_background(
+        app: &delphi_app::App,
+        mail_url: &str,
+        sender: &Sender,
+    ) -> anyhow::Result<RunningWorker> {
+        let (app, mail_url, sender) = (app.clone(), mail_url.to_owned(), sender.clone());
+        let (ready_tx, ready) = tokio::sync::oneshot::channel::<anyhow::Result<()>>();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = actix_web::rt::spawn(async move {
-            self.worker
-                .run_until(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        RunningWorker { stop, task }
+        let (finished_tx, finished) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("delphi-mail".to_owned())
+            .spawn(move || {
+                lower_priority();
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(error) => {
+                        let _ = ready_tx.send(Err(anyhow::Error::new(error)
+                            .context("starting the email worker's runtime")));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let worker = match Self::new(&app, &mail_url, &sender) {
+                        Ok(worker) => worker,
+                        Err(error) => {
+                            let _ = ready_tx.send(Err(error));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    worker
+                        .worker
+                        .run_until(async {
+                            let _ = stopped.await;
+                        })
+                        .await;
+                });
+                let _ = finished_tx.send(());
+            })
+            .context("starting the email worker's thread")?;
+        ready
+            .await
+            .context("the email worker's thread stopped while starting")??;
+        Ok(RunningWorker { stop, finished })
     }
 
     /// Delivers what is due now, then returns.
@@ -81,6 +128,47 @@ impl RunningWorker {
     /// Stops after the current batch.
     pub async fn stop(self) {
         let _ = self.stop.send(());
-        let _ = self.task.await;
+        let _ = self.finished.await;
+    }
+}
+
+/// Lowers the calling thread's scheduling priority to [`BACKGROUND_NICENESS`]; threads it
+/// starts afterwards (the runtime's blocking pool) inherit it. On Linux the nice value is
+/// per thread, so the web server's threads keep theirs. Where it cannot be lowered the
+/// worker runs at normal priority, which is correct, only less kind to the requests.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = rustix::process::setpriority_process(None, BACKGROUND_NICENESS) {
+        tracing::warn!(%error, "the email worker runs at normal priority");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_background_priority_is_the_calling_threads_alone() {
+        use rustix::process::getpriority_process;
+        let before = getpriority_process(None).expect("this thread's nice value");
+        let lowered = std::thread::spawn(|| {
+            super::lower_priority();
+            let own = getpriority_process(None).expect("the worker thread's nice value");
+            // A thread it starts (as the runtime's blocking pool does) inherits it.
+            let child = std::thread::spawn(|| getpriority_process(None).expect("nice"))
+                .join()
+                .expect("the child thread ends");
+            (own, child)
+        })
+        .join()
+        .expect("the worker thread ends");
+        assert_eq!(
+            lowered,
+            (super::BACKGROUND_NICENESS, super::BACKGROUND_NICENESS)
+        );
+        assert_eq!(
+            getpriority_process(None).expect("this thread's nice value"),
+            before,
+            "the other threads keep their priority"
+        );
     }
 }

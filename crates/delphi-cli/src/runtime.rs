@@ -145,9 +145,9 @@ pub fn run_server(
     on_ready: impl FnOnce() -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        // Inside the runtime: an SMTP transport's connection pool needs Tokio's reactor
-        // (built outside it, `delphi serve` with an smtp:// mail URL panicked at start).
-        let mail = crate::mail::MailWorker::new(&app, mail_url, sender)?;
+        // On a thread of its own, below the requests' priority (mail.rs); a bad mail
+        // setting stops the start here.
+        let worker = crate::mail::MailWorker::spawn_background(&app, mail_url, sender).await?;
         // Register for Ctrl-C / SIGTERM before the server starts, so a signal that arrives
         // as soon as the first requests are answered still stops it gracefully.
         let shutdown = ShutdownSignal::register()?;
@@ -158,7 +158,6 @@ pub fn run_server(
             shutdown.recv().await;
             handle.stop(true).await;
         });
-        let worker = mail.spawn();
         on_ready()?;
         let served = server.await.context("the web server stopped with an error");
         worker.stop().await;
@@ -206,13 +205,15 @@ pub fn worker(config: &Config, args: &WorkerArgs) -> anyhow::Result<()> {
     let app = open_app(config, Path::new("delphi.secret"))?;
     let sender = crate::mail::Sender::of(config);
     actix_web::rt::System::new().block_on(async move {
-        // Inside the runtime, like `run_server`: the SMTP pool needs Tokio's reactor.
-        let mail = crate::mail::MailWorker::new(&app, config.mail.expose_secret(), &sender)?;
+        let mail_url = config.mail.expose_secret();
         if args.once {
-            mail.deliver_due().await
+            // Inside the runtime: an SMTP transport's connection pool needs Tokio's reactor.
+            crate::mail::MailWorker::new(&app, mail_url, &sender)?
+                .deliver_due()
+                .await
         } else {
             let shutdown = ShutdownSignal::register()?;
-            let worker = mail.spawn();
+            let worker = crate::mail::MailWorker::spawn_background(&app, mail_url, &sender).await?;
             shutdown.recv().await;
             worker.stop().await;
             Ok(())
