@@ -39,6 +39,9 @@ pub struct RunningWorker {
 /// instead of sharing them equally with the requests while panellists wait.
 const BACKGROUND_NICENESS: i32 = 10;
 
+/// The background worker's thread, as `ps -T` and `/proc/PID/task/*/comm` name it.
+const THREAD_NAME: &str = "delphi-mail";
+
 impl MailWorker {
     /// Builds the transport from the `mail` setting (`file://dir`, `smtp://...`, `smtps://...`);
     /// messages go from `sender` (the `mail_from` and `mail_reply_to` settings).
@@ -61,9 +64,9 @@ impl MailWorker {
 
     /// Starts delivering in the background, on a thread of its own with its own Tokio
     /// runtime and a lower scheduling priority than the web server's (see
-    /// [`BACKGROUND_NICENESS`]). The worker is built on that thread (an SMTP transport's
-    /// connection pool belongs to the runtime that made it); a bad mail setting is
-    /// reported here, before the server starts.
+    /// [`BACKGROUND_NICENESS`]). The worker is built on that thread, inside its runtime (an
+    /// SMTP transport's connection pool belongs to the runtime that made it); a bad mail
+    /// setting is reported here.
     pub async fn spawn_background(
         app: &delphi_app::App,
         mail_url: &str,
@@ -74,36 +77,31 @@ impl MailWorker {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (finished_tx, finished) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new()
-            .name("delphi-mail".to_owned())
+            .name(THREAD_NAME.to_owned())
             .spawn(move || {
                 lower_priority();
-                let runtime = match tokio::runtime::Builder::new_current_thread()
+                let started = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                {
-                    Ok(runtime) => runtime,
+                    .context("starting the email worker's runtime")
+                    .and_then(|runtime| {
+                        let worker = {
+                            let _inside = runtime.enter();
+                            Self::new(&app, &mail_url, &sender)?
+                        };
+                        Ok((runtime, worker))
+                    });
+                let (runtime, mail) = match started {
+                    Ok(started) => started,
                     Err(error) => {
-                        let _ = ready_tx.send(Err(anyhow::Error::new(error)
-                            .context("starting the email worker's runtime")));
+                        let _ = ready_tx.send(Err(error));
                         return;
                     }
                 };
-                runtime.block_on(async move {
-                    let worker = match Self::new(&app, &mail_url, &sender) {
-                        Ok(worker) => worker,
-                        Err(error) => {
-                            let _ = ready_tx.send(Err(error));
-                            return;
-                        }
-                    };
-                    let _ = ready_tx.send(Ok(()));
-                    worker
-                        .worker
-                        .run_until(async {
-                            let _ = stopped.await;
-                        })
-                        .await;
-                });
+                let _ = ready_tx.send(Ok(()));
+                runtime.block_on(mail.worker.run_until(async {
+                    let _ = stopped.await;
+                }));
                 let _ = finished_tx.send(());
             })
             .context("starting the email worker's thread")?;
@@ -150,6 +148,11 @@ mod tests {
     fn the_background_priority_is_the_calling_threads_alone() {
         use rustix::process::getpriority_process;
         let before = getpriority_process(None).expect("this thread's nice value");
+        assert_ne!(
+            before,
+            super::BACKGROUND_NICENESS,
+            "run the tests at another nice value, or this test shows nothing"
+        );
         let lowered = std::thread::spawn(|| {
             super::lower_priority();
             let own = getpriority_process(None).expect("the worker thread's nice value");

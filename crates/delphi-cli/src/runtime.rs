@@ -145,21 +145,25 @@ pub fn run_server(
     on_ready: impl FnOnce() -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        // On a thread of its own, below the requests' priority (mail.rs); a bad mail
-        // setting stops the start here.
-        let worker = crate::mail::MailWorker::spawn_background(&app, mail_url, sender).await?;
         // Register for Ctrl-C / SIGTERM before the server starts, so a signal that arrives
         // as soon as the first requests are answered still stops it gracefully.
         let shutdown = ShutdownSignal::register()?;
-        let server =
-            delphi_web::start_with(app, listener, options).context("starting the web server")?;
+        let server = delphi_web::start_with(app.clone(), listener, options)
+            .context("starting the web server")?;
+        // Only once the server has started, so a failed start leaves no claimed messages; on
+        // a thread of its own, below the requests' priority (mail.rs). A bad mail setting
+        // stops the start here.
+        let worker = crate::mail::MailWorker::spawn_background(&app, mail_url, sender).await?;
         let handle = server.handle();
         actix_web::rt::spawn(async move {
             shutdown.recv().await;
             handle.stop(true).await;
         });
-        on_ready()?;
-        let served = server.await.context("the web server stopped with an error");
+        let served = match on_ready() {
+            Ok(()) => server.await.context("the web server stopped with an error"),
+            Err(error) => Err(error),
+        };
+        // After the batch in flight, so no claimed message is left to its lease.
         worker.stop().await;
         served
     })

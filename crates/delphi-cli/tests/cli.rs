@@ -80,6 +80,23 @@ fn stop(mut child: Child) {
     panic!("the demo did not stop on Ctrl-C");
 }
 
+/// Each thread of process `pid`: its name and nice value (`/proc/PID/task/TID/stat`, the
+/// 19th field; the name, in parentheses, may hold spaces).
+#[cfg(target_os = "linux")]
+fn nice_by_thread(pid: u32) -> Vec<(String, i32)> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("the demo's threads");
+    tasks
+        .filter_map(|task| {
+            let stat = std::fs::read_to_string(task.ok()?.path().join("stat")).ok()?;
+            let (head, tail) = stat.rsplit_once(')')?;
+            let name = head.split_once('(')?.1.to_owned();
+            // After the name: state is field 3, so nice (field 19) is the 17th.
+            let nice = tail.split_whitespace().nth(16)?.parse().ok()?;
+            Some((name, nice))
+        })
+        .collect()
+}
+
 #[test]
 fn demo_prints_working_links_and_restarts_on_its_own_data() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -118,7 +135,21 @@ fn demo_prints_working_links_and_restarts_on_its_own_data() {
         std::fs::read_dir(dir.path().join("emails")).is_ok(),
         "the emails folder exists"
     );
+    #[cfg(target_os = "linux")]
+    let threads = nice_by_thread(child.id());
+    // Stopped before asserting: a failed assertion must not leave the demo running.
     stop(child);
+    #[cfg(target_os = "linux")]
+    {
+        let mail = threads.iter().find(|(name, _)| name == "delphi-mail");
+        let web = threads
+            .iter()
+            .find(|(name, _)| name.starts_with("actix-rt"));
+        assert!(
+            matches!((mail, web), (Some((_, 10)), Some((_, w))) if *w < 10),
+            "the email worker's thread runs at nice 10, below the web server's: {threads:?}"
+        );
+    }
 
     let (child, lines) = start_demo(dir.path());
     let again = links(&lines);
