@@ -40,10 +40,21 @@ pub fn context(
     number: i32,
     deadline: Option<NaiveDateTime>,
 ) -> serde_json::Value {
+    context_of(&study.title, &study.time_zone, settings, number, deadline)
+}
+
+/// [`context`] from the study's title and time zone alone (what a submission reads).
+pub(crate) fn context_of(
+    study_title: &str,
+    time_zone: &str,
+    settings: &StudySettings,
+    number: i32,
+    deadline: Option<NaiveDateTime>,
+) -> serde_json::Value {
     serde_json::json!({
-        "study_title": study.title,
+        "study_title": study_title,
         "round_number": number,
-        "deadline": deadline.map(|d| crate::times::format(d, &study.time_zone)),
+        "deadline": deadline.map(|d| crate::times::format(d, time_zone)),
         "final_round": is_final_round(settings, number),
         "shows_panel": shows_panel(settings, number),
         "shows_own": shows_own(settings, number),

@@ -27,7 +27,8 @@ impl Kind {
         self as usize
     }
 
-    fn name(self) -> &'static str {
+    /// How the kind is named in summaries and timelines.
+    pub fn name(self) -> &'static str {
         match self {
             Self::Page => "page",
             Self::Consent => "consent",

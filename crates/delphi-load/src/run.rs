@@ -51,6 +51,11 @@ pub struct RunArgs {
     /// GET / instead of a panellist's round (against the hello-world ceiling).
     #[arg(long)]
     pub hello: bool,
+    /// Where to write every measured request as CSV (`due_ms,kind,latency_ms,ok`, the due
+    /// time counted from the start of the measured window), to see when in a run the slow
+    /// requests came.
+    #[arg(long)]
+    pub timeline: Option<PathBuf>,
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -96,12 +101,25 @@ struct Shared {
     interval: Duration,
     measure_from: Instant,
     until: Instant,
+    /// Keep every measured request for `--timeline`.
+    timeline: bool,
 }
 
 /// What one panellist did.
 struct Outcome {
     report: Report,
     acks: PanellistAcks,
+    /// Measured requests, with `--timeline`.
+    samples: Vec<Sample>,
+}
+
+/// One measured request, for `--timeline`.
+struct Sample {
+    /// When it was due, from the start of the measured window.
+    due: Duration,
+    kind: Kind,
+    latency: Duration,
+    ok: bool,
 }
 
 fn rating_for(seq: usize) -> i32 {
@@ -123,6 +141,7 @@ async fn panellist(shared: Arc<Shared>, token: String, first: Instant, seed: usi
             token: token.clone(),
             ..PanellistAcks::default()
         },
+        samples: Vec::new(),
     };
     let base = &shared.base;
     let mut step = if shared.hello { Step::Save } else { Step::Open };
@@ -178,7 +197,16 @@ async fn panellist(shared: Arc<Shared>, token: String, first: Instant, seed: usi
         };
         let measured = due >= shared.measure_from;
         if measured {
-            outcome.report.record(kind, due.elapsed(), answer.is_some());
+            let latency = due.elapsed();
+            outcome.report.record(kind, latency, answer.is_some());
+            if shared.timeline {
+                outcome.samples.push(Sample {
+                    due: due - shared.measure_from,
+                    kind,
+                    latency,
+                    ok: answer.is_some(),
+                });
+            }
         }
         step = match (step, answer) {
             (Step::Open, Some(html)) => match csrf_of(&html) {
@@ -305,6 +333,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             interval,
             measure_from,
             until: measure_from + Duration::from_secs_f64(args.duration),
+            timeline: args.timeline.is_some(),
         });
         let mut tasks = Vec::with_capacity(panel);
         for i in 0..panel {
@@ -339,10 +368,32 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         std::fs::write(path, serde_json::to_string(&acks)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    if let Some(path) = &args.timeline {
+        write_timeline(path, &outcomes)?;
+    }
     if args.strict && summary.errors > 0 {
         anyhow::bail!("{} requests failed", summary.errors);
     }
     Ok(())
+}
+
+/// Writes every measured request, in the order they were due.
+fn write_timeline(path: &std::path::Path, outcomes: &[Outcome]) -> anyhow::Result<()> {
+    use std::fmt::Write as _;
+    let mut samples: Vec<&Sample> = outcomes.iter().flat_map(|o| &o.samples).collect();
+    samples.sort_by_key(|s| s.due);
+    let mut csv = String::from("due_ms,kind,latency_ms,ok\n");
+    for s in samples {
+        let _ = writeln!(
+            csv,
+            "{:.3},{},{:.3},{}",
+            s.due.as_secs_f64() * 1e3,
+            s.kind.name(),
+            s.latency.as_secs_f64() * 1e3,
+            s.ok
+        );
+    }
+    std::fs::write(path, csv).with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 
 use crate::responses::ResponseRow;
 use crate::saves::{self, PendingSave, SaveOutcome};
+use crate::submissions::{self, PendingSubmission};
 use crate::transaction::SQLITE_WRITER;
 use crate::{with_conn, DatabaseUrl, DbConnection, StoreError};
 
@@ -53,13 +54,13 @@ trait Job: Send {
     fn fail(&mut self, why: &str);
     /// Hands the caller its result: `commit_failed` is why the commit failed, if it did.
     fn finish(self: Box<Self>, commit_failed: Option<&str>);
-    /// A panellist's save, which PostgreSQL writes with the batch's other saves in one
-    /// statement ([`saves::save_many`]); `None` for any other write.
-    fn pending_save(&self) -> Option<PendingSave<'_>> {
+    /// A panellist's save or submission, which PostgreSQL writes with the batch's others of
+    /// its kind in one statement; `None` for any other write.
+    fn lane(&self) -> Option<&Lane> {
         None
     }
-    /// Records what became of the save [`Job::pending_save`] gave.
-    fn saved(&mut self, _outcome: SaveOutcome) {}
+    /// Records what became of the write [`Job::lane`] gave, run with the others.
+    fn ran_together(&mut self, _outcome: SaveOutcome) {}
 }
 
 /// What a job's caller hears once its batch is over: its result, unless the commit that held
@@ -80,18 +81,29 @@ fn settled<T, E: From<StoreError>>(
     }
 }
 
-/// A panellist's save ([`GroupWriter::save`]).
-struct Save {
-    row: ResponseRow,
-    link: String,
+/// A write PostgreSQL runs with the batch's others of its kind in one statement.
+enum Lane {
+    /// A panellist's save ([`saves::save_many`]): the answer and the link's stored hash.
+    Save { row: ResponseRow, link: String },
+    /// A panellist's submission ([`submissions::submit_many`]).
+    Submit(PendingSubmission),
+}
+
+/// A panellist's save or submission ([`GroupWriter::save`], [`GroupWriter::submit`]).
+struct Batched {
+    lane: Lane,
     result: Option<Result<SaveOutcome, StoreError>>,
     reply: mpsc::SyncSender<Result<SaveOutcome, StoreError>>,
 }
 
-impl Job for Save {
+impl Job for Batched {
     fn run(&mut self, conn: &mut DbConnection) -> bool {
         // A refused save writes nothing, so only an error fails the batch's first run.
-        let result = saves::save(conn, &self.row, &self.link).map_err(StoreError::from);
+        let result = match &self.lane {
+            Lane::Save { row, link } => saves::save(conn, row, link),
+            Lane::Submit(submission) => submissions::submit(conn, submission),
+        }
+        .map_err(StoreError::from);
         let succeeded = result.is_ok();
         self.result = Some(result);
         succeeded
@@ -99,7 +111,7 @@ impl Job for Save {
 
     fn fail(&mut self, why: &str) {
         self.result = Some(Err(StoreError::Writer(format!(
-            "the save could not run, nothing was saved: {why}"
+            "the write could not run, nothing was saved: {why}"
         ))));
     }
 
@@ -107,11 +119,11 @@ impl Job for Save {
         let _ = self.reply.send(settled(self.result, commit_failed));
     }
 
-    fn pending_save(&self) -> Option<PendingSave<'_>> {
-        Some((&self.row, &self.link))
+    fn lane(&self) -> Option<&Lane> {
+        Some(&self.lane)
     }
 
-    fn saved(&mut self, outcome: SaveOutcome) {
+    fn ran_together(&mut self, outcome: SaveOutcome) {
         self.result = Some(Ok(outcome));
     }
 }
@@ -215,10 +227,19 @@ impl GroupWriter {
     /// Stores a panellist's answer (see [`saves::save`]) in the next group commit and
     /// returns what became of it once that commit is durable.
     pub(crate) fn save(&self, row: ResponseRow, link: String) -> Result<SaveOutcome, StoreError> {
+        self.batched(Lane::Save { row, link })
+    }
+
+    /// Writes a panellist's submission (see [`submissions::submit`]) in the next group
+    /// commit and returns what became of it once that commit is durable.
+    pub(crate) fn submit(&self, submission: PendingSubmission) -> Result<SaveOutcome, StoreError> {
+        self.batched(Lane::Submit(submission))
+    }
+
+    fn batched(&self, lane: Lane) -> Result<SaveOutcome, StoreError> {
         let (reply, answer) = mpsc::sync_channel(1);
-        let job = Box::new(Save {
-            row,
-            link,
+        let job = Box::new(Batched {
+            lane,
             result: None,
             reply,
         });
@@ -227,7 +248,7 @@ impl GroupWriter {
             .map_err(|_| StoreError::Writer("the writer thread has stopped".to_owned()))?;
         answer.recv().unwrap_or_else(|_| {
             Err(StoreError::Writer(
-                "the save failed before it was committed".to_owned(),
+                "the write failed before it was committed".to_owned(),
             ))
         })
     }
@@ -341,33 +362,65 @@ fn run_batch(conn: &mut DbConnection, batch: &mut [Box<dyn Job>]) -> Result<(), 
 }
 
 /// The batch's first run: every job one after another, except that on PostgreSQL the saves
-/// are written together after the others (the batch's callers are concurrent, so any order
-/// among them is one they could have had). Stops at the first failure.
+/// and then the submissions are written together after the others (the batch's callers are
+/// concurrent, so any order among them is one they could have had). Stops at the first
+/// failure.
 fn run_together(conn: &mut DbConnection, batch: &mut [Box<dyn Job>]) -> bool {
     let together = matches!(conn, DbConnection::Pg(_));
-    let mut saves = Vec::new();
+    let (mut saves, mut submissions) = (Vec::new(), Vec::new());
     for (n, job) in batch.iter_mut().enumerate() {
-        if together && job.pending_save().is_some() {
-            saves.push(n);
-        } else if !job.run(conn) {
-            return false;
+        match job.lane() {
+            Some(Lane::Save { .. }) if together => saves.push(n),
+            Some(Lane::Submit(_)) if together => submissions.push(n),
+            _ => {
+                if !job.run(conn) {
+                    return false;
+                }
+            }
         }
     }
-    if saves.is_empty() {
+    let saved = in_one_statement(batch, &saves, |lanes| {
+        let pending: Vec<PendingSave<'_>> = lanes
+            .iter()
+            .filter_map(|lane| match lane {
+                Lane::Save { row, link } => Some((row, link.as_str())),
+                Lane::Submit(_) => None,
+            })
+            .collect();
+        saves::save_many(conn, &pending)
+    });
+    saved
+        && in_one_statement(batch, &submissions, |lanes| {
+            let pending: Vec<&PendingSubmission> = lanes
+                .iter()
+                .filter_map(|lane| match lane {
+                    Lane::Submit(submission) => Some(submission),
+                    Lane::Save { .. } => None,
+                })
+                .collect();
+            submissions::submit_many(conn, &pending)
+        })
+}
+
+/// Runs the jobs at places `chosen` of the batch by `write_all` (given their lanes, one
+/// outcome each, in order) and hands each its outcome; whether it succeeded.
+fn in_one_statement(
+    batch: &mut [Box<dyn Job>],
+    chosen: &[usize],
+    write_all: impl FnOnce(&[&Lane]) -> diesel::QueryResult<Vec<SaveOutcome>>,
+) -> bool {
+    if chosen.is_empty() {
         return true;
     }
     let outcomes = {
-        let pending: Vec<PendingSave<'_>> = saves
-            .iter()
-            .filter_map(|n| batch[*n].pending_save())
-            .collect();
-        match saves::save_many(conn, &pending) {
-            Ok(outcomes) => outcomes,
-            Err(_) => return false,
+        let lanes: Vec<&Lane> = chosen.iter().filter_map(|n| batch[*n].lane()).collect();
+        match write_all(&lanes) {
+            Ok(outcomes) if outcomes.len() == chosen.len() => outcomes,
+            _ => return false,
         }
     };
-    for (n, outcome) in saves.into_iter().zip(outcomes) {
-        batch[n].saved(outcome);
+    for (n, outcome) in chosen.iter().zip(outcomes) {
+        batch[*n].ran_together(outcome);
     }
     true
 }

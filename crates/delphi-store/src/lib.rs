@@ -9,6 +9,8 @@ mod connection;
 pub mod drafts;
 pub mod email_templates;
 mod fixed;
+#[cfg(test)]
+mod fixtures;
 mod group_commit;
 mod integrity;
 pub mod items;
@@ -25,6 +27,7 @@ pub mod saves;
 pub mod schema;
 pub mod sessions;
 pub mod studies;
+pub mod submissions;
 pub mod testing;
 mod transaction;
 pub mod users;

@@ -107,18 +107,21 @@ impl Pool {
         T: Send + 'static,
         E: From<diesel::result::Error> + From<StoreError> + Send + 'static,
     {
-        let beside = &self.beside;
-        match beside
-            .writer
-            .get_or_init(|| GroupWriter::start(&beside.url).map_err(|e| e.to_string()))
-        {
-            Ok(writer) => writer.write(f),
-            Err(why) => Err(E::from(StoreError::Writer(why.clone()))),
-        }
+        self.writer().map_err(E::from)?.write(f)
     }
 }
 
 impl Pool {
+    /// The database's writer threads, started by the first write.
+    fn writer(&self) -> Result<&GroupWriter, StoreError> {
+        let beside = &self.beside;
+        beside
+            .writer
+            .get_or_init(|| GroupWriter::start(&beside.url).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|why| StoreError::Writer(why.clone()))
+    }
+
     /// Stores a panellist's answer through the group commit ([`crate::saves::save`]: only if
     /// its round is open, its panellist has not withdrawn and `link` is their live link) and
     /// returns what became of it once durable. On PostgreSQL a batch's saves are written by
@@ -128,14 +131,19 @@ impl Pool {
         row: crate::responses::ResponseRow,
         link: String,
     ) -> Result<crate::saves::SaveOutcome, StoreError> {
-        let beside = &self.beside;
-        match beside
-            .writer
-            .get_or_init(|| GroupWriter::start(&beside.url).map_err(|e| e.to_string()))
-        {
-            Ok(writer) => writer.save(row, link),
-            Err(why) => Err(StoreError::Writer(why.clone())),
-        }
+        self.writer()?.save(row, link)
+    }
+
+    /// Writes a panellist's submission through the group commit
+    /// ([`crate::submissions::submit`]: only if its round is open, its panellist has not
+    /// withdrawn and its link is their live one) and returns what became of it once durable.
+    /// On PostgreSQL a batch's submissions are written by one statement
+    /// ([`crate::submissions::submit_many`]).
+    pub fn submit(
+        &self,
+        submission: crate::submissions::PendingSubmission,
+    ) -> Result<crate::saves::SaveOutcome, StoreError> {
+        self.writer()?.submit(submission)
     }
 }
 

@@ -4,6 +4,8 @@
 use delphi_core::lifecycle::{RoundStatus, StudyStatus};
 use delphi_core::states::MailKind;
 use delphi_store::outbox::{self, NewOutboxMessage};
+use delphi_store::saves::SaveOutcome;
+use delphi_store::submissions::{self, PendingSubmission};
 use delphi_store::{panellists, responses, rounds, studies, write_tx, DbConnection};
 
 mod saving;
@@ -155,7 +157,7 @@ pub fn submit(app: &App, actor: &Actor) -> Result<Submission, AppError> {
     let link = access::panellist_link_hash(actor)?;
     if let Some(known) = app.saves.writer(&link) {
         let remembered = (known.panellist_id.clone(), Arc::clone(&known.round));
-        if let Ok(submission) = record_submission(app, actor, remembered) {
+        if let Ok(submission) = record_submission(app, &link, remembered) {
             return Ok(submission);
         }
         app.saves.forget(&link);
@@ -164,80 +166,86 @@ pub fn submit(app: &App, actor: &Actor) -> Result<Submission, AppError> {
         let mut conn = app.conn()?;
         saving::open_round_of(&mut conn, &app.saves, &link)?
     };
-    record_submission(app, actor, checked)
+    record_submission(app, &link, checked)
 }
 
-/// Submits for `panellist` in `round`: reads the unrated statements and the thank-you's
-/// context, then records both in the group commit after re-checking the link and the round.
+/// Submits for `panellist` in `round` by the link hashed `link`: reads the unrated
+/// statements and the thank-you's context, then records both in the group commit after
+/// re-checking the link and the round ([`delphi_store::submissions::submit`]).
 fn record_submission(
     app: &App,
-    actor: &Actor,
+    link: &str,
     (panellist, round): (String, Arc<OpenRound>),
 ) -> Result<Submission, AppError> {
-    let (study, round_row, unrated) = {
+    let (facts, unrated) = {
         let mut conn = app.conn()?;
-        let round_row = rounds::find(&mut conn, &round.round_id)?.ok_or_else(round_closed)?;
-        let study = crate::studies::load(&mut conn, &round_row.study_id)?;
-        let answered: std::collections::HashSet<String> =
-            responses::answered_items(&mut conn, &round.round_id, &panellist)?
-                .into_iter()
-                .collect();
-        let unrated: Vec<String> = round
-            .to_rate
-            .iter()
-            .filter(|code| {
-                round
-                    .items
-                    .get(*code)
-                    .is_some_and(|(id, _)| !answered.contains(id))
-            })
-            .cloned()
-            .collect();
-        (study, round_row, unrated)
+        let facts =
+            submissions::facts(&mut conn, &round.round_id, &panellist)?.ok_or_else(round_closed)?;
+        // Most submit with every item answered: then the count says so, and only a
+        // submission with gaps reads which.
+        let answered = usize::try_from(facts.answered).unwrap_or(0);
+        let unrated = if answered >= round.to_rate.len() {
+            Vec::new()
+        } else {
+            unrated_of(&mut conn, &round, &panellist)?
+        };
+        (facts, unrated)
     };
     let total = round.to_rate.len();
-    let context = thank_you_context(&study, &round_row, total, total - unrated.len())?;
-    let (actor, round_id) = (actor.clone(), round.round_id.clone());
-    app.db.write(move |conn| {
-        let person = access::panellist(conn, &actor)?;
-        if person.id != panellist {
-            return Err(AppError::Refused(access::Refusal::UnknownLink));
-        }
-        let state = rounds::write_check(conn, &round_id, &person.id)?
-            .ok_or(AppError::Refused(access::Refusal::UnknownLink))?;
-        if state.withdrawn {
-            return Err(withdrawn());
-        }
-        if state.round_status != RoundStatus::Open {
-            return Err(round_closed());
-        }
-        let now = delphi_store::now();
-        rounds::mark_submitted(conn, &round_id, &person.id, now)?;
-        let message = NewOutboxMessage {
-            study_id: Some(person.study_id.clone()),
-            round_id: Some(round_id.clone()),
-            panellist_id: Some(person.id.clone()),
-            kind: MailKind::ThankYou,
-            recipient: person.email.clone(),
-            context: context.clone(),
-            dedupe_key: Some(format!("thank_you:{}:{}", round_id, person.id)),
-        };
-        outbox::enqueue(conn, &message, now)?;
-        Ok(())
-    })?;
+    let context = thank_you_context(&facts, total, total - unrated.len())?;
+    let pending = PendingSubmission::new(&round.round_id, &panellist, link, &context);
+    stored_or_refused(app.db.submit(pending)?)?;
     Ok(Submission { unrated })
+}
+
+/// `Ok` for a save or submission the store wrote, else why it refused it.
+pub(crate) fn stored_or_refused(outcome: SaveOutcome) -> Result<(), AppError> {
+    match outcome {
+        SaveOutcome::Stored => Ok(()),
+        SaveOutcome::UnknownLink => Err(AppError::Refused(access::Refusal::UnknownLink)),
+        SaveOutcome::Withdrawn => Err(withdrawn()),
+        SaveOutcome::RoundNotOpen => Err(round_closed()),
+    }
+}
+
+/// The codes of the statements of `round` that `panellist` has left unrated, in page order.
+fn unrated_of(
+    conn: &mut DbConnection,
+    round: &OpenRound,
+    panellist: &str,
+) -> Result<Vec<String>, AppError> {
+    let answered: std::collections::HashSet<String> =
+        responses::answered_items(conn, &round.round_id, panellist)?
+            .into_iter()
+            .collect();
+    Ok(round
+        .to_rate
+        .iter()
+        .filter(|code| {
+            round
+                .items
+                .get(*code)
+                .is_some_and(|(id, _)| !answered.contains(id))
+        })
+        .cloned()
+        .collect())
 }
 
 /// The thank-you's context: the round's (deadline in the study's zone...) with how many of
 /// the `total` statements were `rated`, so the email can say so when some were left.
 fn thank_you_context(
-    study: &delphi_store::studies::StudyRow,
-    round: &rounds::RoundRow,
+    facts: &submissions::SubmissionFacts,
     total: usize,
     rated: usize,
 ) -> Result<serde_json::Value, AppError> {
-    let settings = crate::studies::settings_of(study)?;
-    let mut context = crate::round_mail::context(study, &settings, round.number, round.deadline);
+    let settings = crate::studies::parse_settings(&facts.settings, &facts.study_slug)?;
+    let mut context = crate::round_mail::context_of(
+        &facts.study_title,
+        &facts.time_zone,
+        &settings,
+        facts.round_number,
+        facts.deadline,
+    );
     context["rated"] = rated.into();
     context["total"] = total.into();
     Ok(context)

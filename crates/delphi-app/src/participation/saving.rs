@@ -8,7 +8,7 @@ use delphi_core::text::{self, TextKind};
 use delphi_core::values::{Answer, Scale};
 use delphi_store::{read_tx, responses, rounds, saves, DbConnection};
 
-use super::{may_write, not_open_yet, round_closed, withdrawn, Standing};
+use super::{may_write, not_open_yet, stored_or_refused, Standing};
 use crate::access::{self, Actor};
 use crate::save_cache::{OpenRound, SaveCache};
 use crate::{App, AppError};
@@ -156,16 +156,12 @@ fn saved_or_refused(
     checked: &CheckedAnswer,
     now: chrono::NaiveDateTime,
 ) -> Result<SavedAnswer, AppError> {
-    match outcome {
-        saves::SaveOutcome::Stored => Ok(SavedAnswer {
-            item_code: checked.item_code.clone(),
-            answer: checked.answer,
-            saved_at: now,
-        }),
-        saves::SaveOutcome::UnknownLink => Err(AppError::Refused(access::Refusal::UnknownLink)),
-        saves::SaveOutcome::Withdrawn => Err(withdrawn()),
-        saves::SaveOutcome::RoundNotOpen => Err(round_closed()),
-    }
+    stored_or_refused(outcome)?;
+    Ok(SavedAnswer {
+        item_code: checked.item_code.clone(),
+        answer: checked.answer,
+        saved_at: now,
+    })
 }
 
 /// The panellist and the open round a save by the link hashed `link` goes to, checked from

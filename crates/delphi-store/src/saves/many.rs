@@ -36,20 +36,8 @@ pub fn save_many(
             .map(|(row, link)| super::save(conn, row, link))
             .collect();
     };
-    // Each save's turn: how many saves of the same answer come before it.
-    let mut seen: std::collections::HashMap<(&str, &str, &str), usize> =
-        std::collections::HashMap::new();
-    let turns: Vec<usize> = saves
-        .iter()
-        .map(|(row, _)| {
-            let count = seen.entry(key(row)).or_insert(0);
-            *count += 1;
-            *count - 1
-        })
-        .collect();
     let mut found: Vec<Option<WriteCheck>> = vec![None; saves.len()];
-    for turn in 0..turns.iter().copied().max().map_or(0, |m| m + 1) {
-        let this_turn: Vec<usize> = (0..saves.len()).filter(|n| turns[*n] == turn).collect();
+    for this_turn in turns(saves.iter().map(|(row, _)| key(row))) {
         for chunk in this_turn.chunks(MAX_ROWS) {
             let rows: Vec<(i32, PendingSave<'_>)> = chunk
                 .iter()
@@ -66,6 +54,23 @@ pub fn save_many(
         }
     }
     Ok(found.into_iter().map(outcome_of).collect())
+}
+
+/// The writes of a batch in turns, by their places in it: a write goes in the turn after the
+/// last one holding a write of the same `key` (a statement may touch a row only once), so
+/// writes of one key keep their order and the first turn holds most of the batch.
+pub(crate) fn turns<K: Eq + std::hash::Hash>(keys: impl Iterator<Item = K>) -> Vec<Vec<usize>> {
+    let mut seen: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+    let mut turns: Vec<Vec<usize>> = Vec::new();
+    for (n, key) in keys.enumerate() {
+        let count = seen.entry(key).or_insert(0);
+        if turns.len() <= *count {
+            turns.push(Vec::new());
+        }
+        turns[*count].push(n);
+        *count += 1;
+    }
+    turns
 }
 
 fn key(row: &ResponseRow) -> (&str, &str, &str) {
@@ -171,27 +176,8 @@ mod tests {
     use diesel::connection::SimpleConnection;
 
     use super::*;
+    use crate::fixtures::OPEN_ROUND;
     use crate::testing::TestDb;
-
-    const ROUND: &str = "
-        INSERT INTO studies (id, slug, title, description, consent_text, status, settings,
-            created_at, updated_at)
-            VALUES ('s', 's', 'S', '', '', 'running', '{}', '2026-01-01 00:00:00',
-            '2026-01-01 00:00:00');
-        INSERT INTO stakeholder_groups VALUES ('g', 's', 'g', 'G', 0);
-        INSERT INTO panellists (id, study_id, group_id, email, pseudonym, token_hash,
-            token_sealed, withdrawn_at, created_at) VALUES
-            ('p1', 's', 'g', 'a@x.org', 'P001', 'h1', 't1', NULL, '2026-01-01 00:00:00'),
-            ('p2', 's', 'g', 'b@x.org', 'P002', 'h2', 't2', '2026-01-01 08:00:00',
-             '2026-01-01 00:00:00'),
-            ('p3', 's', 'g', 'c@x.org', 'P003', 'h3', 't3', NULL, '2026-01-01 00:00:00');
-        INSERT INTO rounds (id, study_id, number, status, instructions, created_at)
-            VALUES ('r', 's', 1, 'open', '', '2026-01-01 00:00:00');
-        INSERT INTO items (id, study_id, code, text, section, origin, status, created_at) VALUES
-            ('i1', 's', 'A1', 'One', 'S', 'seeded', 'active', '2026-01-01 00:00:00'),
-            ('i2', 's', 'A2', 'Two', 'S', 'seeded', 'active', '2026-01-01 00:00:00');
-        INSERT INTO participations (round_id, panellist_id, invited_at) VALUES
-            ('r', 'p1', '2026-01-01 00:00:00'), ('r', 'p2', '2026-01-01 00:00:00');";
 
     fn answer(item: &str, panellist: &str, rating: i32, minute: u32) -> ResponseRow {
         ResponseRow {
@@ -212,7 +198,7 @@ mod tests {
     fn a_batch_of_saves_gets_each_its_own_outcome_as_if_one_after_another() {
         for db in TestDb::all() {
             let mut conn = db.pool.get().unwrap();
-            conn.batch_execute(ROUND).unwrap();
+            conn.batch_execute(OPEN_ROUND).unwrap();
             let rows = [
                 answer("i1", "p1", 3, 1),
                 answer("i2", "p1", 4, 1),

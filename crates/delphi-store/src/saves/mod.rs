@@ -11,6 +11,7 @@
 
 mod many;
 
+pub(crate) use many::turns;
 pub use many::{save_many, PendingSave, MAX_ROWS};
 
 use diesel::prelude::*;
@@ -125,10 +126,10 @@ pub fn target(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<S
 /// at every click (each update is a row version PostgreSQL must write and later prune).
 pub const ACTIVITY_STEP: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
-/// What became of a [`save`].
+/// What became of a [`save`] (or a submission, [`crate::submissions::submit`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaveOutcome {
-    /// The answer is stored (durable once the caller's transaction commits).
+    /// The answer (or submission) is stored (durable once the caller's transaction commits).
     Stored,
     /// The link is not the panellist's live link (revoked, reissued), or the panellist is
     /// not invited to the round.
@@ -152,8 +153,9 @@ pub fn save(
     link_hash: &str,
 ) -> QueryResult<SaveOutcome> {
     let DbConnection::Sqlite(c) = conn else {
-        let mut outcomes = save_many(conn, &[(row, link_hash)])?;
-        return Ok(outcomes.pop().unwrap_or(SaveOutcome::UnknownLink));
+        return save_many(conn, &[(row, link_hash)])?
+            .pop()
+            .ok_or_else(|| crate::submissions::no_outcome("save"));
     };
     let guarded_upsert = Fixed::new(
         concat!(
@@ -206,8 +208,9 @@ pub fn save(
     )
 }
 
-/// What a save comes to that found `state` (`None`: no participation by that live link).
-fn outcome_of(state: Option<WriteCheck>) -> SaveOutcome {
+/// What a save or a submission comes to that found `state` (`None`: no participation by
+/// that live link).
+pub(crate) fn outcome_of(state: Option<WriteCheck>) -> SaveOutcome {
     match state {
         None => SaveOutcome::UnknownLink,
         Some(s) if s.token_revoked => SaveOutcome::UnknownLink,
