@@ -8,7 +8,9 @@
 #   3. the same two on PostgreSQL (a fresh database, dropped afterwards);
 #   4. actix-web's plain hello-world (crates/delphi-load/examples/hello.rs): its capacity
 #      under the same rule, and our ratio to it.
-# Each run's JSON summary is kept in target/bench-load/. Not run in CI.
+# Each run's JSON summary and its timeline (every measured request as CSV: when it was due,
+# its kind and latency, to see when in a run the slow ones came) are kept in
+# target/bench-load/. Not run in CI.
 #
 # Usage: scripts/bench-load.sh [--runs N] [--duration S] [--panel N] [--rate R]
 #          [--sweep "R1 R2 ..."] [--hello-sweep "R1 R2 ..."] [--backends "sqlite postgres"]
@@ -112,13 +114,15 @@ for backend in $BACKENDS; do
   echo "== $backend: $RATE requests/s offered by $PANEL panellists, $RUNS runs of $DURATION s"
   for run in $(seq 1 "$RUNS"); do
     "$load" run --base "$DELPHI_BASE_URL" --study "$work/study-$backend.json" --rate "$RATE" \
-      --concurrency "$PANEL" --duration "$DURATION" --json | tee -a "$out/$backend-runs.jsonl" | show
+      --concurrency "$PANEL" --duration "$DURATION" --json --timeline "$out/$backend-run$run.csv" \
+      | tee -a "$out/$backend-runs.jsonl" | show
   done
   runs_summary "$out/$backend-runs.jsonl"
   echo "== $backend: capacity sweep ($PANEL panellists, $DURATION s per rate)"
   for rate in $SWEEP; do
     "$load" run --base "$DELPHI_BASE_URL" --study "$work/study-$backend.json" --rate "$rate" \
-      --concurrency "$PANEL" --duration "$DURATION" --json | tee -a "$out/$backend-sweep.jsonl" | show
+      --concurrency "$PANEL" --duration "$DURATION" --json --timeline "$out/$backend-sweep$rate.csv" \
+      | tee -a "$out/$backend-sweep.jsonl" | show
   done
   cap[$backend]=$(capacity "$out/$backend-sweep.jsonl")
   echo "  $backend capacity with p99 < 50 ms: ${cap[$backend]} requests/s"
