@@ -77,25 +77,6 @@ mod tests {
         }
     }
 
-    /// A study with one round, two items and two panellists invited, in plain SQL.
-    const ONE_ROUND: &str = "
-        INSERT INTO studies (id, slug, title, description, consent_text, status, settings,
-            created_at, updated_at)
-            VALUES ('s', 's', 'S', '', '', 'running', '{}', '2026-01-01 00:00:00',
-            '2026-01-01 00:00:00');
-        INSERT INTO stakeholder_groups VALUES ('g', 's', 'g', 'G', 0);
-        INSERT INTO panellists (id, study_id, group_id, email, pseudonym, token_hash,
-            token_sealed, created_at) VALUES
-            ('p1', 's', 'g', 'a@x.org', 'P001', 'h1', 't1', '2026-01-01 00:00:00'),
-            ('p2', 's', 'g', 'b@x.org', 'P002', 'h2', 't2', '2026-01-01 00:00:00');
-        INSERT INTO rounds (id, study_id, number, status, instructions, created_at)
-            VALUES ('r', 's', 1, 'open', '', '2026-01-01 00:00:00');
-        INSERT INTO items (id, study_id, code, text, section, origin, status, created_at) VALUES
-            ('i1', 's', 'A1', 'One', 'S', 'seeded', 'active', '2026-01-01 00:00:00'),
-            ('i2', 's', 'A2', 'Two', 'S', 'seeded', 'active', '2026-01-01 00:00:00');
-        INSERT INTO participations (round_id, panellist_id, invited_at) VALUES
-            ('r', 'p1', '2026-01-01 00:00:00'), ('r', 'p2', '2026-01-01 00:00:00');";
-
     fn at(minute: u32) -> chrono::NaiveDateTime {
         chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
             .and_then(|d| d.and_hms_opt(9, minute, 0))
@@ -127,7 +108,7 @@ mod tests {
         use diesel::connection::SimpleConnection;
         for db in TestDb::all() {
             let mut conn = db.pool.get().unwrap();
-            conn.batch_execute(ONE_ROUND).unwrap();
+            conn.batch_execute(crate::fixtures::OPEN_ROUND).unwrap();
             let c = &mut conn;
             assert_eq!(activity(c, "p1"), None, "{}", db.label);
             crate::responses::upsert(c, &answer("i1", "p1", 1)).unwrap();

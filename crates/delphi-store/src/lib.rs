@@ -5,6 +5,7 @@ pub mod account_links;
 pub mod amendments;
 pub mod audit;
 mod backup;
+mod batched;
 mod connection;
 pub mod drafts;
 pub mod email_templates;

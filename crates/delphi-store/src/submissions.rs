@@ -12,9 +12,10 @@
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp, Untyped};
+use diesel::query_builder::{AstPass, QueryFragment};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
 
+use crate::batched::{self, FoundRow};
 use crate::fixed::{Bind, Fixed};
 use crate::outbox::{self, NewOutboxMessage};
 use crate::rounds::{self, WriteCheck};
@@ -24,7 +25,7 @@ use delphi_core::lifecycle::RoundStatus;
 use delphi_core::states::{MailKind, OutboxStatus};
 
 /// Submissions most written by one statement (8 binds a row).
-pub const MAX_ROWS: usize = 64;
+pub const MAX_ROWS: usize = batched::MAX_ROWS;
 
 /// A submission waiting to be written ([`PendingSubmission::new`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -63,11 +64,6 @@ impl PendingSubmission {
             message_id: uuid::Uuid::new_v4().to_string(),
             dedupe_key: format!("thank_you:{round_id}:{panellist_id}"),
         }
-    }
-
-    /// When it was made.
-    pub fn at(&self) -> NaiveDateTime {
-        self.at
     }
 }
 
@@ -124,7 +120,7 @@ pub fn submit(conn: &mut DbConnection, submission: &PendingSubmission) -> QueryR
     let DbConnection::Sqlite(c) = conn else {
         return submit_many(conn, &[submission])?
             .pop()
-            .ok_or_else(|| no_outcome("submission"));
+            .ok_or_else(|| batched::broken("the submission got no outcome"));
     };
     let found = Fixed::new(
         "SELECT p.token_revoked_at IS NOT NULL AS token_revoked, \
@@ -161,12 +157,6 @@ pub fn submit(conn: &mut DbConnection, submission: &PendingSubmission) -> QueryR
         outbox::enqueue(conn, &thank_you, at)?;
     }
     Ok(outcome)
-}
-
-/// The error for a batched statement that gave no outcome for one of its writes (it gives
-/// one per write: this would be a bug).
-pub(crate) fn no_outcome(what: &str) -> diesel::result::Error {
-    diesel::result::Error::QueryBuilderError(format!("the {what} got no outcome").into())
 }
 
 /// What a submission's check found (SQLite's read; PostgreSQL's statement returns the same
@@ -206,42 +196,17 @@ pub fn submit_many(
     let DbConnection::Pg(pg) = conn else {
         return submissions.iter().map(|s| submit(conn, s)).collect();
     };
-    let turns = crate::saves::turns(submissions.iter().map(|s| (&s.round_id, &s.panellist_id)));
-    let mut found: Vec<Option<WriteCheck>> = vec![None; submissions.len()];
-    for this_turn in turns {
-        for chunk in this_turn.chunks(MAX_ROWS) {
-            let rows: Vec<(i32, &PendingSubmission)> = chunk
-                .iter()
-                .map(|n| Ok((i32::try_from(*n).map_err(damaged)?, submissions[*n])))
-                .collect::<QueryResult<_>>()?;
-            for back in (SubmitMany { rows: &rows }).load::<FoundRow>(pg)? {
-                let n = usize::try_from(back.n).map_err(damaged)?;
-                found[n] = Some(WriteCheck {
-                    token_revoked: back.token_revoked,
-                    withdrawn: back.withdrawn,
-                    round_status: RoundStatus::parse(&back.round_status).map_err(damaged)?,
-                });
-            }
-        }
-    }
-    Ok(found.into_iter().map(outcome_of).collect())
-}
-
-#[derive(QueryableByName)]
-struct FoundRow {
-    #[diesel(sql_type = Integer)]
-    n: i32,
-    #[diesel(sql_type = Text)]
-    round_status: String,
-    #[diesel(sql_type = Bool)]
-    token_revoked: bool,
-    #[diesel(sql_type = Bool)]
-    withdrawn: bool,
+    batched::in_turns(
+        pg,
+        submissions,
+        |s| (&s.round_id, &s.panellist_id),
+        |pg, rows| (SubmitMany { rows }).load::<FoundRow>(pg),
+    )
 }
 
 /// The statement for some submissions, each numbered by its place in the batch.
 struct SubmitMany<'a> {
-    rows: &'a [(i32, &'a PendingSubmission)],
+    rows: &'a [(i32, &'a &'a PendingSubmission)],
 }
 
 impl QueryFragment<Pg> for SubmitMany<'_> {
@@ -274,14 +239,10 @@ impl QueryFragment<Pg> for SubmitMany<'_> {
         // `target`: each submission's participation by its live link, its round locked as
         // a save locks it; `marked` and `queued`: for those that may write, the time and the
         // thank-you (once per round: the dedupe key).
+        out.push_sql("), target AS (SELECT i.*, p.study_id, p.email, ");
+        out.push_sql(batched::TARGET_CHECKS);
         out.push_sql(
-            "), target AS (SELECT i.*, p.study_id, p.email, r.status AS round_status, \
-             p.token_revoked_at IS NOT NULL AS token_revoked, \
-             p.withdrawn_at IS NOT NULL AS withdrawn FROM input i \
-             JOIN participations pa ON pa.round_id = i.round_id \
-             AND pa.panellist_id = i.panellist_id \
-             JOIN panellists p ON p.id = pa.panellist_id AND p.token_hash = i.link_hash \
-             JOIN rounds r ON r.id = pa.round_id FOR SHARE OF r), \
+            ", \
              writable AS (SELECT * FROM target WHERE round_status = ",
         );
         out.push_bind_param::<Text, _>(RoundStatus::Open.as_str())?;
@@ -300,24 +261,14 @@ impl QueryFragment<Pg> for SubmitMany<'_> {
         out.push_bind_param::<Text, _>(OutboxStatus::Queued.as_str())?;
         out.push_sql(
             ", 0, at, NULL, NULL, at, NULL FROM writable ON CONFLICT (dedupe_key) DO NOTHING \
-             RETURNING 1 AS one) \
-             SELECT n, round_status, token_revoked, withdrawn FROM target",
+             RETURNING 1 AS one)",
         );
+        out.push_sql(batched::FOUND);
         Ok(())
     }
 }
 
-impl QueryId for SubmitMany<'_> {
-    // Its text depends on how many rows it has: the cache keys it by that text.
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl Query for SubmitMany<'_> {
-    type SqlType = Untyped;
-}
-
-impl<Conn> RunQueryDsl<Conn> for SubmitMany<'_> {}
+batched::untyped_statement!(SubmitMany);
 
 #[cfg(test)]
 mod tests;

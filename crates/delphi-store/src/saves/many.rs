@@ -7,17 +7,17 @@
 
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp, Untyped};
+use diesel::query_builder::{AstPass, QueryFragment};
+use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp};
 
-use super::{outcome_of, SaveOutcome, ACTIVITY_STEP};
+use super::{SaveOutcome, ACTIVITY_STEP};
+use crate::batched::{self, FoundRow};
 use crate::responses::ResponseRow;
-use crate::rounds::WriteCheck;
-use crate::{damaged, DbConnection};
+use crate::DbConnection;
 use delphi_core::lifecycle::RoundStatus;
 
 /// Saves most written by one statement (10 binds a row).
-pub const MAX_ROWS: usize = 64;
+pub const MAX_ROWS: usize = batched::MAX_ROWS;
 
 /// One save waiting: the answer and the stored hash of the link it came by.
 pub type PendingSave<'a> = (&'a ResponseRow, &'a str);
@@ -36,62 +36,21 @@ pub fn save_many(
             .map(|(row, link)| super::save(conn, row, link))
             .collect();
     };
-    let mut found: Vec<Option<WriteCheck>> = vec![None; saves.len()];
-    for this_turn in turns(saves.iter().map(|(row, _)| key(row))) {
-        for chunk in this_turn.chunks(MAX_ROWS) {
-            let rows: Vec<(i32, PendingSave<'_>)> = chunk
-                .iter()
-                .map(|n| Ok((i32::try_from(*n).map_err(damaged)?, saves[*n])))
-                .collect::<QueryResult<_>>()?;
-            for back in (SaveMany { rows: &rows }).load::<FoundRow>(pg)? {
-                let n = usize::try_from(back.n).map_err(damaged)?;
-                found[n] = Some(WriteCheck {
-                    token_revoked: back.token_revoked,
-                    withdrawn: back.withdrawn,
-                    round_status: RoundStatus::parse(&back.round_status).map_err(damaged)?,
-                });
-            }
-        }
-    }
-    Ok(found.into_iter().map(outcome_of).collect())
-}
-
-/// The writes of a batch in turns, by their places in it: a write goes in the turn after the
-/// last one holding a write of the same `key` (a statement may touch a row only once), so
-/// writes of one key keep their order and the first turn holds most of the batch.
-pub(crate) fn turns<K: Eq + std::hash::Hash>(keys: impl Iterator<Item = K>) -> Vec<Vec<usize>> {
-    let mut seen: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
-    let mut turns: Vec<Vec<usize>> = Vec::new();
-    for (n, key) in keys.enumerate() {
-        let count = seen.entry(key).or_insert(0);
-        if turns.len() <= *count {
-            turns.push(Vec::new());
-        }
-        turns[*count].push(n);
-        *count += 1;
-    }
-    turns
+    batched::in_turns(
+        pg,
+        saves,
+        |(row, _)| key(row),
+        |pg, rows| (SaveMany { rows }).load::<FoundRow>(pg),
+    )
 }
 
 fn key(row: &ResponseRow) -> (&str, &str, &str) {
     (&row.round_id, &row.item_id, &row.panellist_id)
 }
 
-#[derive(QueryableByName)]
-struct FoundRow {
-    #[diesel(sql_type = Integer)]
-    n: i32,
-    #[diesel(sql_type = Text)]
-    round_status: String,
-    #[diesel(sql_type = Bool)]
-    token_revoked: bool,
-    #[diesel(sql_type = Bool)]
-    withdrawn: bool,
-}
-
 /// The statement for some saves, each numbered by its place in the batch.
 struct SaveMany<'a> {
-    rows: &'a [(i32, PendingSave<'a>)],
+    rows: &'a [(i32, &'a PendingSave<'a>)],
 }
 
 impl QueryFragment<Pg> for SaveMany<'_> {
@@ -100,7 +59,7 @@ impl QueryFragment<Pg> for SaveMany<'_> {
             "WITH input (n, round_id, item_id, panellist_id, rating, unable_to_rate, comment, \
              reason, updated_at, link_hash) AS (VALUES ",
         );
-        for (i, (n, (row, link))) in self.rows.iter().enumerate() {
+        for (i, (n, &(row, link))) in self.rows.iter().enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
             out.push_bind_param::<Integer, _>(n)?;
             out.push_sql(", ");
@@ -120,20 +79,16 @@ impl QueryFragment<Pg> for SaveMany<'_> {
             out.push_sql(", ");
             out.push_bind_param::<Timestamp, _>(&row.updated_at)?;
             out.push_sql(", ");
-            out.push_bind_param::<Text, _>(*link)?;
+            out.push_bind_param::<Text, _>(link)?;
             out.push_sql(")");
         }
         // `target`: each save's participation by its live link, its round locked as the
         // single save locks it; `stored`: those that may write; `noted`: the activity of each
         // participation written, when stale (ACTIVITY_STEP, 60 s, is the interval below).
+        out.push_sql("), target AS (SELECT i.*, ");
+        out.push_sql(batched::TARGET_CHECKS);
         out.push_sql(
-            "), target AS (SELECT i.*, r.status AS round_status, \
-             p.token_revoked_at IS NOT NULL AS token_revoked, \
-             p.withdrawn_at IS NOT NULL AS withdrawn FROM input i \
-             JOIN participations pa ON pa.round_id = i.round_id \
-             AND pa.panellist_id = i.panellist_id \
-             JOIN panellists p ON p.id = pa.panellist_id AND p.token_hash = i.link_hash \
-             JOIN rounds r ON r.id = pa.round_id FOR SHARE OF r), \
+            ", \
              stored AS (INSERT INTO responses (round_id, item_id, panellist_id, rating, \
              unable_to_rate, comment, reason, updated_at) SELECT round_id, item_id, \
              panellist_id, rating, unable_to_rate, comment, reason, updated_at FROM target \
@@ -149,24 +104,14 @@ impl QueryFragment<Pg> for SaveMany<'_> {
              GROUP BY round_id, panellist_id) latest \
              WHERE pa.round_id = latest.round_id AND pa.panellist_id = latest.panellist_id \
              AND (pa.last_saved_at IS NULL OR pa.last_saved_at < latest.at - interval '60 seconds') \
-             RETURNING 1 AS one) \
-             SELECT n, round_status, token_revoked, withdrawn FROM target",
+             RETURNING 1 AS one)",
         );
+        out.push_sql(batched::FOUND);
         Ok(())
     }
 }
 
-impl QueryId for SaveMany<'_> {
-    // Its text depends on how many rows it has: the cache keys it by that text.
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl Query for SaveMany<'_> {
-    type SqlType = Untyped;
-}
-
-impl<Conn> RunQueryDsl<Conn> for SaveMany<'_> {}
+batched::untyped_statement!(SaveMany);
 
 /// The interval written in the statement is [`ACTIVITY_STEP`].
 const _: () = assert!(ACTIVITY_STEP.num_seconds() == 60);

@@ -11,7 +11,6 @@
 
 mod many;
 
-pub(crate) use many::turns;
 pub use many::{save_many, PendingSave, MAX_ROWS};
 
 use diesel::prelude::*;
@@ -155,7 +154,7 @@ pub fn save(
     let DbConnection::Sqlite(c) = conn else {
         return save_many(conn, &[(row, link_hash)])?
             .pop()
-            .ok_or_else(|| crate::submissions::no_outcome("save"));
+            .ok_or_else(|| crate::batched::broken("the save got no outcome"));
     };
     let guarded_upsert = Fixed::new(
         concat!(
