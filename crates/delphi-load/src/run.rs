@@ -51,9 +51,10 @@ pub struct RunArgs {
     /// GET / instead of a panellist's round (against the hello-world ceiling).
     #[arg(long)]
     pub hello: bool,
-    /// Where to write every measured request as CSV (`due_ms,kind,latency_ms,ok`, the due
-    /// time counted from the start of the measured window), to see when in a run the slow
-    /// requests came.
+    /// Where to write every measured request as CSV (`due_ms,kind,latency_ms,late_ms,ok`:
+    /// when it was due, counted from the start of the measured window; how long it took; how
+    /// late the client sent it), to see when in a run the slow requests came, and whether
+    /// the client or the server was behind.
     #[arg(long)]
     pub timeline: Option<PathBuf>,
     /// Print the summary as one JSON object.
@@ -119,6 +120,9 @@ struct Sample {
     due: Duration,
     kind: Kind,
     latency: Duration,
+    /// How long after it was due the client got to send it (a client falling behind, not
+    /// the server, when this is most of the latency).
+    late: Duration,
     ok: bool,
 }
 
@@ -180,6 +184,7 @@ async fn panellist(shared: Arc<Shared>, token: String, first: Instant, seed: usi
                 )
             }
         };
+        let late = due.elapsed();
         let answer = match request.send().await {
             Ok(response) if response.status().is_success() => response.text().await.ok(),
             Ok(response) => {
@@ -204,6 +209,7 @@ async fn panellist(shared: Arc<Shared>, token: String, first: Instant, seed: usi
                     due: due - shared.measure_from,
                     kind,
                     latency,
+                    late,
                     ok: answer.is_some(),
                 });
             }
@@ -382,14 +388,15 @@ fn write_timeline(path: &std::path::Path, outcomes: &[Outcome]) -> anyhow::Resul
     use std::fmt::Write as _;
     let mut samples: Vec<&Sample> = outcomes.iter().flat_map(|o| &o.samples).collect();
     samples.sort_by_key(|s| s.due);
-    let mut csv = String::from("due_ms,kind,latency_ms,ok\n");
+    let mut csv = String::from("due_ms,kind,latency_ms,late_ms,ok\n");
     for s in samples {
         let _ = writeln!(
             csv,
-            "{:.3},{},{:.3},{}",
+            "{:.3},{},{:.3},{:.3},{}",
             s.due.as_secs_f64() * 1e3,
             s.kind.name(),
             s.latency.as_secs_f64() * 1e3,
+            s.late.as_secs_f64() * 1e3,
             s.ok
         );
     }

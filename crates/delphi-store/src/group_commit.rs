@@ -24,8 +24,13 @@
 //! writes that arrived meanwhile. A writer whose connection broke (the server restarted)
 //! opens a new one for its next batch.
 
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+
+use futures_channel::oneshot;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 
@@ -89,11 +94,58 @@ enum Lane {
     Submit(PendingSubmission),
 }
 
+/// What became of a panellist's save or submission.
+type Outcome = Result<SaveOutcome, StoreError>;
+
+/// Where a batched write's caller waits for its outcome: a thread blocked on a channel, or a
+/// task woken when it is sent ([`Committing`]).
+enum Reply {
+    Thread(mpsc::SyncSender<Outcome>),
+    Task(oneshot::Sender<Outcome>),
+}
+
+impl Reply {
+    fn send(self, outcome: Outcome) {
+        // The caller may have gone (its request was cancelled): nothing to tell.
+        match self {
+            Reply::Thread(reply) => drop(reply.send(outcome)),
+            Reply::Task(reply) => drop(reply.send(outcome)),
+        }
+    }
+}
+
+/// A save queued for the next group commit ([`crate::Pool::queue_save`]): a future of what
+/// became of it, ready once the commit that holds it is durable. Nothing waits on a thread
+/// meanwhile; dropping it does not take the save back.
+#[must_use = "the outcome says whether the save was stored"]
+pub struct Committing(oneshot::Receiver<Outcome>);
+
+impl std::fmt::Debug for Committing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Committing")
+    }
+}
+
+impl Future for Committing {
+    type Output = Outcome;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        Pin::new(&mut self.0).poll(cx).map(|answer| {
+            // Canceled: the writer thread died with the job.
+            answer.unwrap_or_else(|_| Err(never_committed()))
+        })
+    }
+}
+
+fn never_committed() -> StoreError {
+    StoreError::Writer("the write failed before it was committed".to_owned())
+}
+
 /// A panellist's save or submission ([`GroupWriter::save`], [`GroupWriter::submit`]).
 struct Batched {
     lane: Lane,
-    result: Option<Result<SaveOutcome, StoreError>>,
-    reply: mpsc::SyncSender<Result<SaveOutcome, StoreError>>,
+    result: Option<Outcome>,
+    reply: Reply,
 }
 
 impl Job for Batched {
@@ -116,7 +168,7 @@ impl Job for Batched {
     }
 
     fn finish(self: Box<Self>, commit_failed: Option<&str>) {
-        let _ = self.reply.send(settled(self.result, commit_failed));
+        self.reply.send(settled(self.result, commit_failed));
     }
 
     fn lane(&self) -> Option<&Lane> {
@@ -226,18 +278,35 @@ impl GroupWriter {
 impl GroupWriter {
     /// Stores a panellist's answer (see [`saves::save`]) in the next group commit and
     /// returns what became of it once that commit is durable.
-    pub(crate) fn save(&self, row: ResponseRow, link: String) -> Result<SaveOutcome, StoreError> {
-        self.batched(Lane::Save { row, link })
+    pub(crate) fn save(&self, row: ResponseRow, link: String) -> Outcome {
+        self.wait_for(Lane::Save { row, link })
+    }
+
+    /// Queues a panellist's answer for the next group commit, as [`GroupWriter::save`] does,
+    /// without waiting: the returned future is ready once that commit is durable.
+    pub(crate) fn queue_save(
+        &self,
+        row: ResponseRow,
+        link: String,
+    ) -> Result<Committing, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue(Lane::Save { row, link }, Reply::Task(reply))?;
+        Ok(Committing(answer))
     }
 
     /// Writes a panellist's submission (see [`submissions::submit`]) in the next group
     /// commit and returns what became of it once that commit is durable.
-    pub(crate) fn submit(&self, submission: PendingSubmission) -> Result<SaveOutcome, StoreError> {
-        self.batched(Lane::Submit(submission))
+    pub(crate) fn submit(&self, submission: PendingSubmission) -> Outcome {
+        self.wait_for(Lane::Submit(submission))
     }
 
-    fn batched(&self, lane: Lane) -> Result<SaveOutcome, StoreError> {
+    fn wait_for(&self, lane: Lane) -> Outcome {
         let (reply, answer) = mpsc::sync_channel(1);
+        self.queue(lane, Reply::Thread(reply))?;
+        answer.recv().unwrap_or_else(|_| Err(never_committed()))
+    }
+
+    fn queue(&self, lane: Lane, reply: Reply) -> Result<(), StoreError> {
         let job = Box::new(Batched {
             lane,
             result: None,
@@ -245,12 +314,7 @@ impl GroupWriter {
         });
         self.jobs
             .send(job)
-            .map_err(|_| StoreError::Writer("the writer thread has stopped".to_owned()))?;
-        answer.recv().unwrap_or_else(|_| {
-            Err(StoreError::Writer(
-                "the write failed before it was committed".to_owned(),
-            ))
-        })
+            .map_err(|_| StoreError::Writer("the writer thread has stopped".to_owned()))
     }
 }
 

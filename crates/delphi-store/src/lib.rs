@@ -38,6 +38,7 @@ pub use connection::{
     now, run_migrations, ConnectionManager, DatabaseUrl, DbConnection, StoreError,
     POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS,
 };
+pub use group_commit::Committing;
 pub use integrity::integrity_problems;
 pub use pool::{Backend, Pool, PooledConnection};
 pub use transaction::{read_tx, write_tx};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 
-use crate::group_commit::GroupWriter;
+use crate::group_commit::{Committing, GroupWriter};
 use crate::{ConnectionManager, DatabaseUrl, DbConnection, StoreError};
 
 /// A pooled connection.
@@ -132,6 +132,17 @@ impl Pool {
         link: String,
     ) -> Result<crate::saves::SaveOutcome, StoreError> {
         self.writer()?.save(row, link)
+    }
+
+    /// Queues a panellist's answer for the group commit, as [`Pool::save`] stores it, and
+    /// returns at once: the [`Committing`] future gives what became of it once durable, so
+    /// an async caller waits without holding a thread.
+    pub fn queue_save(
+        &self,
+        row: crate::responses::ResponseRow,
+        link: String,
+    ) -> Result<Committing, StoreError> {
+        self.writer()?.queue_save(row, link)
     }
 
     /// Writes a panellist's submission through the group commit

@@ -199,6 +199,13 @@ pub fn item_codes(
 }
 
 /// Records invitations.
+///
+/// On PostgreSQL the planner is then told about them (`ANALYZE participations`, inside the
+/// caller's transaction, which counts its own rows): a round's burst of saves comes as soon
+/// as it opens, before autovacuum may have sampled the table, and a planner that believes
+/// the table nearly empty finds each save's participation by the round alone, filtering the
+/// whole round's invitations per save (seen under load: 100 rows read per save at 200
+/// panellists, most of PostgreSQL's time) instead of looking up its primary key.
 pub fn insert_participations(
     conn: &mut DbConnection,
     rows: &[ParticipationRow],
@@ -207,6 +214,9 @@ pub fn insert_participations(
         diesel::insert_into(participations::table)
             .values(row)
             .execute(conn)?;
+    }
+    if let DbConnection::Pg(pg) = conn {
+        diesel::connection::SimpleConnection::batch_execute(pg, "ANALYZE participations")?;
     }
     Ok(())
 }

@@ -10,7 +10,9 @@ use delphi_store::{panellists, responses, rounds, studies, write_tx, DbConnectio
 
 mod saving;
 
-pub use saving::{save_answer, save_answers, save_form, AnswerInput, SavedAnswer};
+pub use saving::{
+    queue_save, save_answer, save_answers, save_form, AnswerInput, QueuedSave, SavedAnswer,
+};
 
 use std::sync::Arc;
 

@@ -69,6 +69,59 @@ pub fn save_answer(app: &App, actor: &Actor, input: &AnswerInput) -> Result<Save
     Ok(saved)
 }
 
+/// An autosave checked against what the process remembers of its link and queued for the
+/// next group commit ([`queue_save`]); [`QueuedSave::saved`] waits for that commit without
+/// holding a thread.
+#[derive(Debug)]
+pub struct QueuedSave {
+    checked: CheckedAnswer,
+    now: chrono::NaiveDateTime,
+    saves: SaveCache,
+    committing: delphi_store::Committing,
+}
+
+/// Queues an autosave as [`save_answer`] would store it, reading nothing and waiting for
+/// nothing, when the process remembers the link (a panellist's saves after their first);
+/// `None` when it does not or the answer fails a check, and then [`save_answer`] does the
+/// whole save and says what was wrong. Cheap enough to run on an async executor: a hash, a
+/// lookup, the answer's checks and a send to the writer.
+pub fn queue_save(app: &App, actor: &Actor, input: &AnswerInput) -> Option<QueuedSave> {
+    let link = access::panellist_link_hash(actor).ok()?;
+    let known = app.saves.writer(&link)?;
+    let checked = check_answer(&known.panellist_id, &known.round, &link, input).ok()?;
+    let now = delphi_store::now();
+    let row = responses::ResponseRow {
+        updated_at: now,
+        ..checked.row.clone()
+    };
+    let committing = app.db.queue_save(row, checked.link.clone()).ok()?;
+    Some(QueuedSave {
+        checked,
+        now,
+        saves: app.saves.clone(),
+        committing,
+    })
+}
+
+impl QueuedSave {
+    /// The answer as saved, once its commit is durable; `None` when the store refused it on
+    /// the remembered facts or the commit failed: the link is then forgotten, and
+    /// [`save_answer`] checks it afresh from the database and saves or says why not.
+    pub async fn saved(self) -> Option<SavedAnswer> {
+        let outcome = self.committing.await;
+        match outcome
+            .map_err(AppError::from)
+            .and_then(|outcome| saved_or_refused(outcome, &self.checked, self.now))
+        {
+            Ok(saved) => Some(saved),
+            Err(_) => {
+                self.saves.forget(&self.checked.link);
+                None
+            }
+        }
+    }
+}
+
 /// Saves several answers at once (the plain-HTML form), all or nothing.
 pub fn save_answers(
     app: &App,
@@ -117,6 +170,7 @@ pub fn save_form(
 }
 
 /// An answer that passed every check that cannot change while its round is open.
+#[derive(Debug)]
 struct CheckedAnswer {
     item_code: String,
     answer: Answer,

@@ -161,3 +161,64 @@ fn what_one_instance_remembers_for_saves_yields_to_what_the_other_changes() {
         assert_eq!(round_two[0].2, Some(4));
     }
 }
+
+/// Polls `future` to its end with a waker that does nothing (no runtime needed).
+fn wait<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// The autosave's way without a thread (`queue_save`) is only for a link the process
+/// remembers and an answer that passes its checks; a save that the other instance made out
+/// of date (a withdrawal) comes back `None` with the link forgotten, and the whole save
+/// then says why.
+#[test]
+fn a_queued_save_needs_a_remembered_link_and_yields_to_what_the_other_instance_changed() {
+    for db in TestDb::all() {
+        let [a, b] = two_instances(&db);
+        let slug = import(&a, &small("queued"));
+        open_first(&a, &slug);
+        let me = panellist(&tokens(&a, &slug)[0]);
+        participation::consent(&a, &me).unwrap();
+        let first = participation::queue_save(&a, &me, &answer("A1", Some(5)));
+        assert!(first.is_none(), "{}: a link not yet remembered", db.label);
+        participation::save_answer(&a, &me, &answer("A1", Some(5))).unwrap();
+        let queued = participation::queue_save(&a, &me, &answer("A1", Some(6)))
+            .expect("remembered after the first save");
+        let saved = wait(queued.saved()).expect("stored");
+        assert_eq!(saved.item_code, "A1", "{}", db.label);
+        let off_scale = participation::queue_save(&a, &me, &answer("A1", Some(99)));
+        assert!(off_scale.is_none(), "{}: a failed check", db.label);
+
+        participation::withdraw(&b, &me).unwrap();
+        let queued = participation::queue_save(&a, &me, &answer("A1", Some(7)))
+            .expect("still remembered on a");
+        assert!(wait(queued.saved()).is_none(), "{}: refused", db.label);
+        let again = participation::queue_save(&a, &me, &answer("A1", Some(7)));
+        assert!(again.is_none(), "{}: the link is forgotten", db.label);
+        let why = participation::save_answer(&a, &me, &answer("A1", Some(7))).unwrap_err();
+        assert_eq!(why.code(), "forbidden", "{}: {why}", db.label);
+
+        let mut conn = a.conn().unwrap();
+        let round = delphi_store::rounds::latest(&mut conn, &study_id(&a, &slug))
+            .unwrap()
+            .unwrap();
+        let ratings: Vec<Option<i32>> = delphi_store::responses::for_round(&mut conn, &round.id)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.rating)
+            .collect();
+        assert_eq!(
+            ratings,
+            vec![Some(6)],
+            "{}: the queued save, nothing after",
+            db.label
+        );
+    }
+}

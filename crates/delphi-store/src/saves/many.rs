@@ -189,4 +189,66 @@ mod tests {
             );
         }
     }
+
+    /// Waits for a queued save as an async caller would, polling it with a waker that does
+    /// nothing (no runtime needed).
+    fn wait(mut committing: crate::Committing) -> Result<SaveOutcome, crate::StoreError> {
+        use std::future::Future;
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(outcome) =
+                std::pin::Pin::new(&mut committing).poll(&mut cx)
+            {
+                return outcome;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_queued_save_is_told_its_outcome_once_committed_and_stays_saved_if_nobody_waits() {
+        for db in TestDb::all() {
+            db.pool.get().unwrap().batch_execute(OPEN_ROUND).unwrap();
+            let queued = [
+                (answer("i1", "p1", 3, 1), "h1"),
+                (answer("i1", "p2", 5, 1), "h2"), // withdrawn
+                (answer("i2", "p1", 2, 1), "h2"), // by a link that is not p1's
+            ]
+            .map(|(row, link)| db.pool.queue_save(row, link.to_owned()).unwrap());
+            let outcomes: Vec<SaveOutcome> = queued.into_iter().map(|c| wait(c).unwrap()).collect();
+            use SaveOutcome::*;
+            assert_eq!(
+                outcomes,
+                vec![Stored, Withdrawn, UnknownLink],
+                "{}",
+                db.label
+            );
+            // A caller that goes away (its request cancelled) does not take the save back:
+            // the writer commits in order, so once a later save is answered it is stored.
+            drop(
+                db.pool
+                    .queue_save(answer("i2", "p1", 7, 2), "h1".to_owned())
+                    .unwrap(),
+            );
+            let later = db
+                .pool
+                .save(answer("i1", "p1", 4, 2), "h1".to_owned())
+                .unwrap();
+            assert_eq!(later, Stored, "{}", db.label);
+            let mut conn = db.pool.get().unwrap();
+            let mut stored: Vec<(String, Option<i32>)> =
+                crate::responses::for_round(&mut conn, "r")
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| (r.item_id, r.rating))
+                    .collect();
+            stored.sort();
+            assert_eq!(
+                stored,
+                vec![("i1".into(), Some(4)), ("i2".into(), Some(7))],
+                "{}",
+                db.label
+            );
+        }
+    }
 }

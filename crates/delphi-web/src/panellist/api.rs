@@ -148,8 +148,7 @@ pub async fn save(
         comment: body.comment,
         reason: body.reason,
     };
-    let (app, actor) = (state.app.clone(), Actor::Panellist(token));
-    let saved = blocking(move || participation::save_answer(&app, &actor, &input)).await?;
+    let saved = autosave(&state, Actor::Panellist(token), input).await?;
     let (rating, unable_to_rate) = match saved.answer {
         delphi_core::values::Answer::Rated(r) => (Some(r.value()), false),
         delphi_core::values::Answer::UnableToRate => (None, true),
@@ -161,6 +160,23 @@ pub async fn save(
         unable_to_rate,
         saved_at: saved.saved_at.and_utc().to_rfc3339(),
     }))
+}
+
+/// Saves an autosave's answer: on the executor, waiting for its commit without a thread,
+/// when the process remembers the link ([`participation::queue_save`]); else, or when the
+/// remembered facts were out of date, the whole save on the blocking pool.
+async fn autosave(
+    state: &WebState,
+    actor: Actor,
+    input: AnswerInput,
+) -> Result<participation::SavedAnswer, delphi_app::AppError> {
+    if let Some(queued) = participation::queue_save(&state.app, &actor, &input) {
+        if let Some(saved) = queued.saved().await {
+            return Ok(saved);
+        }
+    }
+    let app = state.app.clone();
+    blocking(move || participation::save_answer(&app, &actor, &input)).await
 }
 
 /// The body of `PUT /api/v1/p/{token}/open/{number}`: the suggestion's whole text.
