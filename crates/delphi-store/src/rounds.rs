@@ -354,3 +354,50 @@ pub fn write_check(
     })
     .transpose()
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+
+    use super::*;
+    use crate::fixtures::OPEN_ROUND;
+    use crate::testing::TestDb;
+
+    #[derive(QueryableByName)]
+    struct Estimate {
+        #[diesel(sql_type = diesel::sql_types::Float)]
+        reltuples: f32,
+    }
+
+    /// PostgreSQL's planner knows a round's invitations as soon as they are recorded: its
+    /// row estimate counts them (a never-analysed table estimates -1).
+    #[test]
+    fn recorded_invitations_are_known_to_the_postgres_planner() {
+        for db in TestDb::all() {
+            let mut conn = db.pool.get().unwrap();
+            conn.batch_execute(OPEN_ROUND).unwrap();
+            let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+                .and_then(|d| d.and_hms_opt(9, 0, 0))
+                .unwrap();
+            let invitation = ParticipationRow {
+                round_id: "r".into(),
+                panellist_id: "p3".into(),
+                invited_at: at,
+                opened_at: None,
+                submitted_at: None,
+                last_saved_at: None,
+            };
+            insert_participations(&mut conn, &[invitation]).unwrap();
+            let DbConnection::Pg(pg) = &mut *conn else {
+                continue;
+            };
+            let estimate = diesel::sql_query(
+                "SELECT reltuples FROM pg_class WHERE relname = 'participations'",
+            )
+            .get_result::<Estimate>(pg)
+            .unwrap();
+            assert_eq!(estimate.reltuples, 3.0, "{}", db.label);
+        }
+    }
+}

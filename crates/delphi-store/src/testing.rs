@@ -405,3 +405,16 @@ pub fn snapshot(
     );
     Ok(all)
 }
+
+/// Runs `future` to its end on this thread, polling it with a waker that does nothing: how
+/// a test waits for a [`crate::Committing`] save without an async runtime.
+pub fn wait<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}

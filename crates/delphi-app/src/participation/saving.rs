@@ -89,11 +89,7 @@ pub fn queue_save(app: &App, actor: &Actor, input: &AnswerInput) -> Option<Queue
     let link = access::panellist_link_hash(actor).ok()?;
     let known = app.saves.writer(&link)?;
     let checked = check_answer(&known.panellist_id, &known.round, &link, input).ok()?;
-    let now = delphi_store::now();
-    let row = responses::ResponseRow {
-        updated_at: now,
-        ..checked.row.clone()
-    };
+    let (row, now) = checked.stamped();
     let committing = app.db.queue_save(row, checked.link.clone()).ok()?;
     Some(QueuedSave {
         checked,
@@ -179,15 +175,23 @@ struct CheckedAnswer {
     link: String,
 }
 
+impl CheckedAnswer {
+    /// The row to write now, stamped with the time of writing, and that time.
+    fn stamped(&self) -> (responses::ResponseRow, chrono::NaiveDateTime) {
+        let now = delphi_store::now();
+        let row = responses::ResponseRow {
+            updated_at: now,
+            ..self.row.clone()
+        };
+        (row, now)
+    }
+}
+
 /// Stores a checked answer if its round is still open and its panellist may still write
 /// by that link (one statement, which on PostgreSQL also holds a close back until this
 /// commits).
 fn store_answer(conn: &mut DbConnection, checked: &CheckedAnswer) -> Result<SavedAnswer, AppError> {
-    let now = delphi_store::now();
-    let row = responses::ResponseRow {
-        updated_at: now,
-        ..checked.row.clone()
-    };
+    let (row, now) = checked.stamped();
     let outcome = saves::save(conn, &row, &checked.link)?;
     saved_or_refused(outcome, checked, now)
 }
@@ -195,11 +199,7 @@ fn store_answer(conn: &mut DbConnection, checked: &CheckedAnswer) -> Result<Save
 /// Stores one checked answer as the autosave sends it: through the pool's save lane, where
 /// PostgreSQL writes the saves waiting together in one statement.
 fn save_alone(app: &App, checked: CheckedAnswer) -> Result<SavedAnswer, AppError> {
-    let now = delphi_store::now();
-    let row = responses::ResponseRow {
-        updated_at: now,
-        ..checked.row.clone()
-    };
+    let (row, now) = checked.stamped();
     let outcome = app.db.save(row, checked.link.clone())?;
     saved_or_refused(outcome, &checked, now)
 }

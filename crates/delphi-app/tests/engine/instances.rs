@@ -5,7 +5,7 @@
 use std::sync::Barrier;
 
 use delphi_app::{closing, participation, App, AppError, SecretKey};
-use delphi_store::testing::TestDb;
+use delphi_store::testing::{wait, TestDb};
 use delphi_store::Pool;
 
 use crate::support::{answer, import, open_first, panellist, small, study_id, tokens, OPERATOR};
@@ -159,18 +159,6 @@ fn what_one_instance_remembers_for_saves_yields_to_what_the_other_changes() {
         let round_two = stored(&a, &slug);
         assert_eq!(round_two.len(), 1, "{}: {round_two:?}", db.label);
         assert_eq!(round_two[0].2, Some(4));
-    }
-}
-
-/// Polls `future` to its end with a waker that does nothing (no runtime needed).
-fn wait<F: std::future::Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }
 

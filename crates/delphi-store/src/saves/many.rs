@@ -190,21 +190,6 @@ mod tests {
         }
     }
 
-    /// Waits for a queued save as an async caller would, polling it with a waker that does
-    /// nothing (no runtime needed).
-    fn wait(mut committing: crate::Committing) -> Result<SaveOutcome, crate::StoreError> {
-        use std::future::Future;
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        loop {
-            if let std::task::Poll::Ready(outcome) =
-                std::pin::Pin::new(&mut committing).poll(&mut cx)
-            {
-                return outcome;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-    }
-
     #[test]
     fn a_queued_save_is_told_its_outcome_once_committed_and_stays_saved_if_nobody_waits() {
         for db in TestDb::all() {
@@ -215,7 +200,10 @@ mod tests {
                 (answer("i2", "p1", 2, 1), "h2"), // by a link that is not p1's
             ]
             .map(|(row, link)| db.pool.queue_save(row, link.to_owned()).unwrap());
-            let outcomes: Vec<SaveOutcome> = queued.into_iter().map(|c| wait(c).unwrap()).collect();
+            let outcomes: Vec<SaveOutcome> = queued
+                .into_iter()
+                .map(|c| crate::testing::wait(c).unwrap())
+                .collect();
             use SaveOutcome::*;
             assert_eq!(
                 outcomes,
